@@ -1,0 +1,150 @@
+"""Typed settings read from ``GATEHOUSE_*`` environment variables.
+
+Everything configurable lives here, so start-up can refuse a bad configuration with one
+message that names the setting to fix, instead of failing later on a request.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+MODES = ("local", "cognito")
+MIN_SECRET_LENGTH = 32
+DEFAULT_SEED = Path(__file__).parent / "localpool" / "seed.toml"
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when a setting is missing or unsafe; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every Gatehouse setting; the README's table lists the same names and defaults."""
+
+    mode: str = "local"
+    secret_key: str = ""
+    data_dir: Path = Path("var")
+    base_url: str = "http://localhost:8000"
+    region: str = "us-east-1"
+    user_pool_id: str = ""
+    client_id: str = ""
+    client_secret: str = ""
+    pool_domain: str = ""
+    redis_url: str = ""
+    localpool_seed: Path = DEFAULT_SEED
+    aws_max_attempts: int = 3
+    aws_connect_timeout: float = 2.0
+    aws_read_timeout: float = 5.0
+    log_level: str = "INFO"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_local(self) -> bool:
+        """True when the embedded local pool stands in for Cognito."""
+        return self.mode == "local"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where the local pool and Gatehouse write every email as an ``.eml`` file."""
+        return self.data_dir / "outbox"
+
+
+# setting name -> (environment variable, parser)
+_ENV = {
+    "mode": ("GATEHOUSE_MODE", str),
+    "secret_key": ("GATEHOUSE_SECRET_KEY", str),
+    "data_dir": ("GATEHOUSE_DATA_DIR", Path),
+    "base_url": ("GATEHOUSE_BASE_URL", str),
+    "region": ("GATEHOUSE_AWS_REGION", str),
+    "user_pool_id": ("GATEHOUSE_USER_POOL_ID", str),
+    "client_id": ("GATEHOUSE_CLIENT_ID", str),
+    "client_secret": ("GATEHOUSE_CLIENT_SECRET", str),
+    "pool_domain": ("GATEHOUSE_POOL_DOMAIN", str),
+    "redis_url": ("GATEHOUSE_REDIS_URL", str),
+    "localpool_seed": ("GATEHOUSE_LOCALPOOL_SEED", Path),
+    "aws_max_attempts": ("GATEHOUSE_AWS_MAX_ATTEMPTS", int),
+    "aws_connect_timeout": ("GATEHOUSE_AWS_CONNECT_TIMEOUT", float),
+    "aws_read_timeout": ("GATEHOUSE_AWS_READ_TIMEOUT", float),
+    "log_level": ("GATEHOUSE_LOG_LEVEL", str),
+}
+
+
+def env_names() -> dict[str, str]:
+    """Map each setting to its environment variable (used by the README test)."""
+    return {name: env for name, (env, _) in _ENV.items()}
+
+
+def load_settings(
+    environ: dict[str, str] | None = None, overrides: dict[str, Any] | None = None
+) -> Settings:
+    """Build validated settings from the environment, then apply test overrides."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    if "PORT" in environ:
+        values["base_url"] = f"http://localhost:{environ['PORT']}"
+    for name, (env, parse) in _ENV.items():
+        raw = environ.get(env)
+        if raw is None or raw == "":
+            continue
+        try:
+            values[name] = parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{env}={raw!r} is not a valid {parse.__name__}") from exc
+    known = {f.name for f in fields(Settings)}
+    for name, value in (overrides or {}).items():
+        if name in known:
+            values[name] = Path(value) if name in ("data_dir", "localpool_seed") else value
+        else:
+            values.setdefault("extra", {})[name] = value
+    settings = Settings(**values)
+    _validate(settings)
+    if settings.is_local and not settings.secret_key:
+        settings = _with_local_secret(settings)
+    return settings
+
+
+def _validate(s: Settings) -> None:
+    """Refuse to start on a configuration that is missing something or is unsafe."""
+    if s.mode not in MODES:
+        raise ConfigError(f"GATEHOUSE_MODE must be one of {', '.join(MODES)}, not {s.mode!r}")
+    if s.aws_max_attempts < 1:
+        raise ConfigError("GATEHOUSE_AWS_MAX_ATTEMPTS must be at least 1")
+    if not s.base_url.startswith(("http://", "https://")):
+        raise ConfigError("GATEHOUSE_BASE_URL must be an absolute http(s) URL")
+    if s.is_local:
+        return
+    if len(s.secret_key) < MIN_SECRET_LENGTH or len(set(s.secret_key)) < 10:
+        raise ConfigError(
+            "GATEHOUSE_SECRET_KEY must be set to a random value of at least "
+            f"{MIN_SECRET_LENGTH} characters in cognito mode "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    for name in ("user_pool_id", "client_id", "pool_domain"):
+        if not getattr(s, name):
+            raise ConfigError(f"{_ENV[name][0]} must be set in cognito mode")
+    if not s.base_url.startswith("https://"):
+        raise ConfigError("GATEHOUSE_BASE_URL must be an https URL in cognito mode")
+    if not s.pool_domain.startswith("https://"):
+        raise ConfigError("GATEHOUSE_POOL_DOMAIN must be an https URL in cognito mode")
+
+
+def _with_local_secret(s: Settings) -> Settings:
+    """Give local mode a random secret kept in the data directory, never a constant."""
+    path = s.data_dir / "secret_key"
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        # O_EXCL: two workers starting together must agree on one key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+    values = {f.name: getattr(s, f.name) for f in fields(Settings)}
+    values["secret_key"] = path.read_text().strip()
+    return Settings(**values)

@@ -1,0 +1,111 @@
+"""The local pool's SQLite database: one file under the data directory, one lock."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import PoolError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    sub TEXT PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    email TEXT COLLATE NOCASE,
+    native INTEGER NOT NULL DEFAULT 1,
+    attributes TEXT NOT NULL,
+    password_hash TEXT,
+    status TEXT NOT NULL,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    created REAL NOT NULL,
+    modified REAL NOT NULL,
+    failed_logins INTEGER NOT NULL DEFAULT 0,
+    locked_until REAL NOT NULL DEFAULT 0,
+    pending_email TEXT,
+    mfa_secret TEXT,
+    mfa_pending_secret TEXT,
+    mfa_preferred INTEGER NOT NULL DEFAULT 0,
+    identities TEXT NOT NULL DEFAULT '[]',
+    linked_to TEXT
+);
+CREATE INDEX IF NOT EXISTS users_email ON users(email);
+CREATE TABLE IF NOT EXISTS codes (
+    sub TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    code TEXT NOT NULL,
+    expires REAL NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (sub, purpose)
+);
+CREATE TABLE IF NOT EXISTS sends (sub TEXT NOT NULL, purpose TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+    token_hash TEXT PRIMARY KEY,
+    sub TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    origin_jti TEXT NOT NULL,
+    auth_time INTEGER NOT NULL,
+    expires REAL NOT NULL,
+    revoked INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS revoked_origins (origin_jti TEXT PRIMARY KEY, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS auth_sessions (
+    id TEXT PRIMARY KEY,
+    sub TEXT,
+    client_id TEXT NOT NULL,
+    username TEXT NOT NULL,
+    challenge TEXT NOT NULL,
+    data TEXT NOT NULL,
+    expires REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS signing_keys (kid TEXT PRIMARY KEY, jwk TEXT NOT NULL, created REAL NOT NULL);
+"""
+
+
+class Database:
+    """A SQLite connection shared by threads; one lock makes each operation atomic."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA busy_timeout=5000")
+        self._conn.executescript(SCHEMA)
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run a block atomically; nested blocks (a trigger calling the pool) join the outer one.
+
+        A PoolError is an answer, not a fault: what the operation wrote before raising it (a
+        failed-attempt count, say) is committed. Any other exception rolls back.
+        """
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._conn
+                finally:
+                    self._depth -= 1
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self._conn
+            except PoolError:
+                self._conn.execute("COMMIT")
+                raise
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            finally:
+                self._depth = 0
+            self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close the connection (tests open many pools)."""
+        self._conn.close()

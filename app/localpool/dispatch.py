@@ -1,0 +1,49 @@
+"""Answer a Cognito JSON-protocol request (``X-Amz-Target`` + JSON body) from the local pool.
+
+The in-process botocore hook and the HTTP endpoint both come through here, so an SDK talking
+to ``/_localpool/`` and Gatehouse's own gateway see exactly the same behaviour.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+
+from .errors import PoolError
+from .operations import OPERATIONS
+from .pool import LocalPool
+
+TARGET_PREFIX = "AWSCognitoIdentityProviderService."
+CONTENT_TYPE = "application/x-amz-json-1.1"
+log = logging.getLogger(__name__)
+
+
+def handle(pool: LocalPool, target: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, dict[str, str], bytes]:
+    """Run one API call; returns (status, headers, JSON body) as Cognito would."""
+    name = target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX) else ""
+    op = OPERATIONS.get(name)
+    try:
+        if op is None:
+            raise PoolError("UnknownOperationException", f"Unknown operation {target!r}")
+        if op.admin and not _signed(headers):
+            raise PoolError("MissingAuthenticationTokenException", "Missing Authentication Token")
+        try:
+            params = json.loads(body or b"{}")
+        except ValueError as exc:
+            raise PoolError("SerializationException", "Request body is not JSON") from exc
+        pool.admit(op.category)
+        with pool.db.transaction() as conn:
+            result = op.run(pool, conn, params)
+        return 200, {"Content-Type": CONTENT_TYPE}, json.dumps(result).encode()
+    except PoolError as err:
+        log.info("local pool %s -> %s", name or target, err.code)
+        return err.status, {"Content-Type": CONTENT_TYPE, "x-amzn-ErrorType": err.code}, json.dumps(
+            err.body()
+        ).encode()
+
+
+def _signed(headers: Mapping[str, str]) -> bool:
+    """Admin operations need SigV4 credentials; any signature is accepted locally."""
+    auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+    return auth.startswith("AWS4-HMAC-SHA256")

@@ -1,0 +1,267 @@
+"""Administrator operations (need IAM credentials): users, links, listing, and descriptions."""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+import string
+from typing import Any
+
+from ..errors import PoolError, invalid_parameter
+from ..seed import TRIGGERS
+from . import operation
+from .profile import apply_attributes, delete_everything, mfa_settings
+from .signup import pre_sign_up
+
+FILTER = re.compile(r'^\s*([\w:]+)\s*(=|\^=)\s*"((?:[^"\\]|\\.)*)"\s*$')
+FILTER_ATTRIBUTES = {
+    "username": lambda u: u["username"],
+    "email": lambda u: u["attributes"].get("email", ""),
+    "sub": lambda u: u["sub"],
+    "name": lambda u: u["attributes"].get("name", ""),
+    "given_name": lambda u: u["attributes"].get("given_name", ""),
+    "family_name": lambda u: u["attributes"].get("family_name", ""),
+    "preferred_username": lambda u: u["attributes"].get("preferred_username", ""),
+    "phone_number": lambda u: u["attributes"].get("phone_number", ""),
+    "cognito:user_status": lambda u: u["status"],
+    "status": lambda u: "Enabled" if u["enabled"] else "Disabled",
+}
+
+
+def _check_pool(pool, params: dict[str, Any]) -> None:
+    """Admin calls name the pool; a wrong id is ResourceNotFoundException."""
+    if params.get("UserPoolId") != pool.id:
+        raise PoolError("ResourceNotFoundException", f"User pool {params.get('UserPoolId')} does not exist.")
+
+
+def _existing(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """The user named by ``Username``, or UserNotFoundException."""
+    _check_pool(pool, params)
+    user = pool.find_user(conn, params.get("Username"))
+    if user is None:
+        raise PoolError("UserNotFoundException", "User does not exist.")
+    return user
+
+
+def user_type(pool, user: dict[str, Any], attribute_key: str = "Attributes") -> dict[str, Any]:
+    """Cognito's UserType for a user."""
+    return {
+        "Username": user["username"],
+        attribute_key: pool.attribute_list(user["attributes"]),
+        "UserCreateDate": user["created"],
+        "UserLastModifiedDate": user["modified"],
+        "Enabled": bool(user["enabled"]),
+        "UserStatus": user["status"],
+    }
+
+
+@operation("AdminGetUser", "UserRead", admin=True)
+def admin_get_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """Describe any user by username, sub or email."""
+    user = _existing(pool, conn, params)
+    return {**user_type(pool, user, "UserAttributes"), **mfa_settings(user)}
+
+
+def _temporary_password(pool) -> str:
+    """A random temporary password that meets the pool's policy."""
+    policy = pool.settings.password_policy
+    pieces = [secrets.choice(string.ascii_uppercase), secrets.choice(string.ascii_lowercase),
+              secrets.choice(string.digits), secrets.choice("^$*.[]{}()?-!@#%&")]
+    alphabet = string.ascii_letters + string.digits
+    pieces += [secrets.choice(alphabet) for _ in range(max(policy.minimum_length, 12))]
+    return "".join(pieces)
+
+
+@operation("AdminCreateUser", "UserCreation", admin=True)
+def admin_create_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """Create a user with a temporary password (FORCE_CHANGE_PASSWORD) and invite them."""
+    _check_pool(pool, params)
+    email = pool.check_email(params.get("Username", ""))
+    attrs = pool.attribute_dict(params.get("UserAttributes"))
+    attrs.pop("email", None)
+    existing = pool.find_user(conn, email)
+    action = params.get("MessageAction")
+    if existing is not None and action != "RESEND":
+        raise PoolError("UsernameExistsException", "User account already exists")
+    if existing is None and action == "RESEND":
+        raise PoolError("UserNotFoundException", "User does not exist.")
+    password = params.get("TemporaryPassword") or _temporary_password(pool)
+    pool.check_password_policy(password)
+    if existing is None:
+        pre_sign_up(pool, "PreSignUp_AdminCreateUser", email, "", {**attrs, "email": email}, params)
+        user = pool.new_user(conn, email, attrs, password, "FORCE_CHANGE_PASSWORD")
+    else:
+        user = existing
+        user["password_hash"] = pool.hash_password(password)
+        user["created"] = pool.clock()  # the temporary password's validity starts again
+        pool.save_user(conn, user)
+    if action != "SUPPRESS":
+        pool.mail.send(
+            "CustomMessage_AdminCreateUser", to=email, user_name=user["username"],
+            attributes=user["attributes"], client_id="", code=password,
+            client_metadata=params.get("ClientMetadata"), username_value=email,
+        )
+    return {"User": user_type(pool, user)}
+
+
+@operation("AdminDeleteUser", "UserUpdate", admin=True)
+def admin_delete_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """Delete any user."""
+    user = _existing(pool, conn, params)
+    delete_everything(conn, user["sub"])
+    return {}
+
+
+@operation("AdminUpdateUserAttributes", "UserUpdate", admin=True)
+def admin_update_user_attributes(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """Update any user's attributes; ``email_verified=true`` with a new email applies it at once."""
+    user = _existing(pool, conn, params)
+    apply_attributes(
+        pool, conn, user, params.get("UserAttributes"), "", params.get("ClientMetadata"), admin=True
+    )
+    return {}
+
+
+@operation("AdminLinkProviderForUser", "UserFederation", admin=True)
+def admin_link_provider_for_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """Link an external identity (e.g. Google's subject) to an existing native user."""
+    _check_pool(pool, params)
+    dest = params.get("DestinationUser") or {}
+    source = params.get("SourceUser") or {}
+    provider = source.get("ProviderName", "")
+    subject = source.get("ProviderAttributeValue", "")
+    if not provider or provider == "Cognito" or not subject:
+        raise invalid_parameter("SourceUser must name an external identity provider and subject.")
+    user = pool.find_user(conn, dest.get("ProviderAttributeValue"))
+    if user is None or not user["native"]:
+        raise PoolError("UserNotFoundException", "User does not exist.")
+    if pool.find_user(conn, f"{provider}_{subject}") is not None:
+        raise invalid_parameter("Merging is not currently supported, provide a SourceUser that has not been signed-in.")
+    rows = conn.execute("SELECT * FROM users WHERE identities != '[]'").fetchall()
+    taken = [
+        u for u in map(pool._user, rows)
+        if any((i["providerName"], i["userId"]) == (provider, subject) for i in u["identities"])
+    ]
+    if taken:
+        raise PoolError("AliasExistsException", "The identity is already linked to a user.")
+    user["identities"].append({
+        "dateCreated": str(int(pool.clock() * 1000)),
+        "userId": subject,
+        "providerName": provider,
+        "providerType": provider if provider in ("Google", "Facebook", "SignInWithApple", "LoginWithAmazon") else "OIDC",
+        "issuer": None,
+        "primary": "false",
+    })
+    pool.save_user(conn, user)
+    return {}
+
+
+@operation("ListUsers", "UserList", admin=True)
+def list_users(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """List users, filtered by ``attr = "value"`` or ``attr ^= "prefix"`` (case-insensitive)."""
+    _check_pool(pool, params)
+    match = None
+    if params.get("Filter"):
+        parsed = FILTER.match(params["Filter"])
+        if not parsed or parsed.group(1) not in FILTER_ATTRIBUTES:
+            raise invalid_parameter("Error while parsing filter.")
+        name, op, value = parsed.groups()
+        get, value = FILTER_ATTRIBUTES[name], value.replace('\\"', '"').lower()
+        if op == "=":
+            def match(u):
+                return get(u).lower() == value
+        else:
+            def match(u):
+                return get(u).lower().startswith(value)
+    rows = conn.execute("SELECT * FROM users ORDER BY created, sub").fetchall()
+    users = [u for u in map(pool._user, rows) if match is None or match(u)]
+    limit = min(int(params.get("Limit") or 60), 60)
+    start = _offset(params.get("PaginationToken"))
+    page = users[start:start + limit]
+    wanted = params.get("AttributesToGet")
+    out = []
+    for user in page:
+        item = user_type(pool, user)
+        if wanted:
+            item["Attributes"] = [a for a in item["Attributes"] if a["Name"] in wanted]
+        out.append(item)
+    result: dict[str, Any] = {"Users": out}
+    if start + limit < len(users):
+        result["PaginationToken"] = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
+    return result
+
+
+def _offset(token: str | None) -> int:
+    """Decode a ListUsers pagination token."""
+    if not token:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode(token.encode()).decode())
+    except ValueError as exc:
+        raise invalid_parameter("Invalid pagination token.") from exc
+
+
+@operation("DescribeUserPool", "UserResourceRead", admin=True)
+def describe_user_pool(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """The pool's settings, including the password policy the sign-up page shows."""
+    _check_pool(pool, params)
+    s = pool.settings
+    p = s.password_policy
+    count = conn.execute("SELECT COUNT(*) FROM users").fetchone()[0]
+    lambdas = {
+        name: f"arn:aws:lambda:{pool.region}:000000000000:function:gatehouse-local-{name}"
+        for name in TRIGGERS if pool.triggers.configured(name)
+    }
+    return {"UserPool": {
+        "Id": pool.id,
+        "Name": s.name,
+        "Arn": f"arn:aws:cognito-idp:{pool.region}:000000000000:userpool/{pool.id}",
+        "Policies": {"PasswordPolicy": {
+            "MinimumLength": p.minimum_length,
+            "RequireUppercase": p.require_uppercase,
+            "RequireLowercase": p.require_lowercase,
+            "RequireNumbers": p.require_numbers,
+            "RequireSymbols": p.require_symbols,
+            "TemporaryPasswordValidityDays": p.temporary_password_validity_days,
+        }},
+        "LambdaConfig": lambdas,
+        "SchemaAttributes": [
+            {"Name": name, "AttributeDataType": "String", "Mutable": True, "Required": True}
+            for name in s.required_attributes
+        ],
+        "AutoVerifiedAttributes": list(s.auto_verified_attributes),
+        "UsernameAttributes": ["email"],
+        "UsernameConfiguration": {"CaseSensitive": False},
+        "UserAttributeUpdateSettings": {"AttributesRequireVerificationBeforeUpdate": ["email"]},
+        "MfaConfiguration": "OPTIONAL",
+        "EstimatedNumberOfUsers": count,
+    }}
+
+
+@operation("DescribeUserPoolClient", "UserResourceRead", admin=True)
+def describe_user_pool_client(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """An app client's settings: callback and sign-out URLs, flows, scopes, providers."""
+    _check_pool(pool, params)
+    c = pool.client(params.get("ClientId"))
+    described = {
+        "UserPoolId": pool.id,
+        "ClientName": c.name,
+        "ClientId": c.id,
+        "CallbackURLs": list(c.callback_urls),
+        "LogoutURLs": list(c.logout_urls),
+        "ExplicitAuthFlows": list(c.explicit_auth_flows),
+        "AllowedOAuthFlows": list(c.allowed_oauth_flows),
+        "AllowedOAuthScopes": list(c.allowed_oauth_scopes),
+        "AllowedOAuthFlowsUserPoolClient": True,
+        "SupportedIdentityProviders": list(c.supported_identity_providers),
+        "PreventUserExistenceErrors": "ENABLED" if c.prevent_user_existence_errors else "LEGACY",
+        "AccessTokenValidity": c.access_token_minutes,
+        "IdTokenValidity": c.id_token_minutes,
+        "RefreshTokenValidity": c.refresh_token_days,
+        "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
+        "EnableTokenRevocation": True,
+    }
+    if c.secret:
+        described["ClientSecret"] = c.secret
+    return {"UserPoolClient": described}

@@ -1,0 +1,153 @@
+"""The signed-in user's own operations: read, update and verify attributes, sign out, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import PoolError, invalid_parameter, not_authorized
+from . import operation
+from .signup import send_code
+
+IMMUTABLE = ("sub", "email_verified", "cognito:username", "identities")
+
+
+def mfa_settings(user: dict[str, Any]) -> dict[str, Any]:
+    """GetUser's and AdminGetUser's MFA fields."""
+    if not user["mfa_secret"]:
+        return {"UserMFASettingList": []}
+    out: dict[str, Any] = {"UserMFASettingList": ["SOFTWARE_TOKEN_MFA"]}
+    if user["mfa_preferred"]:
+        out["PreferredMfaSetting"] = "SOFTWARE_TOKEN_MFA"
+    return out
+
+
+@operation("GetUser", "UserRead")
+def get_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """The signed-in user's username and attributes (the old email until a change is verified)."""
+    user = pool.authenticate_access(conn, params.get("AccessToken"))
+    return {
+        "Username": user["username"],
+        "UserAttributes": pool.attribute_list(user["attributes"]),
+        **mfa_settings(user),
+    }
+
+
+def apply_attributes(pool, conn, user, items, client_id: str, metadata, *, admin: bool) -> list:
+    """Set attributes; a new email waits for verification (and gets a code) unless an admin
+    marks it verified in the same call, as AdminUpdateUserAttributes allows."""
+    updates = pool.attribute_dict(items)
+    for name in updates:
+        if name in IMMUTABLE and not (admin and name == "email_verified"):
+            raise invalid_parameter(f"Cannot modify the non-mutable attribute {name}.")
+    new_email = updates.pop("email", None)
+    verified_now = admin and updates.get("email_verified") == "true"
+    user["attributes"].update(updates)
+    if new_email is not None:
+        new_email = pool.check_email(new_email)
+        if pool.email_taken(conn, new_email, except_sub=user["sub"]):
+            raise PoolError("AliasExistsException", "An account with the given email already exists.")
+        if new_email == user["email"]:
+            user["pending_email"] = None
+        elif verified_now:
+            user["attributes"]["email"] = new_email
+            user["pending_email"] = None
+        else:
+            # AttributesRequireVerificationBeforeUpdate: the old email stays until verified.
+            user["pending_email"] = new_email
+    pool.save_user(conn, user)
+    if new_email is not None and user["pending_email"]:
+        return [send_code(
+            pool, conn, user, client_id, "verify_email", "CustomMessage_UpdateUserAttribute", metadata
+        )]
+    return []
+
+
+@operation("UpdateUserAttributes", "UserUpdate")
+def update_user_attributes(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """Update the signed-in user's attributes."""
+    user = pool.authenticate_access(conn, params.get("AccessToken"))
+    details = apply_attributes(
+        pool, conn, user, params.get("UserAttributes"), user["client_id"],
+        params.get("ClientMetadata"), admin=False,
+    )
+    return {"CodeDeliveryDetailsList": details}
+
+
+@operation("GetUserAttributeVerificationCode", "UserUpdate")
+def get_user_attribute_verification_code(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """Send a new code for the pending (or unverified) email."""
+    user = pool.authenticate_access(conn, params.get("AccessToken"))
+    if params.get("AttributeName") != "email":
+        raise invalid_parameter("Only the email attribute can be verified in this user pool.")
+    details = send_code(
+        pool, conn, user, user["client_id"], "verify_email",
+        "CustomMessage_VerifyUserAttribute", params.get("ClientMetadata"),
+    )
+    return {"CodeDeliveryDetails": details}
+
+
+@operation("VerifyUserAttribute", "UserUpdate")
+def verify_user_attribute(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """Verify the email with its code; a pending new email becomes the sign-in email now."""
+    user = pool.authenticate_access(conn, params.get("AccessToken"))
+    if params.get("AttributeName") != "email":
+        raise invalid_parameter("Only the email attribute can be verified in this user pool.")
+    pool.use_code(conn, user["sub"], "verify_email", params.get("Code", ""))
+    if user["pending_email"]:
+        if pool.email_taken(conn, user["pending_email"], except_sub=user["sub"]):
+            raise PoolError("AliasExistsException", "An account with the given email already exists.")
+        user["attributes"]["email"] = user["pending_email"]
+        user["pending_email"] = None
+    user["attributes"]["email_verified"] = "true"
+    pool.save_user(conn, user)
+    return {}
+
+
+def delete_everything(conn, sub: str) -> None:
+    """Remove a user and everything the pool keeps about them."""
+    for table in ("users", "codes", "sends", "auth_sessions"):
+        conn.execute(f"DELETE FROM {table} WHERE sub = ?", (sub,))
+    conn.execute(
+        "INSERT OR IGNORE INTO revoked_origins SELECT origin_jti, strftime('%s','now') "
+        "FROM refresh_tokens WHERE sub = ?",
+        (sub,),
+    )
+    conn.execute("DELETE FROM refresh_tokens WHERE sub = ?", (sub,))
+
+
+@operation("DeleteUser", "UserUpdate")
+def delete_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """Delete the signed-in user."""
+    user = pool.authenticate_access(conn, params.get("AccessToken"))
+    delete_everything(conn, user["sub"])
+    return {}
+
+
+@operation("GlobalSignOut", "UserUpdate")
+def global_sign_out(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """Revoke every refresh token of the user and every access token minted from them."""
+    user = pool.authenticate_access(conn, params.get("AccessToken"))
+    origins = conn.execute(
+        "SELECT DISTINCT origin_jti FROM refresh_tokens WHERE sub = ?", (user["sub"],)
+    ).fetchall()
+    for row in origins:
+        pool.revoke_origin(conn, row["origin_jti"])
+    return {}
+
+
+@operation("RevokeToken", "UserToken")
+def revoke_token(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """Revoke a refresh token and the access tokens minted from it (RFC 7009 semantics)."""
+    client = pool.client(params.get("ClientId"))
+    if client.secret and params.get("ClientSecret") != client.secret:
+        raise not_authorized("Client secret is invalid.")
+    token = params.get("Token", "")
+    if token.count(".") == 2:
+        raise PoolError("UnsupportedTokenTypeException", "Only refresh tokens can be revoked.")
+    record = pool.refresh_record(conn, token)
+    if record is None:
+        return {}  # an unknown token is not an error (RFC 7009 §2.2)
+    if record["client_id"] != client.id:
+        raise PoolError("UnauthorizedException", "The token was not issued to this client.")
+    pool.revoke_origin(conn, record["origin_jti"])
+    return {}

@@ -1,0 +1,70 @@
+"""ForgotPassword, ConfirmForgotPassword and ChangePassword."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import PoolError, invalid_parameter, not_authorized
+from ..messages import mask
+from . import operation
+from .signup import post_confirmation, send_code
+
+
+@operation("ForgotPassword", "UserAccountRecovery")
+def forgot_password(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """Email a reset code; an unknown user gets the same answer and no email."""
+    client = pool.client(params.get("ClientId"))
+    username = params.get("Username", "")
+    pool.check_secret_hash(client, [username], params.get("SecretHash"))
+    user = pool.find_user(conn, username)
+    if user is None or not user["native"]:
+        return {"CodeDeliveryDetails": {
+            "Destination": mask(username), "DeliveryMedium": "EMAIL", "AttributeName": "email"}}
+    if user["attributes"].get("email_verified") != "true":
+        raise invalid_parameter(
+            "Cannot reset password for the user as there is no registered/verified email or phone_number"
+        )
+    details = send_code(
+        pool, conn, user, client.id, "reset", "CustomMessage_ForgotPassword", params.get("ClientMetadata")
+    )
+    return {"CodeDeliveryDetails": details}
+
+
+@operation("ConfirmForgotPassword", "UserAccountRecovery")
+def confirm_forgot_password(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """Set a new password with the emailed code; a lockout from wrong passwords ends."""
+    client = pool.client(params.get("ClientId"))
+    username = params.get("Username", "")
+    pool.check_secret_hash(client, [username], params.get("SecretHash"))
+    user = pool.find_user(conn, username)
+    if user is None or not user["native"]:
+        raise PoolError("CodeMismatchException", "Invalid verification code provided, please try again.")
+    # The policy first, so that a weak password does not spend the code.
+    pool.check_password_policy(params.get("Password", ""))
+    pool.use_code(conn, user["sub"], "reset", params.get("ConfirmationCode", ""))
+    user["password_hash"] = pool.hash_password(params["Password"])
+    user["failed_logins"] = 0
+    user["locked_until"] = 0
+    if user["status"] in ("RESET_REQUIRED", "FORCE_CHANGE_PASSWORD"):
+        user["status"] = "CONFIRMED"
+    pool.save_user(conn, user)
+    post_confirmation(
+        pool, user, client.id, "PostConfirmation_ConfirmForgotPassword", params.get("ClientMetadata")
+    )
+    return {}
+
+
+@operation("ChangePassword", "UserUpdate")
+def change_password(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """Change the signed-in user's password, given the current one."""
+    user = pool.authenticate_access(conn, params.get("AccessToken"))
+    if user["locked_until"] > pool.clock():
+        raise PoolError("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+    if not pool.password_matches(user, params.get("PreviousPassword", "")):
+        pool.record_password_failure(conn, user)
+        raise not_authorized("Incorrect username or password.")
+    pool.check_password_policy(params.get("ProposedPassword", ""))
+    user["password_hash"] = pool.hash_password(params["ProposedPassword"])
+    user["failed_logins"] = 0
+    pool.save_user(conn, user)
+    return {}

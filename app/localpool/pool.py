@@ -1,0 +1,414 @@
+"""The embedded, Cognito-compatible user pool: its state and the helpers operations share."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import sqlite3
+import time
+import uuid
+from collections import defaultdict, deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+
+from .db import Database
+from .errors import PoolError, invalid_parameter, not_authorized
+from .messages import MessageSender
+from .seed import AppClient, Seed
+from .tokens import ADMIN_SCOPE, Signer
+from .triggers import TriggerRunner
+
+# OWASP's minimum Argon2id profile: memory-hard, and fast enough for a test suite.
+_HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+# Verified on the unknown-user path so a miss costs what a hit costs.
+_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+USER_COLUMNS = (
+    "sub", "username", "email", "native", "attributes", "password_hash", "status", "enabled",
+    "created", "modified", "failed_logins", "locked_until", "pending_email", "mfa_secret",
+    "mfa_pending_secret", "mfa_preferred", "identities", "linked_to",
+)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class LocalPool:
+    """One user pool, its app clients, signing key, triggers, outbox and throttle."""
+
+    def __init__(
+        self,
+        seed: Seed,
+        *,
+        db_path: Path,
+        issuer_base: str,
+        outbox_dir: Path,
+        region: str = "us-east-1",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = seed.pool
+        self.clients: dict[str, AppClient] = seed.clients
+        self.region = region
+        self.id = seed.pool.id
+        self.issuer = f"{issuer_base.rstrip('/')}/{self.id}"
+        self.clock = clock
+        self.db = Database(db_path)
+        self.signer = Signer(self.db, self.issuer)
+        self.triggers = TriggerRunner(self.id, region, seed.pool.lambda_config)
+        self.mail = MessageSender(outbox_dir, self.triggers)
+        self.throttle: dict[str, float] = dict(seed.pool.throttle)
+        self._calls: dict[str, deque[float]] = defaultdict(deque)
+        self._seed_users(seed)
+
+    # ---- clients and throttle -------------------------------------------------------------
+
+    def client(self, client_id: str | None) -> AppClient:
+        """The app client with this id, or Cognito's ResourceNotFoundException."""
+        client = self.clients.get(client_id or "")
+        if client is None:
+            raise PoolError("ResourceNotFoundException", f"User pool client {client_id} does not exist.")
+        return client
+
+    def check_secret_hash(self, client: AppClient, usernames: list[str], given: str | None) -> None:
+        """Require SECRET_HASH = Base64(HMAC-SHA256(secret, username + client_id)) if the client has a secret."""
+        if not client.secret:
+            return
+        if not given:
+            raise not_authorized(
+                f"Client {client.id} is configured with secret but SECRET_HASH was not received"
+            )
+        for name in usernames:
+            digest = hmac.new(
+                client.secret.encode(), (name + client.id).encode(), hashlib.sha256
+            ).digest()
+            if hmac.compare_digest(base64.b64encode(digest).decode(), given):
+                return
+        raise not_authorized(f"Unable to verify secret hash for client {client.id}")
+
+    def admit(self, category: str) -> None:
+        """Refuse a call above the configured requests per second for its quota category."""
+        rps = self.throttle.get(category) or 0
+        if rps <= 0:
+            return
+        now = self.clock()
+        calls = self._calls[category]
+        while calls and calls[0] <= now - 1.0:
+            calls.popleft()
+        if len(calls) >= rps:
+            raise PoolError("TooManyRequestsException", "Too many requests")
+        calls.append(now)
+
+    # ---- users ------------------------------------------------------------------------------
+
+    def find_user(self, conn: sqlite3.Connection, name: str | None) -> dict[str, Any] | None:
+        """Find a user by username, sub, or email (case-insensitive, as an email username is)."""
+        if not name:
+            return None
+        row = conn.execute(
+            "SELECT * FROM users WHERE username = ? OR sub = ? OR (native = 1 AND email = ?)",
+            (name, name, name),
+        ).fetchone()
+        return self._user(row) if row else None
+
+    def user_by_sub(self, conn: sqlite3.Connection, sub: str) -> dict[str, Any] | None:
+        """Find a user by sub."""
+        row = conn.execute("SELECT * FROM users WHERE sub = ?", (sub,)).fetchone()
+        return self._user(row) if row else None
+
+    @staticmethod
+    def _user(row: sqlite3.Row) -> dict[str, Any]:
+        """A users row as a dict with its JSON columns decoded."""
+        user = dict(row)
+        user["attributes"] = json.loads(user["attributes"])
+        user["identities"] = json.loads(user["identities"])
+        return user
+
+    def save_user(self, conn: sqlite3.Connection, user: dict[str, Any]) -> None:
+        """Write a user back, keeping the email column in step with the email attribute."""
+        user["modified"] = self.clock()
+        user["email"] = user["attributes"].get("email")
+        row = {name: user[name] for name in USER_COLUMNS}
+        row["attributes"] = json.dumps(user["attributes"])
+        row["identities"] = json.dumps(user["identities"])
+        cols = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        conn.execute(f"INSERT OR REPLACE INTO users ({cols}) VALUES ({marks})", list(row.values()))
+
+    def new_user(
+        self,
+        conn: sqlite3.Connection,
+        email: str,
+        attributes: dict[str, str],
+        password: str | None,
+        status: str,
+        *,
+        username: str | None = None,
+        native: bool = True,
+    ) -> dict[str, Any]:
+        """Create a user whose username is a UUID equal to ``sub`` (email is the sign-in alias)."""
+        sub = str(uuid.uuid4())
+        now = self.clock()
+        attrs = dict(attributes)
+        attrs["sub"] = sub
+        attrs["email"] = email.lower() if native else email
+        attrs.setdefault("email_verified", "false")
+        user = {
+            "sub": sub,
+            "username": username or sub,
+            "email": attrs["email"],
+            "native": 1 if native else 0,
+            "attributes": attrs,
+            "password_hash": _HASHER.hash(password) if password else None,
+            "status": status,
+            "enabled": 1,
+            "created": now,
+            "modified": now,
+            "failed_logins": 0,
+            "locked_until": 0,
+            "pending_email": None,
+            "mfa_secret": None,
+            "mfa_pending_secret": None,
+            "mfa_preferred": 0,
+            "identities": [],
+            "linked_to": None,
+        }
+        self.save_user(conn, user)
+        return user
+
+    def email_taken(self, conn: sqlite3.Connection, email: str, except_sub: str = "") -> bool:
+        """True when another native user already signs in with this email."""
+        row = conn.execute(
+            "SELECT 1 FROM users WHERE native = 1 AND email = ? AND sub != ?", (email, except_sub)
+        ).fetchone()
+        return row is not None
+
+    @staticmethod
+    def attribute_list(attrs: dict[str, str]) -> list[dict[str, str]]:
+        """Attributes as Cognito's ``[{"Name": ..., "Value": ...}]`` list."""
+        return [{"Name": k, "Value": v} for k, v in attrs.items()]
+
+    @staticmethod
+    def attribute_dict(items: list[dict[str, str]] | None) -> dict[str, str]:
+        """Cognito's attribute list as a dict."""
+        return {item["Name"]: item.get("Value", "") for item in items or []}
+
+    def check_email(self, email: str) -> str:
+        """Refuse a malformed email the way Cognito does; return it lowercased."""
+        if not email or not _EMAIL.match(email):
+            raise invalid_parameter("Invalid email address format.")
+        return email.lower()
+
+    # ---- passwords ----------------------------------------------------------------------
+
+    def check_password_policy(self, password: str) -> None:
+        """Raise InvalidPasswordException naming the first rule the password breaks."""
+        policy = self.settings.password_policy
+        rules = [
+            (len(password) >= policy.minimum_length, "Password not long enough"),
+            (not policy.require_uppercase or re.search(r"[A-Z]", password), "Password must have uppercase characters"),
+            (not policy.require_lowercase or re.search(r"[a-z]", password), "Password must have lowercase characters"),
+            (not policy.require_numbers or re.search(r"[0-9]", password), "Password must have numeric characters"),
+            (not policy.require_symbols or re.search(r"[^A-Za-z0-9]", password), "Password must have symbol characters"),
+        ]
+        for ok, message in rules:
+            if not ok:
+                raise PoolError(
+                    "InvalidPasswordException", f"Password did not conform with policy: {message}"
+                )
+
+    @staticmethod
+    def hash_password(password: str) -> str:
+        """Hash a password with Argon2id."""
+        return _HASHER.hash(password)
+
+    @staticmethod
+    def password_matches(user: dict[str, Any] | None, password: str) -> bool:
+        """Verify a password; an unknown user or one without a password costs the same time."""
+        stored = (user or {}).get("password_hash") or _DUMMY_HASH
+        try:
+            return _HASHER.verify(stored, password or "") and user is not None and bool(
+                user.get("password_hash")
+            )
+        except (VerifyMismatchError, InvalidHashError):
+            return False
+
+    def record_password_failure(self, conn: sqlite3.Connection, user: dict[str, Any]) -> None:
+        """Count a wrong password; past the limit, lock sign-in with a doubling back-off."""
+        user["failed_logins"] += 1
+        over = user["failed_logins"] - self.settings.password_max_failures
+        if over >= 0:
+            user["locked_until"] = self.clock() + min(2**over, 900)
+        self.save_user(conn, user)
+
+    def check_not_locked(self, user: dict[str, Any]) -> None:
+        """Refuse sign-in while a password lockout runs (Cognito's own message)."""
+        if user["locked_until"] > self.clock():
+            raise not_authorized("Password attempts exceeded")
+
+    # ---- one-time codes -------------------------------------------------------------------
+
+    def new_code(self, conn: sqlite3.Connection, sub: str, purpose: str, lifetime: int) -> str:
+        """Make a 6-digit code (replacing any earlier one), within the per-hour send limit."""
+        now = self.clock()
+        conn.execute("DELETE FROM sends WHERE at < ?", (now - 3600,))
+        sent = conn.execute(
+            "SELECT COUNT(*) FROM sends WHERE sub = ? AND purpose = ?", (sub, purpose)
+        ).fetchone()[0]
+        if sent >= self.settings.codes_per_hour:
+            raise PoolError("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+        code = f"{secrets.randbelow(10**6):06d}"
+        conn.execute("INSERT INTO sends VALUES (?, ?, ?)", (sub, purpose, now))
+        conn.execute(
+            "INSERT OR REPLACE INTO codes VALUES (?, ?, ?, ?, 0)", (sub, purpose, code, now + lifetime)
+        )
+        return code
+
+    def use_code(self, conn: sqlite3.Connection, sub: str, purpose: str, given: str) -> None:
+        """Consume a code; a wrong one counts, and too many wrong ones lock it until a new one."""
+        row = conn.execute(
+            "SELECT * FROM codes WHERE sub = ? AND purpose = ?", (sub, purpose)
+        ).fetchone()
+        if row is None:
+            raise PoolError("CodeMismatchException", "Invalid verification code provided, please try again.")
+        if row["failures"] >= self.settings.code_max_failures:
+            raise PoolError(
+                "TooManyFailedAttemptsException",
+                "Too many failed attempts. Request a new code and try again.",
+            )
+        if not hmac.compare_digest(row["code"], (given or "").strip()):
+            conn.execute(
+                "UPDATE codes SET failures = failures + 1 WHERE sub = ? AND purpose = ?", (sub, purpose)
+            )
+            raise PoolError("CodeMismatchException", "Invalid verification code provided, please try again.")
+        if row["expires"] <= self.clock():
+            raise PoolError("ExpiredCodeException", "Invalid code provided, please request a code again.")
+        conn.execute("DELETE FROM codes WHERE sub = ? AND purpose = ?", (sub, purpose))
+
+    # ---- tokens ---------------------------------------------------------------------------
+
+    def issue_tokens(
+        self,
+        conn: sqlite3.Connection,
+        user: dict[str, Any],
+        client: AppClient,
+        source: str,
+        *,
+        auth_time: int | None = None,
+        refresh: bool = True,
+        origin_jti: str | None = None,
+        scopes: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """Mint tokens after a successful sign-in (running PreTokenGeneration) as AuthenticationResult."""
+        now = int(self.clock())
+        auth_time = auth_time or now
+        origin_jti = origin_jti or str(uuid.uuid4())
+        overrides, suppress = self._pre_token_generation(user, client, source)
+        id_token, access_token = self.signer.mint(
+            user=user,
+            client_id=client.id,
+            auth_time=auth_time,
+            now=now,
+            origin_jti=origin_jti,
+            access_minutes=client.access_token_minutes,
+            id_minutes=client.id_token_minutes,
+            scopes=scopes or [ADMIN_SCOPE],
+            id_overrides=overrides,
+            id_suppress=suppress,
+        )
+        result = {
+            "AccessToken": access_token,
+            "ExpiresIn": client.access_token_minutes * 60,
+            "TokenType": "Bearer",
+            "IdToken": id_token,
+        }
+        if refresh:
+            token = secrets.token_urlsafe(96)
+            conn.execute(
+                "INSERT INTO refresh_tokens VALUES (?, ?, ?, ?, ?, ?, 0)",
+                (
+                    _digest(token),
+                    user["sub"],
+                    client.id,
+                    origin_jti,
+                    auth_time,
+                    now + client.refresh_token_days * 86400,
+                ),
+            )
+            result["RefreshToken"] = token
+        return result
+
+    def _pre_token_generation(
+        self, user: dict[str, Any], client: AppClient, source: str
+    ) -> tuple[dict[str, Any], list[str]]:
+        """Run PreTokenGeneration (event version 1) and return its ID-token claim changes."""
+        if not self.triggers.configured("PreTokenGeneration"):
+            return {}, []
+        event = self.triggers.event(
+            source,
+            user["username"],
+            client.id,
+            {"userAttributes": dict(user["attributes"]), "groupConfiguration": {
+                "groupsToOverride": [], "iamRolesToOverride": [], "preferredRole": None}},
+            {"claimsOverrideDetails": None},
+        )
+        response = self.triggers.invoke("PreTokenGeneration", event)
+        details = response.get("claimsOverrideDetails") or {}
+        return details.get("claimsToAddOrOverride") or {}, details.get("claimsToSuppress") or []
+
+    def refresh_record(self, conn: sqlite3.Connection, token: str) -> sqlite3.Row | None:
+        """The stored record for a refresh token, or None."""
+        return conn.execute(
+            "SELECT * FROM refresh_tokens WHERE token_hash = ?", (_digest(token or ""),)
+        ).fetchone()
+
+    def authenticate_access(self, conn: sqlite3.Connection, token: str | None) -> dict[str, Any]:
+        """The user an access token belongs to, refusing expired, revoked or signed-out tokens."""
+        claims = self.signer.verify_access(token or "", self.clock())
+        if ADMIN_SCOPE not in claims.get("scope", "").split():
+            raise not_authorized("Access Token does not have required scopes")
+        revoked = conn.execute(
+            "SELECT 1 FROM revoked_origins WHERE origin_jti = ?", (claims["origin_jti"],)
+        ).fetchone()
+        user = self.user_by_sub(conn, claims["sub"])
+        if revoked or user is None:
+            raise not_authorized("Access Token has been revoked")
+        if not user["enabled"]:
+            raise not_authorized("User is disabled.")
+        user["client_id"] = claims["client_id"]
+        return user
+
+    def revoke_origin(self, conn: sqlite3.Connection, origin_jti: str) -> None:
+        """Revoke a refresh token's family: the refresh token and the tokens minted from it."""
+        conn.execute("UPDATE refresh_tokens SET revoked = 1 WHERE origin_jti = ?", (origin_jti,))
+        conn.execute(
+            "INSERT OR IGNORE INTO revoked_origins VALUES (?, ?)", (origin_jti, self.clock())
+        )
+
+    # ---- seeding ----------------------------------------------------------------------------
+
+    def _seed_users(self, seed: Seed) -> None:
+        """Create the seed file's users when they do not exist yet."""
+        with self.db.transaction() as conn:
+            for item in seed.users:
+                if self.find_user(conn, item.email.lower()):
+                    continue
+                attrs = dict(item.attributes)
+                attrs["email_verified"] = "true" if item.confirmed else "false"
+                self.new_user(
+                    conn, item.email, attrs, item.password,
+                    "CONFIRMED" if item.confirmed else "UNCONFIRMED",
+                )
+
+    def close(self) -> None:
+        """Release the database."""
+        self.db.close()
+
+
+def _digest(token: str) -> str:
+    """Refresh tokens are kept only as SHA-256 digests."""
+    return hashlib.sha256(token.encode()).hexdigest()

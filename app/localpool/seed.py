@@ -1,0 +1,149 @@
+"""Load and check the local pool's seed file (TOML): pool settings, app clients, users."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+# Cognito's quota categories that the local pool can be told to throttle.
+THROTTLE_CATEGORIES = (
+    "UserAuthentication",
+    "UserCreation",
+    "UserAccountRecovery",
+    "UserRead",
+    "UserUpdate",
+    "UserToken",
+    "UserList",
+    "UserResourceRead",
+    "UserFederation",
+)
+TRIGGERS = (
+    "PreSignUp",
+    "PostConfirmation",
+    "CustomMessage",
+    "DefineAuthChallenge",
+    "CreateAuthChallenge",
+    "VerifyAuthChallengeResponse",
+    "PreTokenGeneration",
+)
+
+
+class SeedError(ValueError):
+    """A seed file that cannot be used; the message names the file and key."""
+
+
+@dataclass
+class PasswordPolicy:
+    """Cognito's password policy fields."""
+
+    minimum_length: int = 8
+    require_uppercase: bool = True
+    require_lowercase: bool = True
+    require_numbers: bool = True
+    require_symbols: bool = False
+    temporary_password_validity_days: int = 7
+
+
+@dataclass
+class PoolSettings:
+    """User pool settings, plus the local pool's own limits (code lifetimes, lockout)."""
+
+    id: str = "us-east-1_gatehouse"
+    name: str = "gatehouse-local"
+    required_attributes: list[str] = field(default_factory=lambda: ["email"])
+    auto_verified_attributes: list[str] = field(default_factory=lambda: ["email"])
+    password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
+    lambda_config: dict[str, Any] = field(default_factory=dict)
+    throttle: dict[str, float] = field(default_factory=dict)
+    signup_code_seconds: int = 24 * 3600
+    reset_code_seconds: int = 3600
+    verify_code_seconds: int = 24 * 3600
+    code_max_failures: int = 5
+    codes_per_hour: int = 5
+    password_max_failures: int = 5
+    auth_session_seconds: int = 180
+    custom_auth_max_rounds: int = 8
+
+
+@dataclass
+class AppClient:
+    """An app client as DescribeUserPoolClient describes it."""
+
+    id: str
+    name: str = ""
+    secret: str = ""
+    callback_urls: list[str] = field(default_factory=list)
+    logout_urls: list[str] = field(default_factory=list)
+    explicit_auth_flows: list[str] = field(default_factory=list)
+    allowed_oauth_flows: list[str] = field(default_factory=lambda: ["code"])
+    allowed_oauth_scopes: list[str] = field(default_factory=lambda: ["openid", "email"])
+    supported_identity_providers: list[str] = field(default_factory=lambda: ["COGNITO"])
+    access_token_minutes: int = 60
+    id_token_minutes: int = 60
+    refresh_token_days: int = 30
+    prevent_user_existence_errors: bool = True
+
+
+@dataclass
+class SeedUser:
+    """A user created when the pool's database is new."""
+
+    email: str
+    password: str
+    attributes: dict[str, str] = field(default_factory=dict)
+    confirmed: bool = True
+
+
+@dataclass
+class Seed:
+    """Everything a seed file defines."""
+
+    pool: PoolSettings
+    clients: dict[str, AppClient]
+    users: list[SeedUser]
+
+
+def _build(cls: type, data: dict[str, Any], where: str, path: Path) -> Any:
+    """Build a dataclass from a TOML table, refusing keys the dataclass does not know."""
+    known = {f.name for f in fields(cls)}
+    for key in data:
+        if key not in known:
+            raise SeedError(f"{path}: unknown key {where}.{key}")
+    return cls(**data)
+
+
+def load_seed(path: Path, overrides: dict[str, Any] | None = None) -> Seed:
+    """Read a seed file; ``overrides`` replaces pool settings (tests use it for limits)."""
+    try:
+        raw = tomllib.loads(Path(path).read_text())
+    except FileNotFoundError as exc:
+        raise SeedError(f"{path}: seed file not found (GATEHOUSE_LOCALPOOL_SEED)") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SeedError(f"{path}: {exc}") from exc
+    for key in raw:
+        if key not in ("pool", "clients", "users"):
+            raise SeedError(f"{path}: unknown key {key}")
+    pool_data = dict(raw.get("pool", {}))
+    pool_data.update(overrides or {})
+    policy = pool_data.pop("password_policy", {})
+    if isinstance(policy, dict):
+        pool_data["password_policy"] = _build(
+            PasswordPolicy, policy, "pool.password_policy", path
+        )
+    else:
+        pool_data["password_policy"] = policy
+    pool = _build(PoolSettings, pool_data, "pool", path)
+    for name in pool.lambda_config:
+        if name not in TRIGGERS:
+            raise SeedError(f"{path}: unknown key pool.lambda_config.{name}")
+    for name in pool.throttle:
+        if name not in THROTTLE_CATEGORIES:
+            raise SeedError(f"{path}: unknown key pool.throttle.{name}")
+    clients = {}
+    for i, item in enumerate(raw.get("clients", [])):
+        client = _build(AppClient, item, f"clients[{i}]", path)
+        clients[client.id] = client
+    users = [_build(SeedUser, u, f"users[{i}]", path) for i, u in enumerate(raw.get("users", []))]
+    return Seed(pool=pool, clients=clients, users=users)

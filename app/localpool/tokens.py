@@ -1,0 +1,118 @@
+"""RS256 ID and access tokens with Cognito's claims, the JWKS, and access-token checks."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from typing import Any
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet, RSAKey
+
+from .db import Database
+from .errors import not_authorized
+
+ADMIN_SCOPE = "aws.cognito.signin.user.admin"
+
+
+class Signer:
+    """Holds the pool's RSA signing key (made once, kept in SQLite) and mints tokens."""
+
+    def __init__(self, db: Database, issuer: str) -> None:
+        self.issuer = issuer
+        with db.transaction() as conn:
+            row = conn.execute("SELECT jwk FROM signing_keys ORDER BY created LIMIT 1").fetchone()
+            if row is None:
+                kid = secrets.token_urlsafe(16)
+                key = RSAKey.generate_key(
+                    2048, parameters={"kid": kid, "alg": "RS256", "use": "sig"}, private=True
+                )
+                conn.execute(
+                    "INSERT INTO signing_keys VALUES (?, ?, strftime('%s','now'))",
+                    (kid, json.dumps(key.as_dict(private=True))),
+                )
+            else:
+                key = RSAKey.import_key(json.loads(row["jwk"]))
+        self._key = key
+        self.kid = key.kid
+
+    def jwks(self) -> dict[str, Any]:
+        """The public JSON Web Key Set served at ``<issuer>/.well-known/jwks.json``."""
+        return KeySet([self._key]).as_dict(private=False)
+
+    def sign(self, claims: dict[str, Any]) -> str:
+        """Sign claims as an RS256 JWT with the pool's key id in the header."""
+        return jwt.encode({"alg": "RS256", "kid": self.kid}, claims, self._key, algorithms=["RS256"])
+
+    def mint(
+        self,
+        *,
+        user: dict[str, Any],
+        client_id: str,
+        auth_time: int,
+        now: int,
+        origin_jti: str,
+        access_minutes: int,
+        id_minutes: int,
+        scopes: list[str],
+        id_overrides: dict[str, Any] | None = None,
+        id_suppress: list[str] | None = None,
+    ) -> tuple[str, str]:
+        """Mint (id_token, access_token) for a user of this pool and an app client."""
+        event_id = str(uuid.uuid4())
+        common = {
+            "sub": user["sub"],
+            "iss": self.issuer,
+            "origin_jti": origin_jti,
+            "event_id": event_id,
+            "auth_time": auth_time,
+            "iat": now,
+        }
+        access = dict(common)
+        access.update(
+            {
+                "token_use": "access",
+                "client_id": client_id,
+                "scope": " ".join(scopes),
+                "exp": now + access_minutes * 60,
+                "jti": str(uuid.uuid4()),
+                "username": user["username"],
+                "version": 2,
+            }
+        )
+        idt = dict(common)
+        idt.update(
+            {
+                "aud": client_id,
+                "token_use": "id",
+                "exp": now + id_minutes * 60,
+                "jti": str(uuid.uuid4()),
+                "cognito:username": user["username"],
+            }
+        )
+        attrs = user["attributes"]
+        for name, value in attrs.items():
+            if name == "sub":
+                continue
+            idt[name] = value == "true" if name.endswith("_verified") else value
+        if user.get("identities"):
+            idt["identities"] = user["identities"]
+        for name in id_suppress or []:
+            idt.pop(name, None)
+        idt.update(id_overrides or {})
+        return self.sign(idt), self.sign(access)
+
+    def verify_access(self, token: str, now: float) -> dict[str, Any]:
+        """Check an access token's signature, issuer, use and expiry; return its claims."""
+        try:
+            decoded = jwt.decode(token, self._key, algorithms=["RS256"])
+        except (JoseError, ValueError) as exc:
+            raise not_authorized("Invalid Access Token") from exc
+        claims = decoded.claims
+        if claims.get("iss") != self.issuer or claims.get("token_use") != "access":
+            raise not_authorized("Invalid Access Token")
+        if claims.get("exp", 0) <= now:
+            raise not_authorized("Access Token has expired")
+        return claims
