@@ -1,0 +1,65 @@
+"""Gatehouse: a branded, server-rendered front end for an Amazon Cognito user pool."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from . import error_pages, security
+from .config import Settings, load_settings
+from .userpool import UserPool, build_client
+
+ROOT = Path(__file__).resolve().parent.parent
+csrf = CSRFProtect()
+babel = Babel()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, the user pool gateway and the blueprints."""
+    settings = load_settings(overrides=test_config)
+    logging.basicConfig(level=settings.log_level)
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        OUTBOX_DIR=settings.outbox_dir,
+        TESTING=bool(settings.extra.get("TESTING", False)),
+        WTF_CSRF_TIME_LIMIT=3600,
+    )
+    app.extensions["gatehouse.settings"] = settings
+    csrf.init_app(app)
+    babel.init_app(app)
+    security.init_app(app)
+    error_pages.init_app(app)
+    app.extensions["gatehouse.userpool"] = _user_pool(app, settings)
+
+    from .pages import bp as pages
+
+    app.register_blueprint(pages)
+    return app
+
+
+def _user_pool(app: Flask, settings: Settings) -> UserPool:
+    """The gateway, on a client wired to the local pool (local mode) or to Cognito."""
+    if settings.is_local:
+        from .localpool import mount
+
+        client, defaults = mount(app, settings, build_client)
+        # The pool's HTTP API is for SDKs, which send no CSRF token.
+        csrf.exempt("app.localpool.http.api")
+    else:
+        client = build_client(settings)
+        defaults = {
+            "pool_id": settings.user_pool_id,
+            "client_id": settings.client_id,
+            "client_secret": settings.client_secret,
+        }
+    return UserPool(client, **defaults)

@@ -1,0 +1,51 @@
+"""The embedded, Cognito-compatible local user pool (local mode only).
+
+``mount`` builds the pool from its seed, serves it at ``/_localpool/`` and wires a boto3 client
+to it in process, so the gateway runs the same code it runs against Cognito.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from ..config import Settings
+from .pool import LocalPool
+from .seed import load_seed
+from .wire import attach
+
+__all__ = ["LocalPool", "mount"]
+
+
+def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, str]]:
+    """Start the pool for ``app``; returns the wired client and the gateway's defaults."""
+    seed = load_seed(settings.localpool_seed, settings.extra.get("localpool"))
+    extra = {"clock": settings.extra["clock"]} if "clock" in settings.extra else {}
+    pool = LocalPool(
+        seed,
+        db_path=settings.data_dir / "localpool.sqlite3",
+        issuer_base=f"{settings.base_url.rstrip('/')}/_localpool",
+        outbox_dir=settings.outbox_dir,
+        region=settings.region,
+        **extra,
+    )
+    # Admin calls are signed, as on AWS; the local pool accepts any key.
+    client = build_client(
+        settings,
+        endpoint_url=f"{settings.base_url.rstrip('/')}/_localpool",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    attach(client, pool)
+    from .http import blueprint
+
+    app.register_blueprint(blueprint(pool))
+    app.extensions["gatehouse.localpool"] = pool
+    own = seed.clients.get(settings.client_id or "gatehouse")
+    defaults = {
+        "pool_id": settings.user_pool_id or pool.id,
+        "client_id": settings.client_id or "gatehouse",
+        "client_secret": settings.client_secret or (own.secret if own else ""),
+    }
+    return client, defaults

@@ -1,0 +1,47 @@
+"""The local pool over HTTP at ``/_localpool/``: Cognito's JSON API, the JWKS, and the outbox page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+
+from ..mail import Outbox
+from .dispatch import handle
+
+
+def blueprint(pool) -> Blueprint:
+    """Routes for one local pool (local mode only)."""
+    bp = Blueprint("localpool", __name__)
+
+    @bp.post("/_localpool/")
+    @bp.post("/_localpool")
+    def api() -> Response:
+        """Any AWS SDK can use ``<base>/_localpool`` as its cognito-idp ``endpoint_url``."""
+        status, headers, body = handle(
+            pool, request.headers.get("X-Amz-Target", ""), request.get_data(), request.headers
+        )
+        return Response(body, status=status, headers=headers)
+
+    @bp.get("/_localpool/<pool_id>/.well-known/jwks.json")
+    def jwks(pool_id: str) -> Response:
+        """The pool's signing keys, where Cognito serves them: ``<issuer>/.well-known/jwks.json``."""
+        if pool_id != pool.id:
+            abort(404)
+        response = jsonify(pool.signer.jwks())
+        response.headers["Cache-Control"] = "public, max-age=300"
+        return response
+
+    @bp.get("/_dev/mail")
+    def outbox() -> str:
+        """Every email the local pool and Gatehouse sent, newest first."""
+        mails = Outbox(current_app.config["OUTBOX_DIR"]).messages()
+        return render_template("dev/mail.html", mails=list(reversed(mails)))
+
+    @bp.get("/_dev/mail/<name>")
+    def one_mail(name: str) -> str:
+        """One email's headers and text part."""
+        mails = {m.path.name: m for m in Outbox(current_app.config["OUTBOX_DIR"]).messages()}
+        if name not in mails:
+            abort(404)
+        return render_template("dev/mail_one.html", mail=mails[name])
+
+    return bp

@@ -1,0 +1,32 @@
+"""Build the one boto3 ``cognito-idp`` client the app uses, with explicit retries and timeouts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from ..config import Settings
+
+
+def client_config(settings: Settings) -> Config:
+    """botocore's standard retry mode, a small attempt count, and short timeouts.
+
+    Standard mode retries throttling and transient errors with jittered back-off; a small
+    attempt count keeps a person's wait bounded when the pool is overloaded.
+    """
+    return Config(
+        retries={"mode": "standard", "max_attempts": settings.aws_max_attempts},
+        connect_timeout=settings.aws_connect_timeout,
+        read_timeout=settings.aws_read_timeout,
+        user_agent_extra="gatehouse",
+    )
+
+
+def build_client(settings: Settings, **overrides: Any) -> Any:
+    """A ``cognito-idp`` client for the configured region (local mode passes endpoint and keys)."""
+    session = boto3.session.Session()
+    return session.client(
+        "cognito-idp", region_name=settings.region, config=client_config(settings), **overrides
+    )

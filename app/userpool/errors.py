@@ -1,0 +1,193 @@
+"""Domain errors, and the table that maps every Cognito error code to one of them.
+
+Views catch these, never botocore's exceptions. Each carries a message-catalogue key, so a
+person sees a sentence from ``app/messages.py`` and never Cognito's raw ``Error.Message``.
+"""
+
+from __future__ import annotations
+
+
+class UserPoolError(Exception):
+    """Base of every error the gateway raises; ``code`` is Cognito's, kept for logs only."""
+
+    key = "unexpected"
+
+    def __init__(self, code: str = "", operation: str = "") -> None:
+        super().__init__(f"{operation}: {code}" if operation else code)
+        self.code = code
+        self.operation = operation
+
+
+class InvalidCredentials(UserPoolError):
+    """Wrong email or password, or an unknown user (the two look the same)."""
+
+    key = "invalid_credentials"
+
+
+class NotConfirmed(UserPoolError):
+    """The account exists but its email was never confirmed."""
+
+    key = "not_confirmed"
+
+
+class AlreadyConfirmed(UserPoolError):
+    """The account is already confirmed; there is nothing to confirm or resend."""
+
+    key = "already_confirmed"
+
+
+class PasswordResetRequired(UserPoolError):
+    """An administrator requires this user to choose a new password."""
+
+    key = "password_reset_required"
+
+
+class CodeMismatch(UserPoolError):
+    """The typed code is wrong."""
+
+    key = "code_mismatch"
+
+
+class CodeExpired(UserPoolError):
+    """The code was right once but has expired."""
+
+    key = "code_expired"
+
+
+class TooManyAttempts(UserPoolError):
+    """Too many wrong codes or passwords, or too many codes asked for."""
+
+    key = "too_many_attempts"
+
+
+class PasswordPolicy(UserPoolError):
+    """The new password breaks the pool's password policy."""
+
+    key = "password_policy"
+
+
+class AlreadyExists(UserPoolError):
+    """The email already belongs to an account."""
+
+    key = "already_exists"
+
+
+class InvalidInput(UserPoolError):
+    """Cognito refused the input as malformed (a bad email address, say)."""
+
+    key = "invalid_input"
+
+
+class NotFound(UserPoolError):
+    """An administrative lookup found no such user."""
+
+    key = "not_found"
+
+
+class SessionExpired(UserPoolError):
+    """The access token is expired or revoked: the person must sign in again."""
+
+    key = "session_expired"
+
+
+class Rejected(UserPoolError):
+    """A trigger or the pool's web ACL refused the request."""
+
+    key = "rejected"
+
+
+class DeliveryFailed(UserPoolError):
+    """The pool could not send the email."""
+
+    key = "delivery_failed"
+
+
+class Throttled(UserPoolError):
+    """The pool is throttling: ask the person to retry shortly (``Retry-After``)."""
+
+    key = "throttled"
+    retry_after = 5
+
+
+class Unavailable(UserPoolError):
+    """The pool or the network failed; nothing the person did."""
+
+    key = "unavailable"
+    retry_after = 30
+
+
+class ConfigurationFault(UserPoolError):
+    """The pool, app client or a trigger is misconfigured: an operator must act."""
+
+    key = "configuration"
+
+
+# Every Cognito error code the gateway's operations can return (from botocore's service model;
+# tests/unit/test_gateway_errors.py fails when a new botocore adds one that is not listed).
+ERRORS: dict[str, type[UserPoolError]] = {
+    "AliasExistsException": AlreadyExists,
+    "CodeDeliveryFailureException": DeliveryFailed,
+    "CodeMismatchException": CodeMismatch,
+    "ConcurrentModificationException": Unavailable,
+    "EnableSoftwareTokenMFAException": CodeMismatch,
+    "ExpiredCodeException": CodeExpired,
+    "ForbiddenException": Rejected,
+    "InternalErrorException": Unavailable,
+    "InvalidEmailRoleAccessPolicyException": ConfigurationFault,
+    "InvalidLambdaResponseException": ConfigurationFault,
+    "InvalidParameterException": InvalidInput,
+    "InvalidPasswordException": PasswordPolicy,
+    "InvalidSmsRoleAccessPolicyException": ConfigurationFault,
+    "InvalidSmsRoleTrustRelationshipException": ConfigurationFault,
+    "InvalidUserPoolConfigurationException": ConfigurationFault,
+    "LimitExceededException": TooManyAttempts,
+    "MFAMethodNotFoundException": ConfigurationFault,
+    "NotAuthorizedException": InvalidCredentials,
+    "PasswordHistoryPolicyViolationException": PasswordPolicy,
+    "PasswordResetRequiredException": PasswordResetRequired,
+    "PreconditionNotMetException": ConfigurationFault,
+    "ResourceNotFoundException": ConfigurationFault,
+    "SoftwareTokenMFANotFoundException": ConfigurationFault,
+    "TooManyFailedAttemptsException": TooManyAttempts,
+    "TooManyRequestsException": Throttled,
+    "UnauthorizedException": ConfigurationFault,
+    "UnexpectedLambdaException": ConfigurationFault,
+    "UnsupportedOperationException": ConfigurationFault,
+    "UnsupportedTokenTypeException": ConfigurationFault,
+    "UnsupportedUserStateException": InvalidInput,
+    "UserLambdaValidationException": Rejected,
+    "UserNotConfirmedException": NotConfirmed,
+    "UserNotFoundException": NotFound,
+    "UserPoolTaggingException": ConfigurationFault,
+    "UsernameExistsException": AlreadyExists,
+}
+
+# Operations that act on the caller's access token: a refusal means "sign in again".
+TOKEN_OPERATIONS = (
+    "GetUser", "UpdateUserAttributes", "VerifyUserAttribute", "GetUserAttributeVerificationCode",
+    "DeleteUser", "GlobalSignOut", "AssociateSoftwareToken", "VerifySoftwareToken",
+    "SetUserMFAPreference",
+)
+# Operations a person reaches by typing an email: an unknown user must look like a wrong entry.
+PUBLIC_OPERATIONS = (
+    "InitiateAuth", "RespondToAuthChallenge", "ConfirmSignUp", "ResendConfirmationCode",
+    "ForgotPassword", "ConfirmForgotPassword",
+)
+
+# Where one code means something else for one operation.
+OVERRIDES: dict[tuple[str, str], type[UserPoolError]] = {
+    **{(op, "NotAuthorizedException"): SessionExpired for op in TOKEN_OPERATIONS},
+    **{(op, "UserNotFoundException"): SessionExpired for op in TOKEN_OPERATIONS},
+    **{(op, "UserNotFoundException"): InvalidCredentials for op in PUBLIC_OPERATIONS},
+    ("ConfirmSignUp", "NotAuthorizedException"): AlreadyConfirmed,
+    ("ResendConfirmationCode", "InvalidParameterException"): AlreadyConfirmed,
+    ("ForgotPassword", "InvalidParameterException"): NotConfirmed,
+    ("SignUp", "NotAuthorizedException"): ConfigurationFault,
+    ("RevokeToken", "NotAuthorizedException"): ConfigurationFault,
+    ("ChangePassword", "UserNotFoundException"): SessionExpired,
+}
+
+
+def error_for(operation: str, code: str) -> type[UserPoolError]:
+    """The domain error class for a Cognito error code returned by ``operation``."""
+    return OVERRIDES.get((operation, code)) or ERRORS.get(code, UserPoolError)

@@ -1,0 +1,135 @@
+"""The gateway: every user-pool call goes through ``UserPool.call``.
+
+It fills in what each call needs (pool id, app client id, ``SECRET_HASH`` for app clients with a
+secret) and turns every failure into a domain error from ``errors.py``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import threading
+import time
+from typing import Any
+
+from botocore import xform_name
+from botocore.exceptions import (
+    ClientError,
+    ConnectionError,
+    HTTPClientError,
+    NoCredentialsError,
+    ParamValidationError,
+)
+
+from .errors import ConfigurationFault, InvalidInput, Throttled, Unavailable, UserPoolError, error_for
+
+log = logging.getLogger(__name__)
+
+# Operations whose top-level ``SecretHash`` is computed over ``Username``.
+SECRET_HASH_PARAM = ("SignUp", "ConfirmSignUp", "ResendConfirmationCode", "ForgotPassword", "ConfirmForgotPassword")
+POOL_ID_OPERATIONS = ("ListUsers", "DescribeUserPool", "DescribeUserPoolClient")
+CLIENT_CACHE_SECONDS = 60.0
+
+
+def secret_hash(client_id: str, client_secret: str, username: str) -> str:
+    """Cognito's SECRET_HASH: Base64(HMAC-SHA256(key=secret, msg=username + client_id))."""
+    digest = hmac.new(client_secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+class UserPool:
+    """One user pool, reached through one boto3 client."""
+
+    def __init__(self, client: Any, *, pool_id: str, client_id: str, client_secret: str = "") -> None:
+        self.client = client
+        self.pool_id = pool_id
+        self.client_id = client_id
+        self._own_secret = client_secret
+        self._clients: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    # ---- app clients ---------------------------------------------------------------------
+
+    def app_client(self, client_id: str) -> dict[str, Any]:
+        """DescribeUserPoolClient, cached briefly: callback URLs, flows, secret."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._clients.get(client_id)
+        if cached and now - cached[0] < CLIENT_CACHE_SECONDS:
+            return cached[1]
+        described = self.call("DescribeUserPoolClient", ClientId=client_id)["UserPoolClient"]
+        with self._lock:
+            self._clients[client_id] = (now, described)
+        return described
+
+    def client_secret(self, client_id: str) -> str:
+        """The app client's secret ('' for a public client)."""
+        if client_id == self.client_id:
+            return self._own_secret
+        return self.app_client(client_id).get("ClientSecret", "")
+
+    # ---- calls ---------------------------------------------------------------------------
+
+    def call(self, operation: str, *, secret_username: str | None = None, **params: Any) -> dict[str, Any]:
+        """Call an operation by its API name; raise a domain error on any failure.
+
+        ``secret_username`` names the user for SECRET_HASH where the request itself does not
+        (REFRESH_TOKEN_AUTH needs the user's username, i.e. their ``sub``).
+        """
+        params = self._complete(operation, params, secret_username)
+        method = getattr(self.client, xform_name(operation))
+        try:
+            return method(**params)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            error = error_for(operation, code)(code, operation)
+            if isinstance(error, (Unavailable, ConfigurationFault, Throttled)) or type(error) is UserPoolError:
+                log.warning("user pool %s failed: %s", operation, code)
+            raise error from exc
+        except (ConnectionError, HTTPClientError) as exc:
+            log.warning("user pool %s unreachable: %s", operation, type(exc).__name__)
+            raise Unavailable(type(exc).__name__, operation) from exc
+        except NoCredentialsError as exc:
+            raise ConfigurationFault("NoCredentialsError", operation) from exc
+        except ParamValidationError as exc:
+            raise InvalidInput("ParamValidationError", operation) from exc
+
+    def _complete(self, operation: str, params: dict[str, Any], secret_username: str | None) -> dict[str, Any]:
+        """Add the pool id, the default app client and SECRET_HASH where the operation takes them."""
+        params = dict(params)
+        model = self.client.meta.service_model.operation_model(operation)
+        members = model.input_shape.members if model.input_shape else {}
+        if "UserPoolId" in members:
+            params.setdefault("UserPoolId", self.pool_id)
+        if "ClientId" in members and operation not in POOL_ID_OPERATIONS:
+            params.setdefault("ClientId", self.client_id)
+        client_id = params.get("ClientId", self.client_id)
+        if operation == "RevokeToken":
+            secret = self.client_secret(client_id)
+            if secret:
+                params.setdefault("ClientSecret", secret)
+            return params
+        if operation not in (*SECRET_HASH_PARAM, "InitiateAuth", "RespondToAuthChallenge"):
+            return params
+        secret = self.client_secret(client_id)
+        if not secret:
+            return params
+        if operation in SECRET_HASH_PARAM:
+            params.setdefault("SecretHash", secret_hash(client_id, secret, params.get("Username", "")))
+            return params
+        key = "AuthParameters" if operation == "InitiateAuth" else "ChallengeResponses"
+        inner = dict(params.get(key) or {})
+        name = secret_username or inner.get("USERNAME", "")
+        inner.setdefault("SECRET_HASH", secret_hash(client_id, secret, name))
+        params[key] = inner
+        return params
+
+    def ready(self) -> bool:
+        """True when the pool answers (used by ``/readyz``)."""
+        try:
+            self.call("DescribeUserPoolClient", ClientId=self.client_id)
+        except UserPoolError:
+            return False
+        return True

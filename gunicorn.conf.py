@@ -1,0 +1,14 @@
+"""gunicorn settings; each can be overridden by the environment (PORT, WEB_CONCURRENCY)."""
+
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+# One process by default: the embedded SQLite store is for one process (DESIGN.md §6);
+# with GATEHOUSE_REDIS_URL set, raise WEB_CONCURRENCY freely.
+workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+timeout = 30
+accesslog = "-"
+# Query strings can carry codes and states: log the path only.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
