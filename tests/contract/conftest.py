@@ -1,0 +1,100 @@
+"""The contract suite's target: a user pool reached through boto3 only.
+
+It always runs against the local pool. With ``GATEHOUSE_CONTRACT_POOL`` (pool id),
+``GATEHOUSE_CONTRACT_CLIENT`` (a public app client allowing USER_PASSWORD_AUTH, refresh and
+custom auth) and AWS credentials in the environment, the same tests also run against that real
+pool; tests that must read an email or change the pool's configuration run locally only.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from app.mail import Outbox
+from tests.conftest import code_in
+
+TARGETS = ["local"]
+if os.environ.get("GATEHOUSE_CONTRACT_POOL"):
+    TARGETS.append("cognito")
+
+PASSWORD = "Corr3ct-horse"
+
+
+@dataclass
+class Target:
+    """What a contract test needs to know about the pool under test."""
+
+    idp: Any
+    pool_id: str
+    client_id: str
+    outbox: Outbox | None = None
+    local: Any = None
+
+    def email(self) -> str:
+        """A fresh address for one test."""
+        return f"contract-{uuid.uuid4().hex[:10]}@example.com"
+
+    def last_code(self, to: str) -> str:
+        """The code in the newest email to ``to`` (local pool only)."""
+        if self.outbox is None:
+            pytest.skip("reading an email needs the local pool's outbox")
+        mails = self.outbox.messages(to)
+        assert mails, f"no email to {to}"
+        return code_in(mails[-1].text)
+
+    def mails(self, to: str) -> list:
+        """Every email to ``to`` (local pool only)."""
+        if self.outbox is None:
+            pytest.skip("reading an email needs the local pool's outbox")
+        return self.outbox.messages(to)
+
+    def need_local(self) -> Any:
+        """The local pool itself, for tests that change its configuration or clock."""
+        if self.local is None:
+            pytest.skip("changes the pool's configuration: local pool only")
+        return self.local
+
+    def signed_up(self, email: str | None = None, password: str = PASSWORD) -> str:
+        """Sign up and confirm a user; returns the email."""
+        email = email or self.email()
+        self.idp.sign_up(ClientId=self.client_id, Username=email, Password=password)
+        self.idp.confirm_sign_up(
+            ClientId=self.client_id, Username=email, ConfirmationCode=self.last_code(email)
+        )
+        return email
+
+    def sign_in(self, email: str, password: str = PASSWORD) -> dict[str, Any]:
+        """USER_PASSWORD_AUTH; returns AuthenticationResult."""
+        out = self.idp.initiate_auth(
+            ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": password},
+        )
+        return out["AuthenticationResult"]
+
+
+@pytest.fixture(params=TARGETS)
+def target(request, make_app) -> Target:
+    """The pool under test, reached through a plain boto3 client (no retries)."""
+    if request.param == "cognito":
+        idp = boto3.client(
+            "cognito-idp",
+            region_name=os.environ.get("GATEHOUSE_CONTRACT_REGION", "us-east-1"),
+            config=Config(retries={"mode": "standard", "max_attempts": 1}),
+        )
+        return Target(idp, os.environ["GATEHOUSE_CONTRACT_POOL"], os.environ["GATEHOUSE_CONTRACT_CLIENT"])
+    app = make_app(aws_max_attempts=1)
+    pool = app.extensions["gatehouse.localpool"]
+    idp = app.extensions["gatehouse.userpool"].client
+    return Target(idp, pool.id, "demo", Outbox(pool.mail.outbox.directory), pool)
+
+
+def error_code(excinfo) -> str:
+    """The Cognito error code of a raised ClientError."""
+    return excinfo.value.response["Error"]["Code"]
