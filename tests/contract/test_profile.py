@@ -1,0 +1,138 @@
+"""GetUser, attribute updates and verification, DeleteUser, GlobalSignOut and RevokeToken."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+from .conftest import PASSWORD, error_code
+
+
+def _attrs(user) -> dict[str, str]:
+    return {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+
+
+def test_get_user_and_a_bad_token(target):
+    email = target.signed_up()
+    access = target.sign_in(email)["AccessToken"]
+    assert _attrs(target.idp.get_user(AccessToken=access))["email"] == email
+    with pytest.raises(ClientError) as exc:
+        target.idp.get_user(AccessToken=access[:-4] + "AAAA")
+    assert error_code(exc) == "NotAuthorizedException"
+
+
+def test_expired_access_token_is_refused(target):
+    pool = target.need_local()
+    access = target.sign_in(target.signed_up())["AccessToken"]
+    pool.clock.advance(3601)
+    with pytest.raises(ClientError) as exc:
+        target.idp.get_user(AccessToken=access)
+    assert error_code(exc) == "NotAuthorizedException"
+
+
+def test_email_change_keeps_the_old_email_until_verified(target):
+    old = target.signed_up()
+    new = target.email()
+    access = target.sign_in(old)["AccessToken"]
+    out = target.idp.update_user_attributes(AccessToken=access, UserAttributes=[{"Name": "email", "Value": new}])
+    assert out["CodeDeliveryDetailsList"][0]["AttributeName"] == "email"
+    assert _attrs(target.idp.get_user(AccessToken=access))["email"] == old
+    with pytest.raises(ClientError):
+        target.sign_in(new)  # not yet the sign-in email
+    with pytest.raises(ClientError) as exc:
+        target.idp.verify_user_attribute(AccessToken=access, AttributeName="email", Code="000000"
+                                         if target.last_code(new) != "000000" else "111111")
+    assert error_code(exc) == "CodeMismatchException"
+    target.idp.verify_user_attribute(AccessToken=access, AttributeName="email", Code=target.last_code(new))
+    attrs = _attrs(target.idp.get_user(AccessToken=access))
+    assert attrs["email"] == new and attrs["email_verified"] == "true"
+    assert target.sign_in(new)["AccessToken"]
+    with pytest.raises(ClientError):
+        target.sign_in(old)
+
+
+def test_a_new_verification_code_can_be_requested(target):
+    old = target.signed_up()
+    new = target.email()
+    access = target.sign_in(old)["AccessToken"]
+    target.idp.update_user_attributes(AccessToken=access, UserAttributes=[{"Name": "email", "Value": new}])
+    out = target.idp.get_user_attribute_verification_code(AccessToken=access, AttributeName="email")
+    assert out["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+    assert len(target.mails(new)) == 2
+    target.idp.verify_user_attribute(AccessToken=access, AttributeName="email", Code=target.last_code(new))
+
+
+def test_changing_to_an_email_in_use_is_alias_exists(target):
+    taken = target.signed_up()
+    access = target.sign_in(target.signed_up())["AccessToken"]
+    with pytest.raises(ClientError) as exc:
+        target.idp.update_user_attributes(AccessToken=access, UserAttributes=[{"Name": "email", "Value": taken}])
+    assert error_code(exc) == "AliasExistsException"
+
+
+def test_immutable_attribute_is_invalid_parameter(target):
+    access = target.sign_in(target.signed_up())["AccessToken"]
+    with pytest.raises(ClientError) as exc:
+        target.idp.update_user_attributes(AccessToken=access, UserAttributes=[{"Name": "sub", "Value": "x"}])
+    assert error_code(exc) == "InvalidParameterException"
+
+
+def test_delete_user(target):
+    email = target.signed_up()
+    access = target.sign_in(email)["AccessToken"]
+    target.idp.delete_user(AccessToken=access)
+    with pytest.raises(ClientError) as exc:
+        target.idp.admin_get_user(UserPoolId=target.pool_id, Username=email)
+    assert error_code(exc) == "UserNotFoundException"
+    with pytest.raises(ClientError) as exc:
+        target.idp.get_user(AccessToken=access)
+    assert error_code(exc) == "NotAuthorizedException"
+
+
+def test_global_sign_out_revokes_access_and_refresh_tokens(target):
+    email = target.signed_up()
+    first = target.sign_in(email)
+    second = target.sign_in(email)
+    target.idp.global_sign_out(AccessToken=first["AccessToken"])
+    for tokens in (first, second):
+        with pytest.raises(ClientError) as exc:
+            target.idp.get_user(AccessToken=tokens["AccessToken"])
+        assert error_code(exc) == "NotAuthorizedException"
+        with pytest.raises(ClientError) as exc:
+            target.idp.initiate_auth(
+                ClientId=target.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+                AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]},
+            )
+        assert error_code(exc) == "NotAuthorizedException"
+    assert target.sign_in(email)["AccessToken"]  # signing in again works
+
+
+def test_revoke_token_ends_one_sign_in_only(target):
+    email = target.signed_up()
+    revoked = target.sign_in(email)
+    kept = target.sign_in(email)
+    target.idp.revoke_token(Token=revoked["RefreshToken"], ClientId=target.client_id)
+    with pytest.raises(ClientError) as exc:
+        target.idp.get_user(AccessToken=revoked["AccessToken"])
+    assert error_code(exc) == "NotAuthorizedException"
+    with pytest.raises(ClientError):
+        target.idp.initiate_auth(
+            ClientId=target.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": revoked["RefreshToken"]},
+        )
+    assert target.idp.get_user(AccessToken=kept["AccessToken"])["Username"]
+
+
+def test_revoking_an_access_token_is_unsupported(target):
+    tokens = target.sign_in(target.signed_up())
+    with pytest.raises(ClientError) as exc:
+        target.idp.revoke_token(Token=tokens["AccessToken"], ClientId=target.client_id)
+    assert error_code(exc) == "UnsupportedTokenTypeException"
+
+
+def test_password_is_unchanged_by_profile_calls(target):
+    email = target.signed_up()
+    access = target.sign_in(email)["AccessToken"]
+    target.idp.update_user_attributes(AccessToken=access, UserAttributes=[{"Name": "name", "Value": "Ada"}])
+    assert _attrs(target.idp.get_user(AccessToken=access))["name"] == "Ada"
+    assert target.sign_in(email, PASSWORD)["AccessToken"]
