@@ -1,0 +1,158 @@
+"""Lambda triggers, run in process with Cognito-shaped events (local pool only)."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+from .conftest import PASSWORD, error_code
+
+COMMON = {"version", "triggerSource", "region", "userPoolId", "userName", "callerContext", "request", "response"}
+
+
+@pytest.fixture
+def calls():
+    """The events each test trigger received."""
+    return []
+
+
+def recording(calls, answer=None):
+    """A trigger handler that records its event and sets ``answer`` in the response."""
+
+    def handler(event, context):
+        assert context.aws_request_id and context.get_remaining_time_in_millis() > 0
+        calls.append(event)
+        event["response"].update(answer or {})
+        return event
+
+    return handler
+
+
+def local(make_app, **lambda_config):
+    """A local-pool target whose pool runs these triggers."""
+    from app.mail import Outbox
+
+    from .conftest import Target
+
+    app = make_app(aws_max_attempts=1, localpool={"lambda_config": lambda_config})
+    pool = app.extensions["gatehouse.localpool"]
+    return Target(app.extensions["gatehouse.userpool"].client, pool.id, "demo",
+                  Outbox(pool.mail.outbox.directory), pool)
+
+
+def test_pre_sign_up_event_and_auto_confirm(make_app, calls):
+    target = local(make_app, PreSignUp=recording(calls, {"autoConfirmUser": True, "autoVerifyEmail": True}))
+    email = target.email()
+    out = target.idp.sign_up(
+        ClientId="demo", Username=email, Password=PASSWORD,
+        ValidationData=[{"Name": "k", "Value": "v"}], ClientMetadata={"app": "demo"},
+    )
+    assert out["UserConfirmed"] is True and "CodeDeliveryDetails" not in out
+    event = calls[0]
+    assert set(event) == COMMON
+    assert event["triggerSource"] == "PreSignUp_SignUp"
+    assert event["callerContext"]["clientId"] == "demo"
+    assert event["request"]["userAttributes"]["email"] == email
+    assert event["request"]["validationData"] == {"k": "v"}
+    assert event["request"]["clientMetadata"] == {"app": "demo"}
+    assert set(event["response"]) == {"autoConfirmUser", "autoVerifyEmail", "autoVerifyPhone"}
+    assert target.mails(email) == []
+    assert target.sign_in(email)["AccessToken"]
+
+
+def test_a_failing_pre_sign_up_is_user_lambda_validation(make_app):
+    def refuse(event, context):
+        raise ValueError("disposable addresses are not accepted")
+
+    target = local(make_app, PreSignUp=refuse)
+    email = target.email()
+    with pytest.raises(ClientError) as exc:
+        target.idp.sign_up(ClientId="demo", Username=email, Password=PASSWORD)
+    assert error_code(exc) == "UserLambdaValidationException"
+    assert "PreSignUp failed with error disposable" in exc.value.response["Error"]["Message"]
+    with pytest.raises(ClientError):
+        target.idp.admin_get_user(UserPoolId=target.pool_id, Username=email)
+
+
+def test_an_invalid_trigger_response_is_invalid_lambda_response(make_app):
+    target = local(make_app, PreSignUp=lambda event, context: None)
+    with pytest.raises(ClientError) as exc:
+        target.idp.sign_up(ClientId="demo", Username=target.email(), Password=PASSWORD)
+    assert error_code(exc) == "InvalidLambdaResponseException"
+
+
+def test_post_confirmation_runs_on_confirm_and_on_reset(make_app, calls):
+    target = local(make_app, PostConfirmation=recording(calls))
+    email = target.signed_up()
+    target.idp.forgot_password(ClientId="demo", Username=email)
+    target.idp.confirm_forgot_password(
+        ClientId="demo", Username=email, ConfirmationCode=target.last_code(email), Password="N3w-password!"
+    )
+    assert [e["triggerSource"] for e in calls] == [
+        "PostConfirmation_ConfirmSignUp", "PostConfirmation_ConfirmForgotPassword"
+    ]
+    assert calls[0]["request"]["userAttributes"]["email_verified"] == "true"
+
+
+def test_custom_message_shapes_every_email(make_app, calls):
+    def message(event, context):
+        calls.append(event)
+        code = event["request"]["codeParameter"]
+        event["response"]["emailSubject"] = f"Custom {event['triggerSource']}"
+        event["response"]["emailMessage"] = f"<p>Hello, your code is <b>{code}</b></p>"
+        return event
+
+    target = local(make_app, CustomMessage=message)
+    email = target.email()
+    target.idp.sign_up(ClientId="demo", Username=email, Password=PASSWORD)
+    target.idp.resend_confirmation_code(ClientId="demo", Username=email)
+    target.idp.confirm_sign_up(ClientId="demo", Username=email, ConfirmationCode=target.last_code(email))
+    target.idp.forgot_password(ClientId="demo", Username=email)
+    access = target.sign_in(email)["AccessToken"]
+    new = target.email()
+    target.idp.update_user_attributes(AccessToken=access, UserAttributes=[{"Name": "email", "Value": new}])
+    target.idp.get_user_attribute_verification_code(AccessToken=access, AttributeName="email")
+    invited = target.email()
+    target.idp.admin_create_user(UserPoolId=target.pool_id, Username=invited)
+    sources = [e["triggerSource"] for e in calls]
+    assert sources == [
+        "CustomMessage_SignUp", "CustomMessage_ResendCode", "CustomMessage_ForgotPassword",
+        "CustomMessage_UpdateUserAttribute", "CustomMessage_VerifyUserAttribute",
+        "CustomMessage_AdminCreateUser",
+    ]
+    assert calls[-1]["request"]["usernameParameter"] == "{username}"
+    assert calls[0]["request"]["usernameParameter"] is None
+    assert all(e["request"]["codeParameter"] == "{####}" for e in calls)
+    mail = target.mails(new)[-1]
+    assert mail.subject == "Custom CustomMessage_VerifyUserAttribute"
+    assert "<b>" in mail.html and "<b>" not in mail.text and target.last_code(new) in mail.text
+
+
+def test_pre_token_generation_adds_and_suppresses_claims(make_app, calls):
+    def shape(event, context):
+        calls.append(event)
+        event["response"]["claimsOverrideDetails"] = {
+            "claimsToAddOrOverride": {"tenant": "acme"}, "claimsToSuppress": ["email_verified"]}
+        return event
+
+    target = local(make_app, PreTokenGeneration=shape)
+    email = target.signed_up()
+    tokens = target.sign_in(email)
+    from joserfc import jwt
+    from joserfc.jwk import KeySet
+
+    claims = jwt.decode(tokens["IdToken"], KeySet.import_key_set(target.local.signer.jwks())).claims
+    assert claims["tenant"] == "acme" and "email_verified" not in claims
+    assert calls[0]["triggerSource"] == "TokenGeneration_Authentication"
+    target.idp.initiate_auth(ClientId="demo", AuthFlow="REFRESH_TOKEN_AUTH",
+                             AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]})
+    assert calls[-1]["triggerSource"] == "TokenGeneration_RefreshTokens"
+
+
+def test_a_trigger_named_by_import_path(make_app):
+    target = local(make_app, PreSignUp="tests.contract.sample_triggers:auto_confirm")
+    email = target.email()
+    out = target.idp.sign_up(ClientId="demo", Username=email, Password=PASSWORD)
+    assert out["UserConfirmed"] is True
+    described = target.idp.describe_user_pool(UserPoolId=target.pool_id)["UserPool"]
+    assert "PreSignUp" in described["LambdaConfig"]
