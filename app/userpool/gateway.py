@@ -30,6 +30,16 @@ log = logging.getLogger(__name__)
 # Operations whose top-level ``SecretHash`` is computed over ``Username``.
 SECRET_HASH_PARAM = ("SignUp", "ConfirmSignUp", "ResendConfirmationCode", "ForgotPassword", "ConfirmForgotPassword")
 POOL_ID_OPERATIONS = ("ListUsers", "DescribeUserPool", "DescribeUserPoolClient")
+# Every operation Gatehouse calls. The error-table test covers each one's error codes, so a new
+# operation must be added here (and so to that test) before it can be called.
+OPERATIONS = (
+    "SignUp", "ConfirmSignUp", "ResendConfirmationCode", "InitiateAuth", "RespondToAuthChallenge",
+    "ForgotPassword", "ConfirmForgotPassword", "ChangePassword", "GetUser", "UpdateUserAttributes",
+    "VerifyUserAttribute", "GetUserAttributeVerificationCode", "DeleteUser", "GlobalSignOut",
+    "RevokeToken", "AssociateSoftwareToken", "VerifySoftwareToken", "SetUserMFAPreference",
+    "AdminGetUser", "AdminCreateUser", "AdminDeleteUser", "AdminUpdateUserAttributes",
+    "AdminLinkProviderForUser", "ListUsers", "DescribeUserPool", "DescribeUserPoolClient",
+)
 CLIENT_CACHE_SECONDS = 60.0
 
 
@@ -78,6 +88,8 @@ class UserPool:
         ``secret_username`` names the user for SECRET_HASH where the request itself does not
         (REFRESH_TOKEN_AUTH needs the user's username, i.e. their ``sub``).
         """
+        if operation not in OPERATIONS:
+            raise ValueError(f"{operation} is not in the gateway's OPERATIONS")
         params = self._complete(operation, params, secret_username)
         method = getattr(self.client, xform_name(operation))
         try:
