@@ -52,8 +52,10 @@ def app(make_app):
 
 @pytest.fixture
 def client(app):
-    """Flask's test client over https (cookies are Secure)."""
-    return app.test_client(base_url="https://localhost")
+    """Flask's test client over https (cookies are Secure, so they need https)."""
+    test_client = app.test_client()
+    test_client.environ_base["wsgi.url_scheme"] = "https"
+    return test_client
 
 
 @pytest.fixture

@@ -1,0 +1,73 @@
+"""Home, health and error pages: DESIGN.md §5 headers everywhere, and clear pages for faults."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.messages import text
+from app.userpool import errors
+
+PAGES = ["/", "/healthz", "/readyz", "/_dev/mail", "/no-such-page",
+         "/_localpool/us-east-1_gatehouse/.well-known/jwks.json"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_security_headers_on_every_page(client, path):
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp
+    assert "'unsafe-inline'" not in csp and "script-src 'self' 'nonce-" in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_csp_nonce_differs_per_request(client):
+    first = client.get("/").headers["Content-Security-Policy"]
+    assert first != client.get("/").headers["Content-Security-Policy"]
+
+
+def test_session_cookie_flags(app):
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_health_and_readiness(client):
+    assert client.get("/healthz").json == {"status": "ok"}
+    assert client.get("/readyz").json == {"status": "ready"}
+
+
+def test_readiness_fails_when_the_pool_throttles(app, client):
+    app.extensions["gatehouse.localpool"].throttle["UserResourceRead"] = 0.5
+    client.get("/readyz")
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.headers["Retry-After"]
+
+
+@pytest.mark.parametrize(("error", "status", "key"), [
+    (errors.Throttled("TooManyRequestsException", "SignUp"), 503, "throttled"),
+    (errors.Unavailable("EndpointConnectionError", "SignUp"), 503, "unavailable"),
+    (errors.ConfigurationFault("ResourceNotFoundException", "SignUp"), 500, "configuration"),
+    (errors.CodeMismatch("CodeMismatchException", "ConfirmSignUp"), 500, "unexpected"),
+    (RuntimeError("boom: secret detail"), 500, "unexpected"),
+])
+def test_faults_get_a_clear_page(app, error, status, key):
+    @app.get("/_test/fault")
+    def fault():
+        raise error
+
+    response = app.test_client().get("/_test/fault")
+    body = response.get_data(as_text=True)
+    assert response.status_code == status
+    assert text(key).replace("'", "&#39;") in body
+    assert "Traceback" not in body and "secret detail" not in body and error.__class__.__name__ not in body
+    if status == 503:
+        assert int(response.headers["Retry-After"]) > 0
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_outbox_page_lists_mail(app, client):
+    idp = app.extensions["gatehouse.userpool"].client
+    idp.sign_up(ClientId="demo", Username="outbox@example.com", Password="Corr3ct-horse")
+    page = client.get("/_dev/mail").get_data(as_text=True)
+    assert "outbox@example.com" in page and "Your verification code" in page
