@@ -10,23 +10,57 @@ from flask import flash
 from flask_babel import lazy_gettext as _l
 
 MESSAGES = {
-    "invalid_credentials": (_l("That email and password don't match. Check them and try again."), "error"),
-    "not_confirmed": (_l("Your email address isn't confirmed yet. Enter the code we sent you, or ask for a new one."), "error"),
+    "invalid_credentials": (
+        _l("That email and password don't match. Check them and try again."),
+        "error",
+    ),
+    "not_confirmed": (
+        _l(
+            "Your email address isn't confirmed yet. Enter the code we sent you, or ask for a new one."
+        ),
+        "error",
+    ),
     "already_confirmed": (_l("This account is already confirmed. You can sign in."), "info"),
-    "password_reset_required": (_l("You need to choose a new password before you can sign in."), "error"),
-    "code_mismatch": (_l("That code isn't right. Check the latest email we sent and try again."), "error"),
+    "password_reset_required": (
+        _l("You need to choose a new password before you can sign in."),
+        "error",
+    ),
+    "code_mismatch": (
+        _l("That code isn't right. Check the latest email we sent and try again."),
+        "error",
+    ),
     "code_expired": (_l("That code has expired. Ask for a new one and try again."), "error"),
     "too_many_attempts": (_l("Too many attempts. Wait a few minutes, then try again."), "error"),
-    "password_policy": (_l("That password doesn't meet the rules shown below. Choose another one."), "error"),
+    "password_policy": (
+        _l("That password doesn't meet the rules shown below. Choose another one."),
+        "error",
+    ),
     "already_exists": (_l("That email address can't be used. Try another one."), "error"),
     "invalid_input": (_l("Something you entered isn't valid. Check it and try again."), "error"),
     "not_found": (_l("We couldn't find that account."), "error"),
     "session_expired": (_l("Your session has ended. Please sign in again."), "info"),
-    "rejected": (_l("We couldn't accept that request. Check what you entered and try again."), "error"),
-    "delivery_failed": (_l("We couldn't send the email. Check the address and try again later."), "error"),
-    "throttled": (_l("We're very busy right now. Please wait a few seconds and try again."), "error"),
-    "unavailable": (_l("We can't reach the sign-in service right now. Please try again in a minute."), "error"),
-    "configuration": (_l("Sign-in isn't set up correctly for this app. The team has been told; please try again later."), "error"),
+    "rejected": (
+        _l("We couldn't accept that request. Check what you entered and try again."),
+        "error",
+    ),
+    "delivery_failed": (
+        _l("We couldn't send the email. Check the address and try again later."),
+        "error",
+    ),
+    "throttled": (
+        _l("We're very busy right now. Please wait a few seconds and try again."),
+        "error",
+    ),
+    "unavailable": (
+        _l("We can't reach the sign-in service right now. Please try again in a minute."),
+        "error",
+    ),
+    "configuration": (
+        _l(
+            "Sign-in isn't set up correctly for this app. The team has been told; please try again later."
+        ),
+        "error",
+    ),
     "unexpected": (_l("Something went wrong on our side. Please try again."), "error"),
     "csrf": (_l("This form expired or was sent from another page. Please try again."), "error"),
     "not_found_page": (_l("There's nothing at this address."), "error"),

@@ -60,7 +60,9 @@ CREATE TABLE IF NOT EXISTS auth_sessions (
     data TEXT NOT NULL,
     expires REAL NOT NULL
 );
-CREATE TABLE IF NOT EXISTS signing_keys (kid TEXT PRIMARY KEY, jwk TEXT NOT NULL, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS signing_keys (
+    kid TEXT PRIMARY KEY, jwk TEXT NOT NULL, created REAL NOT NULL
+);
 """
 
 

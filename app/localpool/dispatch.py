@@ -19,9 +19,11 @@ CONTENT_TYPE = "application/x-amz-json-1.1"
 log = logging.getLogger(__name__)
 
 
-def handle(pool: LocalPool, target: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, dict[str, str], bytes]:
+def handle(
+    pool: LocalPool, target: str, body: bytes, headers: Mapping[str, str]
+) -> tuple[int, dict[str, str], bytes]:
     """Run one API call; returns (status, headers, JSON body) as Cognito would."""
-    name = target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX) else ""
+    name = target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else ""
     op = OPERATIONS.get(name)
     try:
         if op is None:
@@ -38,9 +40,11 @@ def handle(pool: LocalPool, target: str, body: bytes, headers: Mapping[str, str]
         return 200, {"Content-Type": CONTENT_TYPE}, json.dumps(result).encode()
     except PoolError as err:
         log.info("local pool %s -> %s", name or target, err.code)
-        return err.status, {"Content-Type": CONTENT_TYPE, "x-amzn-ErrorType": err.code}, json.dumps(
-            err.body()
-        ).encode()
+        return (
+            err.status,
+            {"Content-Type": CONTENT_TYPE, "x-amzn-ErrorType": err.code},
+            json.dumps(err.body()).encode(),
+        )
 
 
 def _signed(headers: Mapping[str, str]) -> bool:

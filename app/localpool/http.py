@@ -1,4 +1,4 @@
-"""The local pool over HTTP at ``/_localpool/``: Cognito's JSON API, the JWKS, and the outbox page."""
+"""The local pool over HTTP at ``/_localpool/``: Cognito's JSON API, the JWKS, the outbox page."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def blueprint(pool) -> Blueprint:
 
     @bp.get("/_localpool/<pool_id>/.well-known/jwks.json")
     def jwks(pool_id: str) -> Response:
-        """The pool's signing keys, where Cognito serves them: ``<issuer>/.well-known/jwks.json``."""
+        """The pool's signing keys, where Cognito has them: ``<issuer>/.well-known/jwks.json``."""
         if pool_id != pool.id:
             abort(404)
         response = jsonify(pool.signer.jwks())

@@ -59,7 +59,9 @@ class MessageSender:
                 "userAttributes": dict(attributes),
                 "codeParameter": CODE,
                 "linkParameter": None,
-                "usernameParameter": USERNAME if source == "CustomMessage_AdminCreateUser" else None,
+                "usernameParameter": USERNAME
+                if source == "CustomMessage_AdminCreateUser"
+                else None,
             }
             if client_metadata:
                 request["clientMetadata"] = dict(client_metadata)

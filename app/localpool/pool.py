@@ -31,9 +31,24 @@ _HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 # Verified on the unknown-user path so a miss costs what a hit costs.
 _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 USER_COLUMNS = (
-    "sub", "username", "email", "native", "attributes", "password_hash", "status", "enabled",
-    "created", "modified", "failed_logins", "locked_until", "pending_email", "mfa_secret",
-    "mfa_pending_secret", "mfa_preferred", "identities", "linked_to",
+    "sub",
+    "username",
+    "email",
+    "native",
+    "attributes",
+    "password_hash",
+    "status",
+    "enabled",
+    "created",
+    "modified",
+    "failed_logins",
+    "locked_until",
+    "pending_email",
+    "mfa_secret",
+    "mfa_pending_secret",
+    "mfa_preferred",
+    "identities",
+    "linked_to",
 )
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -71,11 +86,13 @@ class LocalPool:
         """The app client with this id, or Cognito's ResourceNotFoundException."""
         client = self.clients.get(client_id or "")
         if client is None:
-            raise PoolError("ResourceNotFoundException", f"User pool client {client_id} does not exist.")
+            raise PoolError(
+                "ResourceNotFoundException", f"User pool client {client_id} does not exist."
+            )
         return client
 
     def check_secret_hash(self, client: AppClient, usernames: list[str], given: str | None) -> None:
-        """Require SECRET_HASH = Base64(HMAC-SHA256(secret, username + client_id)) if the client has a secret."""
+        """Require SECRET_HASH (HMAC-SHA256 of username + client id) if the client has a secret."""
         if not client.secret:
             return
         if not given:
@@ -210,10 +227,22 @@ class LocalPool:
         policy = self.settings.password_policy
         rules = [
             (len(password) >= policy.minimum_length, "Password not long enough"),
-            (not policy.require_uppercase or re.search(r"[A-Z]", password), "Password must have uppercase characters"),
-            (not policy.require_lowercase or re.search(r"[a-z]", password), "Password must have lowercase characters"),
-            (not policy.require_numbers or re.search(r"[0-9]", password), "Password must have numeric characters"),
-            (not policy.require_symbols or re.search(r"[^A-Za-z0-9]", password), "Password must have symbol characters"),
+            (
+                not policy.require_uppercase or re.search(r"[A-Z]", password),
+                "Password must have uppercase characters",
+            ),
+            (
+                not policy.require_lowercase or re.search(r"[a-z]", password),
+                "Password must have lowercase characters",
+            ),
+            (
+                not policy.require_numbers or re.search(r"[0-9]", password),
+                "Password must have numeric characters",
+            ),
+            (
+                not policy.require_symbols or re.search(r"[^A-Za-z0-9]", password),
+                "Password must have symbol characters",
+            ),
         ]
         for ok, message in rules:
             if not ok:
@@ -231,8 +260,10 @@ class LocalPool:
         """Verify a password; an unknown user or one without a password costs the same time."""
         stored = (user or {}).get("password_hash") or _DUMMY_HASH
         try:
-            return _HASHER.verify(stored, password or "") and user is not None and bool(
-                user.get("password_hash")
+            return (
+                _HASHER.verify(stored, password or "")
+                and user is not None
+                and bool(user.get("password_hash"))
             )
         except (VerifyMismatchError, InvalidHashError):
             return False
@@ -260,11 +291,14 @@ class LocalPool:
             "SELECT COUNT(*) FROM sends WHERE sub = ? AND purpose = ?", (sub, purpose)
         ).fetchone()[0]
         if sent >= self.settings.codes_per_hour:
-            raise PoolError("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+            raise PoolError(
+                "LimitExceededException", "Attempt limit exceeded, please try after some time."
+            )
         code = f"{secrets.randbelow(10**6):06d}"
         conn.execute("INSERT INTO sends VALUES (?, ?, ?)", (sub, purpose, now))
         conn.execute(
-            "INSERT OR REPLACE INTO codes VALUES (?, ?, ?, ?, 0)", (sub, purpose, code, now + lifetime)
+            "INSERT OR REPLACE INTO codes VALUES (?, ?, ?, ?, 0)",
+            (sub, purpose, code, now + lifetime),
         )
         return code
 
@@ -274,7 +308,9 @@ class LocalPool:
             "SELECT * FROM codes WHERE sub = ? AND purpose = ?", (sub, purpose)
         ).fetchone()
         if row is None:
-            raise PoolError("CodeMismatchException", "Invalid verification code provided, please try again.")
+            raise PoolError(
+                "CodeMismatchException", "Invalid verification code provided, please try again."
+            )
         if row["failures"] >= self.settings.code_max_failures:
             raise PoolError(
                 "TooManyFailedAttemptsException",
@@ -282,11 +318,16 @@ class LocalPool:
             )
         if not hmac.compare_digest(row["code"], (given or "").strip()):
             conn.execute(
-                "UPDATE codes SET failures = failures + 1 WHERE sub = ? AND purpose = ?", (sub, purpose)
+                "UPDATE codes SET failures = failures + 1 WHERE sub = ? AND purpose = ?",
+                (sub, purpose),
             )
-            raise PoolError("CodeMismatchException", "Invalid verification code provided, please try again.")
+            raise PoolError(
+                "CodeMismatchException", "Invalid verification code provided, please try again."
+            )
         if row["expires"] <= self.clock():
-            raise PoolError("ExpiredCodeException", "Invalid code provided, please request a code again.")
+            raise PoolError(
+                "ExpiredCodeException", "Invalid code provided, please request a code again."
+            )
         conn.execute("DELETE FROM codes WHERE sub = ? AND purpose = ?", (sub, purpose))
 
     # ---- tokens ---------------------------------------------------------------------------
@@ -303,7 +344,7 @@ class LocalPool:
         origin_jti: str | None = None,
         scopes: list[str] | None = None,
     ) -> dict[str, Any]:
-        """Mint tokens after a successful sign-in (running PreTokenGeneration) as AuthenticationResult."""
+        """Mint tokens after a sign-in, running PreTokenGeneration; returns AuthenticationResult."""
         now = int(self.clock())
         auth_time = auth_time or now
         origin_jti = origin_jti or str(uuid.uuid4())
@@ -352,8 +393,14 @@ class LocalPool:
             source,
             user["username"],
             client.id,
-            {"userAttributes": dict(user["attributes"]), "groupConfiguration": {
-                "groupsToOverride": [], "iamRolesToOverride": [], "preferredRole": None}},
+            {
+                "userAttributes": dict(user["attributes"]),
+                "groupConfiguration": {
+                    "groupsToOverride": [],
+                    "iamRolesToOverride": [],
+                    "preferredRole": None,
+                },
+            },
             {"claimsOverrideDetails": None},
         )
         response = self.triggers.invoke("PreTokenGeneration", event)
@@ -400,7 +447,10 @@ class LocalPool:
                 attrs = dict(item.attributes)
                 attrs["email_verified"] = "true" if item.confirmed else "false"
                 self.new_user(
-                    conn, item.email, attrs, item.password,
+                    conn,
+                    item.email,
+                    attrs,
+                    item.password,
                     "CONFIRMED" if item.confirmed else "UNCONFIRMED",
                 )
 

@@ -129,9 +129,7 @@ def load_seed(path: Path, overrides: dict[str, Any] | None = None) -> Seed:
     pool_data.update(overrides or {})
     policy = pool_data.pop("password_policy", {})
     if isinstance(policy, dict):
-        pool_data["password_policy"] = _build(
-            PasswordPolicy, policy, "pool.password_policy", path
-        )
+        pool_data["password_policy"] = _build(PasswordPolicy, policy, "pool.password_policy", path)
     else:
         pool_data["password_policy"] = policy
     pool = _build(PoolSettings, pool_data, "pool", path)

@@ -44,7 +44,9 @@ class Signer:
 
     def sign(self, claims: dict[str, Any]) -> str:
         """Sign claims as an RS256 JWT with the pool's key id in the header."""
-        return jwt.encode({"alg": "RS256", "kid": self.kid}, claims, self._key, algorithms=["RS256"])
+        return jwt.encode(
+            {"alg": "RS256", "kid": self.kid}, claims, self._key, algorithms=["RS256"]
+        )
 
     def mint(
         self,

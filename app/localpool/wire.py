@@ -31,7 +31,9 @@ def attach(client: Any, pool: LocalPool) -> None:
 
     def send(request: Any, **_: Any) -> AWSResponse:
         """Answer a prepared request from the local pool."""
-        headers = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()}
+        headers = {
+            k: (v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()
+        }
         body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
         status, out_headers, out_body = handle(pool, headers.get("X-Amz-Target", ""), body, headers)
         return AWSResponse(request.url, status, out_headers, _Body(out_body))

@@ -166,14 +166,24 @@ ERRORS: dict[str, type[UserPoolError]] = {
 
 # Operations that act on the caller's access token: a refusal means "sign in again".
 TOKEN_OPERATIONS = (
-    "GetUser", "UpdateUserAttributes", "VerifyUserAttribute", "GetUserAttributeVerificationCode",
-    "DeleteUser", "GlobalSignOut", "AssociateSoftwareToken", "VerifySoftwareToken",
+    "GetUser",
+    "UpdateUserAttributes",
+    "VerifyUserAttribute",
+    "GetUserAttributeVerificationCode",
+    "DeleteUser",
+    "GlobalSignOut",
+    "AssociateSoftwareToken",
+    "VerifySoftwareToken",
     "SetUserMFAPreference",
 )
 # Operations a person reaches by typing an email: an unknown user must look like a wrong entry.
 PUBLIC_OPERATIONS = (
-    "InitiateAuth", "RespondToAuthChallenge", "ConfirmSignUp", "ResendConfirmationCode",
-    "ForgotPassword", "ConfirmForgotPassword",
+    "InitiateAuth",
+    "RespondToAuthChallenge",
+    "ConfirmSignUp",
+    "ResendConfirmationCode",
+    "ForgotPassword",
+    "ConfirmForgotPassword",
 )
 
 # Where one code means something else for one operation.

@@ -23,36 +23,73 @@ from botocore.exceptions import (
     ParamValidationError,
 )
 
-from .errors import ConfigurationFault, InvalidInput, Throttled, Unavailable, UserPoolError, error_for
+from .errors import (
+    ConfigurationFault,
+    InvalidInput,
+    Throttled,
+    Unavailable,
+    UserPoolError,
+    error_for,
+)
 
 log = logging.getLogger(__name__)
 
 # Operations whose top-level ``SecretHash`` is computed over ``Username``.
-SECRET_HASH_PARAM = ("SignUp", "ConfirmSignUp", "ResendConfirmationCode", "ForgotPassword", "ConfirmForgotPassword")
+SECRET_HASH_PARAM = (
+    "SignUp",
+    "ConfirmSignUp",
+    "ResendConfirmationCode",
+    "ForgotPassword",
+    "ConfirmForgotPassword",
+)
 POOL_ID_OPERATIONS = ("ListUsers", "DescribeUserPool", "DescribeUserPoolClient")
 # Every operation Gatehouse calls. The error-table test covers each one's error codes, so a new
 # operation must be added here (and so to that test) before it can be called.
 OPERATIONS = (
-    "SignUp", "ConfirmSignUp", "ResendConfirmationCode", "InitiateAuth", "RespondToAuthChallenge",
-    "ForgotPassword", "ConfirmForgotPassword", "ChangePassword", "GetUser", "UpdateUserAttributes",
-    "VerifyUserAttribute", "GetUserAttributeVerificationCode", "DeleteUser", "GlobalSignOut",
-    "RevokeToken", "AssociateSoftwareToken", "VerifySoftwareToken", "SetUserMFAPreference",
-    "AdminGetUser", "AdminCreateUser", "AdminDeleteUser", "AdminUpdateUserAttributes",
-    "AdminLinkProviderForUser", "ListUsers", "DescribeUserPool", "DescribeUserPoolClient",
+    "SignUp",
+    "ConfirmSignUp",
+    "ResendConfirmationCode",
+    "InitiateAuth",
+    "RespondToAuthChallenge",
+    "ForgotPassword",
+    "ConfirmForgotPassword",
+    "ChangePassword",
+    "GetUser",
+    "UpdateUserAttributes",
+    "VerifyUserAttribute",
+    "GetUserAttributeVerificationCode",
+    "DeleteUser",
+    "GlobalSignOut",
+    "RevokeToken",
+    "AssociateSoftwareToken",
+    "VerifySoftwareToken",
+    "SetUserMFAPreference",
+    "AdminGetUser",
+    "AdminCreateUser",
+    "AdminDeleteUser",
+    "AdminUpdateUserAttributes",
+    "AdminLinkProviderForUser",
+    "ListUsers",
+    "DescribeUserPool",
+    "DescribeUserPoolClient",
 )
 CLIENT_CACHE_SECONDS = 60.0
 
 
 def secret_hash(client_id: str, client_secret: str, username: str) -> str:
     """Cognito's SECRET_HASH: Base64(HMAC-SHA256(key=secret, msg=username + client_id))."""
-    digest = hmac.new(client_secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
+    digest = hmac.new(
+        client_secret.encode(), (username + client_id).encode(), hashlib.sha256
+    ).digest()
     return base64.b64encode(digest).decode()
 
 
 class UserPool:
     """One user pool, reached through one boto3 client."""
 
-    def __init__(self, client: Any, *, pool_id: str, client_id: str, client_secret: str = "") -> None:
+    def __init__(
+        self, client: Any, *, pool_id: str, client_id: str, client_secret: str = ""
+    ) -> None:
         self.client = client
         self.pool_id = pool_id
         self.client_id = client_id
@@ -82,7 +119,9 @@ class UserPool:
 
     # ---- calls ---------------------------------------------------------------------------
 
-    def call(self, operation: str, *, secret_username: str | None = None, **params: Any) -> dict[str, Any]:
+    def call(
+        self, operation: str, *, secret_username: str | None = None, **params: Any
+    ) -> dict[str, Any]:
         """Call an operation by its API name; raise a domain error on any failure.
 
         ``secret_username`` names the user for SECRET_HASH where the request itself does not
@@ -97,7 +136,10 @@ class UserPool:
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             error = error_for(operation, code)(code, operation)
-            if isinstance(error, (Unavailable, ConfigurationFault, Throttled)) or type(error) is UserPoolError:
+            if (
+                isinstance(error, (Unavailable, ConfigurationFault, Throttled))
+                or type(error) is UserPoolError
+            ):
                 log.warning("user pool %s failed: %s", operation, code)
             raise error from exc
         except (ConnectionError, HTTPClientError) as exc:
@@ -108,8 +150,10 @@ class UserPool:
         except ParamValidationError as exc:
             raise InvalidInput("ParamValidationError", operation) from exc
 
-    def _complete(self, operation: str, params: dict[str, Any], secret_username: str | None) -> dict[str, Any]:
-        """Add the pool id, the default app client and SECRET_HASH where the operation takes them."""
+    def _complete(
+        self, operation: str, params: dict[str, Any], secret_username: str | None
+    ) -> dict[str, Any]:
+        """Add the pool id, the default app client and SECRET_HASH where the operation has them."""
         params = dict(params)
         model = self.client.meta.service_model.operation_model(operation)
         members = model.input_shape.members if model.input_shape else {}
@@ -129,7 +173,9 @@ class UserPool:
         if not secret:
             return params
         if operation in SECRET_HASH_PARAM:
-            params.setdefault("SecretHash", secret_hash(client_id, secret, params.get("Username", "")))
+            params.setdefault(
+                "SecretHash", secret_hash(client_id, secret, params.get("Username", ""))
+            )
             return params
         key = "AuthParameters" if operation == "InitiateAuth" else "ChallengeResponses"
         inner = dict(params.get(key) or {})

@@ -73,7 +73,8 @@ class Target:
     def sign_in(self, email: str, password: str = PASSWORD) -> dict[str, Any]:
         """USER_PASSWORD_AUTH; returns AuthenticationResult."""
         out = self.idp.initiate_auth(
-            ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=self.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": email, "PASSWORD": password},
         )
         return out["AuthenticationResult"]
@@ -88,7 +89,9 @@ def target(request, make_app) -> Target:
             region_name=os.environ.get("GATEHOUSE_CONTRACT_REGION", "us-east-1"),
             config=Config(retries={"mode": "standard", "max_attempts": 1}),
         )
-        return Target(idp, os.environ["GATEHOUSE_CONTRACT_POOL"], os.environ["GATEHOUSE_CONTRACT_CLIENT"])
+        return Target(
+            idp, os.environ["GATEHOUSE_CONTRACT_POOL"], os.environ["GATEHOUSE_CONTRACT_CLIENT"]
+        )
     app = make_app(aws_max_attempts=1)
     pool = app.extensions["gatehouse.localpool"]
     idp = app.extensions["gatehouse.userpool"].client

@@ -29,10 +29,14 @@ def test_wrong_pool_is_resource_not_found(target):
 
 def test_admin_create_user_twice_is_username_exists(target):
     email = target.email()
-    target.idp.admin_create_user(UserPoolId=target.pool_id, Username=email, MessageAction="SUPPRESS")
+    target.idp.admin_create_user(
+        UserPoolId=target.pool_id, Username=email, MessageAction="SUPPRESS"
+    )
     assert target.mails(email) == []
     with pytest.raises(ClientError) as exc:
-        target.idp.admin_create_user(UserPoolId=target.pool_id, Username=email, MessageAction="SUPPRESS")
+        target.idp.admin_create_user(
+            UserPoolId=target.pool_id, Username=email, MessageAction="SUPPRESS"
+        )
     assert error_code(exc) == "UsernameExistsException"
     user = target.idp.admin_get_user(UserPoolId=target.pool_id, Username=email)
     assert user["UserStatus"] == "FORCE_CHANGE_PASSWORD"
@@ -50,16 +54,22 @@ def test_admin_update_user_attributes(target):
     email = target.signed_up()
     new = target.email()
     target.idp.admin_update_user_attributes(
-        UserPoolId=target.pool_id, Username=email,
-        UserAttributes=[{"Name": "name", "Value": "Ada"}, {"Name": "email", "Value": new},
-                        {"Name": "email_verified", "Value": "true"}],
+        UserPoolId=target.pool_id,
+        Username=email,
+        UserAttributes=[
+            {"Name": "name", "Value": "Ada"},
+            {"Name": "email", "Value": new},
+            {"Name": "email_verified", "Value": "true"},
+        ],
     )
     user = target.idp.admin_get_user(UserPoolId=target.pool_id, Username=new)
     attrs = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
     assert attrs["name"] == "Ada" and attrs["email"] == new
     with pytest.raises(ClientError) as exc:
         target.idp.admin_update_user_attributes(
-            UserPoolId=target.pool_id, Username=target.email(), UserAttributes=[{"Name": "name", "Value": "x"}]
+            UserPoolId=target.pool_id,
+            Username=target.email(),
+            UserAttributes=[{"Name": "name", "Value": "x"}],
         )
     assert error_code(exc) == "UserNotFoundException"
 
@@ -67,7 +77,11 @@ def test_admin_update_user_attributes(target):
 def test_admin_link_provider_for_user(target):
     pool = target.need_local()
     email = target.signed_up()
-    source = {"ProviderName": "Google", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "1234"}
+    source = {
+        "ProviderName": "Google",
+        "ProviderAttributeName": "Cognito_Subject",
+        "ProviderAttributeValue": "1234",
+    }
     target.idp.admin_link_provider_for_user(
         UserPoolId=target.pool_id,
         DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": email},
@@ -83,7 +97,10 @@ def test_admin_link_provider_for_user(target):
     with pytest.raises(ClientError) as exc:  # the same identity cannot be linked twice
         target.idp.admin_link_provider_for_user(
             UserPoolId=target.pool_id,
-            DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": target.signed_up()},
+            DestinationUser={
+                "ProviderName": "Cognito",
+                "ProviderAttributeValue": target.signed_up(),
+            },
             SourceUser=source,
         )
     assert error_code(exc) == "AliasExistsException"
@@ -99,11 +116,15 @@ def test_admin_link_provider_for_user(target):
 def test_list_users_filters_by_email_exactly_and_by_prefix(target):
     a = target.signed_up()
     b = target.signed_up()
-    exact = target.idp.list_users(UserPoolId=target.pool_id, Filter=f'email = "{a.upper()}"')["Users"]
+    exact = target.idp.list_users(UserPoolId=target.pool_id, Filter=f'email = "{a.upper()}"')[
+        "Users"
+    ]
     assert [u["Username"] for u in exact] == [
         target.idp.admin_get_user(UserPoolId=target.pool_id, Username=a)["Username"]
     ]
-    prefix = target.idp.list_users(UserPoolId=target.pool_id, Filter='email ^= "contract-"')["Users"]
+    prefix = target.idp.list_users(UserPoolId=target.pool_id, Filter='email ^= "contract-"')[
+        "Users"
+    ]
     emails = {next(x["Value"] for x in u["Attributes"] if x["Name"] == "email") for u in prefix}
     assert {a, b} <= emails
     none = target.idp.list_users(UserPoolId=target.pool_id, Filter='email = "nobody@example.com"')
@@ -118,7 +139,9 @@ def test_list_users_pages(target):
         kwargs = {"PaginationToken": token} if token else {}
         page = target.idp.list_users(UserPoolId=target.pool_id, Limit=2, **kwargs)
         assert len(page["Users"]) <= 2
-        seen |= {next(x["Value"] for x in u["Attributes"] if x["Name"] == "email") for u in page["Users"]}
+        seen |= {
+            next(x["Value"] for x in u["Attributes"] if x["Name"] == "email") for u in page["Users"]
+        }
         token = page.get("PaginationToken")
         if not token:
             break
@@ -139,7 +162,9 @@ def test_describe_user_pool(target):
 
 
 def test_describe_user_pool_client(target):
-    client = target.idp.describe_user_pool_client(UserPoolId=target.pool_id, ClientId=target.client_id)
+    client = target.idp.describe_user_pool_client(
+        UserPoolId=target.pool_id, ClientId=target.client_id
+    )
     assert client["UserPoolClient"]["ClientId"] == target.client_id
     assert "ALLOW_USER_PASSWORD_AUTH" in client["UserPoolClient"]["ExplicitAuthFlows"]
     with pytest.raises(ClientError) as exc:
@@ -149,9 +174,13 @@ def test_describe_user_pool_client(target):
 
 def test_seeded_clients(target):
     target.need_local()
-    demo = target.idp.describe_user_pool_client(UserPoolId=target.pool_id, ClientId="demo")["UserPoolClient"]
+    demo = target.idp.describe_user_pool_client(UserPoolId=target.pool_id, ClientId="demo")[
+        "UserPoolClient"
+    ]
     assert demo["CallbackURLs"] == ["http://localhost:8000/demo/callback"]
     assert demo["LogoutURLs"] == ["http://localhost:8000/"]
     assert "ClientSecret" not in demo
-    own = target.idp.describe_user_pool_client(UserPoolId=target.pool_id, ClientId="gatehouse")["UserPoolClient"]
+    own = target.idp.describe_user_pool_client(UserPoolId=target.pool_id, ClientId="gatehouse")[
+        "UserPoolClient"
+    ]
     assert own["ClientSecret"]

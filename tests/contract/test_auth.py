@@ -60,7 +60,9 @@ def test_email_sign_in_is_case_insensitive(target):
     mixed = "Alice-" + target.email().split("@")[0] + "@Example.com"
     target.idp.sign_up(ClientId=target.client_id, Username=mixed, Password=PASSWORD)
     target.idp.confirm_sign_up(
-        ClientId=target.client_id, Username=mixed.lower(), ConfirmationCode=target.last_code(mixed.lower())
+        ClientId=target.client_id,
+        Username=mixed.lower(),
+        ConfirmationCode=target.last_code(mixed.lower()),
     )
     result = target.sign_in(mixed.upper())
     claims = jwt.decode(result["IdToken"], _jwks(target)).claims
@@ -112,7 +114,8 @@ def test_refresh_token_gives_new_tokens_for_the_same_sign_in(target):
     email = target.signed_up()
     first = target.sign_in(email)
     out = target.idp.initiate_auth(
-        ClientId=target.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+        ClientId=target.client_id,
+        AuthFlow="REFRESH_TOKEN_AUTH",
         AuthParameters={"REFRESH_TOKEN": first["RefreshToken"]},
     )["AuthenticationResult"]
     assert "RefreshToken" not in out
@@ -127,7 +130,8 @@ def test_refresh_token_gives_new_tokens_for_the_same_sign_in(target):
 def test_invalid_refresh_token_is_not_authorized(target, token):
     with pytest.raises(ClientError) as exc:
         target.idp.initiate_auth(
-            ClientId=target.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+            ClientId=target.client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
             AuthParameters={"REFRESH_TOKEN": token or "x"},
         )
     assert error_code(exc) == "NotAuthorizedException"
@@ -141,7 +145,8 @@ def test_refresh_token_of_another_client_is_refused(target):
 
     with pytest.raises(ClientError) as exc:
         target.idp.initiate_auth(
-            ClientId="gatehouse", AuthFlow="REFRESH_TOKEN_AUTH",
+            ClientId="gatehouse",
+            AuthFlow="REFRESH_TOKEN_AUTH",
             AuthParameters={
                 "REFRESH_TOKEN": refresh,
                 "SECRET_HASH": secret_hash("gatehouse", pool.clients["gatehouse"].secret, email),

@@ -15,12 +15,18 @@ def define(event, context):
     """Issue tokens after a right answer; fail after three wrong ones or for an unknown user."""
     session = event["request"]["session"]
     response = event["response"]
-    if event["request"]["userNotFound"] or len(session) >= MAX_TRIES and not session[-1]["challengeResult"]:
+    if (
+        event["request"]["userNotFound"]
+        or len(session) >= MAX_TRIES
+        and not session[-1]["challengeResult"]
+    ):
         response.update(issueTokens=False, failAuthentication=True)
     elif session and session[-1]["challengeResult"]:
         response.update(issueTokens=True, failAuthentication=False)
     else:
-        response.update(challengeName="CUSTOM_CHALLENGE", issueTokens=False, failAuthentication=False)
+        response.update(
+            challengeName="CUSTOM_CHALLENGE", issueTokens=False, failAuthentication=False
+        )
     return event
 
 
@@ -50,8 +56,12 @@ def target(make_app, calls):
 
         return handler
 
-    return local(make_app, DefineAuthChallenge=spy(define), CreateAuthChallenge=spy(create),
-                 VerifyAuthChallengeResponse=spy(verify))
+    return local(
+        make_app,
+        DefineAuthChallenge=spy(define),
+        CreateAuthChallenge=spy(create),
+        VerifyAuthChallengeResponse=spy(verify),
+    )
 
 
 @pytest.fixture
@@ -60,12 +70,16 @@ def calls():
 
 
 def _start(target, email):
-    return target.idp.initiate_auth(ClientId="demo", AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": email})
+    return target.idp.initiate_auth(
+        ClientId="demo", AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": email}
+    )
 
 
 def _answer(target, out, email, answer):
     return target.idp.respond_to_auth_challenge(
-        ClientId="demo", ChallengeName="CUSTOM_CHALLENGE", Session=out["Session"],
+        ClientId="demo",
+        ChallengeName="CUSTOM_CHALLENGE",
+        Session=out["Session"],
         ChallengeResponses={"USERNAME": email, "ANSWER": answer},
     )
 
@@ -80,12 +94,19 @@ def test_right_answer_issues_tokens(target, calls):
     assert done["AuthenticationResult"]["IdToken"]
     sources = [e["triggerSource"] for e in calls]
     assert sources == [
-        "DefineAuthChallenge_Authentication", "CreateAuthChallenge_Authentication",
-        "VerifyAuthChallengeResponse_Authentication", "DefineAuthChallenge_Authentication",
+        "DefineAuthChallenge_Authentication",
+        "CreateAuthChallenge_Authentication",
+        "VerifyAuthChallengeResponse_Authentication",
+        "DefineAuthChallenge_Authentication",
     ]
     last = calls[-1]["request"]
-    assert last["session"] == [{"challengeName": "CUSTOM_CHALLENGE", "challengeResult": True,
-                                "challengeMetadata": "round-1"}]
+    assert last["session"] == [
+        {
+            "challengeName": "CUSTOM_CHALLENGE",
+            "challengeResult": True,
+            "challengeMetadata": "round-1",
+        }
+    ]
     assert last["userNotFound"] is False and last["userAttributes"]["email"] == email
     assert calls[2]["request"]["privateChallengeParameters"] == {"answer": "42"}
     assert calls[2]["request"]["challengeAnswer"] == "42"

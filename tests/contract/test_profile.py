@@ -34,16 +34,23 @@ def test_email_change_keeps_the_old_email_until_verified(target):
     old = target.signed_up()
     new = target.email()
     access = target.sign_in(old)["AccessToken"]
-    out = target.idp.update_user_attributes(AccessToken=access, UserAttributes=[{"Name": "email", "Value": new}])
+    out = target.idp.update_user_attributes(
+        AccessToken=access, UserAttributes=[{"Name": "email", "Value": new}]
+    )
     assert out["CodeDeliveryDetailsList"][0]["AttributeName"] == "email"
     assert _attrs(target.idp.get_user(AccessToken=access))["email"] == old
     with pytest.raises(ClientError):
         target.sign_in(new)  # not yet the sign-in email
     with pytest.raises(ClientError) as exc:
-        target.idp.verify_user_attribute(AccessToken=access, AttributeName="email", Code="000000"
-                                         if target.last_code(new) != "000000" else "111111")
+        target.idp.verify_user_attribute(
+            AccessToken=access,
+            AttributeName="email",
+            Code="000000" if target.last_code(new) != "000000" else "111111",
+        )
     assert error_code(exc) == "CodeMismatchException"
-    target.idp.verify_user_attribute(AccessToken=access, AttributeName="email", Code=target.last_code(new))
+    target.idp.verify_user_attribute(
+        AccessToken=access, AttributeName="email", Code=target.last_code(new)
+    )
     attrs = _attrs(target.idp.get_user(AccessToken=access))
     assert attrs["email"] == new and attrs["email_verified"] == "true"
     assert target.sign_in(new)["AccessToken"]
@@ -55,25 +62,33 @@ def test_a_new_verification_code_can_be_requested(target):
     old = target.signed_up()
     new = target.email()
     access = target.sign_in(old)["AccessToken"]
-    target.idp.update_user_attributes(AccessToken=access, UserAttributes=[{"Name": "email", "Value": new}])
+    target.idp.update_user_attributes(
+        AccessToken=access, UserAttributes=[{"Name": "email", "Value": new}]
+    )
     out = target.idp.get_user_attribute_verification_code(AccessToken=access, AttributeName="email")
     assert out["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
     assert len(target.mails(new)) == 2
-    target.idp.verify_user_attribute(AccessToken=access, AttributeName="email", Code=target.last_code(new))
+    target.idp.verify_user_attribute(
+        AccessToken=access, AttributeName="email", Code=target.last_code(new)
+    )
 
 
 def test_changing_to_an_email_in_use_is_alias_exists(target):
     taken = target.signed_up()
     access = target.sign_in(target.signed_up())["AccessToken"]
     with pytest.raises(ClientError) as exc:
-        target.idp.update_user_attributes(AccessToken=access, UserAttributes=[{"Name": "email", "Value": taken}])
+        target.idp.update_user_attributes(
+            AccessToken=access, UserAttributes=[{"Name": "email", "Value": taken}]
+        )
     assert error_code(exc) == "AliasExistsException"
 
 
 def test_immutable_attribute_is_invalid_parameter(target):
     access = target.sign_in(target.signed_up())["AccessToken"]
     with pytest.raises(ClientError) as exc:
-        target.idp.update_user_attributes(AccessToken=access, UserAttributes=[{"Name": "sub", "Value": "x"}])
+        target.idp.update_user_attributes(
+            AccessToken=access, UserAttributes=[{"Name": "sub", "Value": "x"}]
+        )
     assert error_code(exc) == "InvalidParameterException"
 
 
@@ -100,7 +115,8 @@ def test_global_sign_out_revokes_access_and_refresh_tokens(target):
         assert error_code(exc) == "NotAuthorizedException"
         with pytest.raises(ClientError) as exc:
             target.idp.initiate_auth(
-                ClientId=target.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+                ClientId=target.client_id,
+                AuthFlow="REFRESH_TOKEN_AUTH",
                 AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]},
             )
         assert error_code(exc) == "NotAuthorizedException"
@@ -117,7 +133,8 @@ def test_revoke_token_ends_one_sign_in_only(target):
     assert error_code(exc) == "NotAuthorizedException"
     with pytest.raises(ClientError):
         target.idp.initiate_auth(
-            ClientId=target.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+            ClientId=target.client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
             AuthParameters={"REFRESH_TOKEN": revoked["RefreshToken"]},
         )
     assert target.idp.get_user(AccessToken=kept["AccessToken"])["Username"]
@@ -133,6 +150,8 @@ def test_revoking_an_access_token_is_unsupported(target):
 def test_password_is_unchanged_by_profile_calls(target):
     email = target.signed_up()
     access = target.sign_in(email)["AccessToken"]
-    target.idp.update_user_attributes(AccessToken=access, UserAttributes=[{"Name": "name", "Value": "Ada"}])
+    target.idp.update_user_attributes(
+        AccessToken=access, UserAttributes=[{"Name": "name", "Value": "Ada"}]
+    )
     assert _attrs(target.idp.get_user(AccessToken=access))["name"] == "Ada"
     assert target.sign_in(email, PASSWORD)["AccessToken"]

@@ -38,10 +38,13 @@ def test_forgot_password_for_unknown_user_answers_alike_and_sends_nothing(target
     assert target.mails(unknown) == []
 
 
-@pytest.mark.parametrize(("code", "password", "error"), [
-    ("000000", NEW, "CodeMismatchException"),
-    (None, "weak", "InvalidPasswordException"),
-])
+@pytest.mark.parametrize(
+    ("code", "password", "error"),
+    [
+        ("000000", NEW, "CodeMismatchException"),
+        (None, "weak", "InvalidPasswordException"),
+    ],
+)
 def test_confirm_forgot_password_errors(target, code, password, error):
     email = target.signed_up()
     target.idp.forgot_password(ClientId=target.client_id, Username=email)
@@ -50,7 +53,10 @@ def test_confirm_forgot_password_errors(target, code, password, error):
         code = "111111"
     with pytest.raises(ClientError) as exc:
         target.idp.confirm_forgot_password(
-            ClientId=target.client_id, Username=email, ConfirmationCode=code or right, Password=password
+            ClientId=target.client_id,
+            Username=email,
+            ConfirmationCode=code or right,
+            Password=password,
         )
     assert error_code(exc) == error
 
@@ -62,7 +68,10 @@ def test_reset_code_expires(target):
     pool.clock.advance(pool.settings.reset_code_seconds + 1)
     with pytest.raises(ClientError) as exc:
         target.idp.confirm_forgot_password(
-            ClientId=target.client_id, Username=email, ConfirmationCode=target.last_code(email), Password=NEW
+            ClientId=target.client_id,
+            Username=email,
+            ConfirmationCode=target.last_code(email),
+            Password=NEW,
         )
     assert error_code(exc) == "ExpiredCodeException"
 
@@ -83,7 +92,10 @@ def test_a_reset_ends_a_password_lockout(target):
             target.sign_in(email, "Wr0ng-password")
     target.idp.forgot_password(ClientId=target.client_id, Username=email)
     target.idp.confirm_forgot_password(
-        ClientId=target.client_id, Username=email, ConfirmationCode=target.last_code(email), Password=NEW
+        ClientId=target.client_id,
+        Username=email,
+        ConfirmationCode=target.last_code(email),
+        Password=NEW,
     )
     assert target.sign_in(email, NEW)["AccessToken"]
 
@@ -92,10 +104,14 @@ def test_change_password(target):
     email = target.signed_up()
     access = target.sign_in(email)["AccessToken"]
     with pytest.raises(ClientError) as exc:
-        target.idp.change_password(AccessToken=access, PreviousPassword="Wr0ng-password", ProposedPassword=NEW)
+        target.idp.change_password(
+            AccessToken=access, PreviousPassword="Wr0ng-password", ProposedPassword=NEW
+        )
     assert error_code(exc) == "NotAuthorizedException"
     with pytest.raises(ClientError) as exc:
-        target.idp.change_password(AccessToken=access, PreviousPassword=PASSWORD, ProposedPassword="weak")
+        target.idp.change_password(
+            AccessToken=access, PreviousPassword=PASSWORD, ProposedPassword="weak"
+        )
     assert error_code(exc) == "InvalidPasswordException"
     target.idp.change_password(AccessToken=access, PreviousPassword=PASSWORD, ProposedPassword=NEW)
     assert target.sign_in(email, NEW)["AccessToken"]

@@ -38,7 +38,9 @@ def test_sign_up_sends_a_code_and_confirm_verifies_the_email(target):
 def test_sign_up_refuses_bad_input(target, username, password, code):
     with pytest.raises(ClientError) as exc:
         target.idp.sign_up(
-            ClientId=target.client_id, Username=username.format(email=target.email()), Password=password
+            ClientId=target.client_id,
+            Username=username.format(email=target.email()),
+            Password=password,
         )
     assert error_code(exc) == code
 
@@ -64,10 +66,14 @@ def test_wrong_code_is_mismatch_and_repeated_wrong_codes_lock(target):
     wrong = "000000" if right != "000000" else "111111"
     for _ in range(5):
         with pytest.raises(ClientError) as exc:
-            target.idp.confirm_sign_up(ClientId=target.client_id, Username=email, ConfirmationCode=wrong)
+            target.idp.confirm_sign_up(
+                ClientId=target.client_id, Username=email, ConfirmationCode=wrong
+            )
         assert error_code(exc) == "CodeMismatchException"
     with pytest.raises(ClientError) as exc:
-        target.idp.confirm_sign_up(ClientId=target.client_id, Username=email, ConfirmationCode=right)
+        target.idp.confirm_sign_up(
+            ClientId=target.client_id, Username=email, ConfirmationCode=right
+        )
     assert error_code(exc) == "TooManyFailedAttemptsException"
     # A new code ends the lock.
     target.idp.resend_confirmation_code(ClientId=target.client_id, Username=email)
@@ -87,7 +93,9 @@ def test_confirm_unknown_user_looks_like_a_wrong_code(target):
 def test_confirm_twice_is_not_authorized(target):
     email = target.signed_up()
     with pytest.raises(ClientError) as exc:
-        target.idp.confirm_sign_up(ClientId=target.client_id, Username=email, ConfirmationCode="123456")
+        target.idp.confirm_sign_up(
+            ClientId=target.client_id, Username=email, ConfirmationCode="123456"
+        )
     assert error_code(exc) == "NotAuthorizedException"
 
 
@@ -112,7 +120,9 @@ def test_resend_replaces_the_code(target):
     assert len(target.mails(email)) == 2
     if first != second:
         with pytest.raises(ClientError) as exc:
-            target.idp.confirm_sign_up(ClientId=target.client_id, Username=email, ConfirmationCode=first)
+            target.idp.confirm_sign_up(
+                ClientId=target.client_id, Username=email, ConfirmationCode=first
+            )
         assert error_code(exc) == "CodeMismatchException"
     target.idp.confirm_sign_up(ClientId=target.client_id, Username=email, ConfirmationCode=second)
 
@@ -157,11 +167,15 @@ def test_client_with_secret_needs_secret_hash(target):
     assert error_code(exc) == "NotAuthorizedException"
     with pytest.raises(ClientError) as exc:
         target.idp.sign_up(
-            ClientId="gatehouse", Username=email, Password=PASSWORD,
+            ClientId="gatehouse",
+            Username=email,
+            Password=PASSWORD,
             SecretHash=secret_hash("gatehouse", "wrong-secret", email),
         )
     assert error_code(exc) == "NotAuthorizedException"
     target.idp.sign_up(
-        ClientId="gatehouse", Username=email, Password=PASSWORD,
+        ClientId="gatehouse",
+        Username=email,
+        Password=PASSWORD,
         SecretHash=secret_hash("gatehouse", secret, email),
     )

@@ -19,8 +19,11 @@ def test_calls_above_the_configured_rate_are_too_many_requests(make_app):
     outcomes = []
     for _ in range(RPS + 2):
         try:
-            target.idp.initiate_auth(ClientId="demo", AuthFlow="USER_PASSWORD_AUTH",
-                                     AuthParameters={"USERNAME": "x@example.com", "PASSWORD": "y"})
+            target.idp.initiate_auth(
+                ClientId="demo",
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": "x@example.com", "PASSWORD": "y"},
+            )
         except ClientError as exc:
             outcomes.append(exc.response["Error"]["Code"])
     assert outcomes == ["NotAuthorizedException"] * RPS + ["TooManyRequestsException"] * 2
@@ -28,8 +31,11 @@ def test_calls_above_the_configured_rate_are_too_many_requests(make_app):
     target.idp.describe_user_pool(UserPoolId=target.pool_id)
     pool.clock.advance(1.01)
     with pytest.raises(ClientError) as exc:
-        target.idp.initiate_auth(ClientId="demo", AuthFlow="USER_PASSWORD_AUTH",
-                                 AuthParameters={"USERNAME": "x@example.com", "PASSWORD": "y"})
+        target.idp.initiate_auth(
+            ClientId="demo",
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "x@example.com", "PASSWORD": "y"},
+        )
     assert error_code(exc) == "NotAuthorizedException"
 
 

@@ -7,7 +7,16 @@ from botocore.exceptions import ClientError
 
 from .conftest import PASSWORD, error_code
 
-COMMON = {"version", "triggerSource", "region", "userPoolId", "userName", "callerContext", "request", "response"}
+COMMON = {
+    "version",
+    "triggerSource",
+    "region",
+    "userPoolId",
+    "userName",
+    "callerContext",
+    "request",
+    "response",
+}
 
 
 @pytest.fixture
@@ -36,16 +45,26 @@ def local(make_app, **lambda_config):
 
     app = make_app(aws_max_attempts=1, localpool={"lambda_config": lambda_config})
     pool = app.extensions["gatehouse.localpool"]
-    return Target(app.extensions["gatehouse.userpool"].client, pool.id, "demo",
-                  Outbox(pool.mail.outbox.directory), pool)
+    return Target(
+        app.extensions["gatehouse.userpool"].client,
+        pool.id,
+        "demo",
+        Outbox(pool.mail.outbox.directory),
+        pool,
+    )
 
 
 def test_pre_sign_up_event_and_auto_confirm(make_app, calls):
-    target = local(make_app, PreSignUp=recording(calls, {"autoConfirmUser": True, "autoVerifyEmail": True}))
+    target = local(
+        make_app, PreSignUp=recording(calls, {"autoConfirmUser": True, "autoVerifyEmail": True})
+    )
     email = target.email()
     out = target.idp.sign_up(
-        ClientId="demo", Username=email, Password=PASSWORD,
-        ValidationData=[{"Name": "k", "Value": "v"}], ClientMetadata={"app": "demo"},
+        ClientId="demo",
+        Username=email,
+        Password=PASSWORD,
+        ValidationData=[{"Name": "k", "Value": "v"}],
+        ClientMetadata={"app": "demo"},
     )
     assert out["UserConfirmed"] is True and "CodeDeliveryDetails" not in out
     event = calls[0]
@@ -86,10 +105,14 @@ def test_post_confirmation_runs_on_confirm_and_on_reset(make_app, calls):
     email = target.signed_up()
     target.idp.forgot_password(ClientId="demo", Username=email)
     target.idp.confirm_forgot_password(
-        ClientId="demo", Username=email, ConfirmationCode=target.last_code(email), Password="N3w-password!"
+        ClientId="demo",
+        Username=email,
+        ConfirmationCode=target.last_code(email),
+        Password="N3w-password!",
     )
     assert [e["triggerSource"] for e in calls] == [
-        "PostConfirmation_ConfirmSignUp", "PostConfirmation_ConfirmForgotPassword"
+        "PostConfirmation_ConfirmSignUp",
+        "PostConfirmation_ConfirmForgotPassword",
     ]
     assert calls[0]["request"]["userAttributes"]["email_verified"] == "true"
 
@@ -106,18 +129,25 @@ def test_custom_message_shapes_every_email(make_app, calls):
     email = target.email()
     target.idp.sign_up(ClientId="demo", Username=email, Password=PASSWORD)
     target.idp.resend_confirmation_code(ClientId="demo", Username=email)
-    target.idp.confirm_sign_up(ClientId="demo", Username=email, ConfirmationCode=target.last_code(email))
+    target.idp.confirm_sign_up(
+        ClientId="demo", Username=email, ConfirmationCode=target.last_code(email)
+    )
     target.idp.forgot_password(ClientId="demo", Username=email)
     access = target.sign_in(email)["AccessToken"]
     new = target.email()
-    target.idp.update_user_attributes(AccessToken=access, UserAttributes=[{"Name": "email", "Value": new}])
+    target.idp.update_user_attributes(
+        AccessToken=access, UserAttributes=[{"Name": "email", "Value": new}]
+    )
     target.idp.get_user_attribute_verification_code(AccessToken=access, AttributeName="email")
     invited = target.email()
     target.idp.admin_create_user(UserPoolId=target.pool_id, Username=invited)
     sources = [e["triggerSource"] for e in calls]
     assert sources == [
-        "CustomMessage_SignUp", "CustomMessage_ResendCode", "CustomMessage_ForgotPassword",
-        "CustomMessage_UpdateUserAttribute", "CustomMessage_VerifyUserAttribute",
+        "CustomMessage_SignUp",
+        "CustomMessage_ResendCode",
+        "CustomMessage_ForgotPassword",
+        "CustomMessage_UpdateUserAttribute",
+        "CustomMessage_VerifyUserAttribute",
         "CustomMessage_AdminCreateUser",
     ]
     assert calls[-1]["request"]["usernameParameter"] == "{username}"
@@ -132,7 +162,9 @@ def test_pre_token_generation_adds_and_suppresses_claims(make_app, calls):
     def shape(event, context):
         calls.append(event)
         event["response"]["claimsOverrideDetails"] = {
-            "claimsToAddOrOverride": {"tenant": "acme"}, "claimsToSuppress": ["email_verified"]}
+            "claimsToAddOrOverride": {"tenant": "acme"},
+            "claimsToSuppress": ["email_verified"],
+        }
         return event
 
     target = local(make_app, PreTokenGeneration=shape)
@@ -144,8 +176,11 @@ def test_pre_token_generation_adds_and_suppresses_claims(make_app, calls):
     claims = jwt.decode(tokens["IdToken"], KeySet.import_key_set(target.local.signer.jwks())).claims
     assert claims["tenant"] == "acme" and "email_verified" not in claims
     assert calls[0]["triggerSource"] == "TokenGeneration_Authentication"
-    target.idp.initiate_auth(ClientId="demo", AuthFlow="REFRESH_TOKEN_AUTH",
-                             AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]})
+    target.idp.initiate_auth(
+        ClientId="demo",
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]},
+    )
     assert calls[-1]["triggerSource"] == "TokenGeneration_RefreshTokens"
 
 

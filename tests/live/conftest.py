@@ -39,12 +39,21 @@ def start(tmp: Path, seed_text: str | None = None) -> tuple[subprocess.Popen, Li
     if seed_text is not None:
         seed = tmp / "seed.toml"
         seed.write_text(seed_text)
-    env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", GATEHOUSE_DATA_DIR=str(tmp / "data"),
-               GATEHOUSE_LOCALPOOL_SEED=str(seed), GATEHOUSE_BASE_URL=f"http://127.0.0.1:{port}")
+    env = dict(
+        os.environ,
+        PORT=str(port),
+        HOST="127.0.0.1",
+        GATEHOUSE_DATA_DIR=str(tmp / "data"),
+        GATEHOUSE_LOCALPOOL_SEED=str(seed),
+        GATEHOUSE_BASE_URL=f"http://127.0.0.1:{port}",
+    )
     log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

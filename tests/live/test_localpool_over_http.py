@@ -24,8 +24,11 @@ PASSWORD = "Corr3ct-horse"
 def idp(live):
     """A plain boto3 client whose endpoint is the live local pool."""
     return boto3.client(
-        "cognito-idp", region_name="us-east-1", endpoint_url=f"{live.url}/_localpool",
-        aws_access_key_id="any", aws_secret_access_key="any",
+        "cognito-idp",
+        region_name="us-east-1",
+        endpoint_url=f"{live.url}/_localpool",
+        aws_access_key_id="any",
+        aws_secret_access_key="any",
         config=Config(retries={"mode": "standard", "max_attempts": 1}),
     )
 
@@ -33,7 +36,8 @@ def idp(live):
 @pytest.fixture(scope="module")
 def pool_id(idp):
     return idp.describe_user_pool_client(UserPoolId="us-east-1_gatehouse", ClientId="demo")[
-        "UserPoolClient"]["UserPoolId"]
+        "UserPoolClient"
+    ]["UserPoolId"]
 
 
 def last_code(live, to: str) -> str:
@@ -57,8 +61,11 @@ def test_sign_up_confirm_sign_in_and_verify_against_the_jwks(live, idp, pool_id)
     raw = next((live.data_dir / "outbox").glob("*.eml")).read_bytes()
     assert b"Content-Type: multipart/alternative" in raw and b"text/html" in raw
     idp.confirm_sign_up(ClientId="demo", Username=email, ConfirmationCode=last_code(live, email))
-    tokens = idp.initiate_auth(ClientId="demo", AuthFlow="USER_PASSWORD_AUTH",
-                               AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD})["AuthenticationResult"]
+    tokens = idp.initiate_auth(
+        ClientId="demo",
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
     issuer = f"{live.url}/_localpool/{pool_id}"
     with urllib.request.urlopen(f"{issuer}/.well-known/jwks.json") as response:
         keys = KeySet.import_key_set(json.load(response))
@@ -94,8 +101,11 @@ def test_unknown_user_and_wrong_password_are_the_same(live, idp):
     errors = []
     for name in (email, fresh("nobody")):
         with pytest.raises(ClientError) as exc:
-            idp.initiate_auth(ClientId="demo", AuthFlow="USER_PASSWORD_AUTH",
-                              AuthParameters={"USERNAME": name, "PASSWORD": "Wr0ng-password"})
+            idp.initiate_auth(
+                ClientId="demo",
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": name, "PASSWORD": "Wr0ng-password"},
+            )
         errors.append(exc.value.response["Error"])
     assert errors[0] == errors[1] and errors[0]["Code"] == "NotAuthorizedException"
 
@@ -105,14 +115,19 @@ def test_mixed_case_email_signs_in_as_lowercase(live, idp):
     idp.sign_up(ClientId="demo", Username=f"{local}@Example.com", Password=PASSWORD)
     lower = f"{local.lower()}@example.com"
     idp.confirm_sign_up(ClientId="demo", Username=lower, ConfirmationCode=last_code(live, lower))
-    tokens = idp.initiate_auth(ClientId="demo", AuthFlow="USER_PASSWORD_AUTH",
-                               AuthParameters={"USERNAME": f"{local}@Example.com", "PASSWORD": PASSWORD})
+    tokens = idp.initiate_auth(
+        ClientId="demo",
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": f"{local}@Example.com", "PASSWORD": PASSWORD},
+    )
     claims = jwt.decode(tokens["AuthenticationResult"]["IdToken"], _keys(live)).claims
     assert claims["email"] == lower
 
 
 def _keys(live) -> KeySet:
-    with urllib.request.urlopen(f"{live.url}/_localpool/us-east-1_gatehouse/.well-known/jwks.json") as r:
+    with urllib.request.urlopen(
+        f"{live.url}/_localpool/us-east-1_gatehouse/.well-known/jwks.json"
+    ) as r:
         return KeySet.import_key_set(json.load(r))
 
 
@@ -120,12 +135,17 @@ def test_email_change_waits_for_verification(live, idp):
     old, new = fresh(), fresh()
     idp.sign_up(ClientId="demo", Username=old, Password=PASSWORD)
     idp.confirm_sign_up(ClientId="demo", Username=old, ConfirmationCode=last_code(live, old))
-    access = idp.initiate_auth(ClientId="demo", AuthFlow="USER_PASSWORD_AUTH",
-                               AuthParameters={"USERNAME": old, "PASSWORD": PASSWORD})["AuthenticationResult"]["AccessToken"]
+    access = idp.initiate_auth(
+        ClientId="demo",
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": old, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]["AccessToken"]
     idp.update_user_attributes(AccessToken=access, UserAttributes=[{"Name": "email", "Value": new}])
 
     def email_now():
-        return {a["Name"]: a["Value"] for a in idp.get_user(AccessToken=access)["UserAttributes"]}["email"]
+        return {a["Name"]: a["Value"] for a in idp.get_user(AccessToken=access)["UserAttributes"]}[
+            "email"
+        ]
 
     assert email_now() == old
     idp.verify_user_attribute(AccessToken=access, AttributeName="email", Code=last_code(live, new))
@@ -146,9 +166,13 @@ def test_throttle_above_the_configured_rate(live, idp):
 
 def test_admin_calls_need_a_signature(live):
     request = urllib.request.Request(
-        f"{live.url}/_localpool/", data=b'{"UserPoolId": "us-east-1_gatehouse"}', method="POST",
-        headers={"X-Amz-Target": "AWSCognitoIdentityProviderService.DescribeUserPool",
-                 "Content-Type": "application/x-amz-json-1.1"},
+        f"{live.url}/_localpool/",
+        data=b'{"UserPoolId": "us-east-1_gatehouse"}',
+        method="POST",
+        headers={
+            "X-Amz-Target": "AWSCognitoIdentityProviderService.DescribeUserPool",
+            "Content-Type": "application/x-amz-json-1.1",
+        },
     )
     with pytest.raises(urllib.error.HTTPError) as exc:
         urllib.request.urlopen(request)

@@ -26,7 +26,10 @@ def test_local_is_the_default_and_keeps_a_random_secret(tmp_path):
     assert first.mode == "local" and first.is_local
     assert len(first.secret_key) >= 32
     assert load_settings(env).secret_key == first.secret_key  # the same across restarts
-    assert load_settings({"GATEHOUSE_DATA_DIR": str(tmp_path / "other")}).secret_key != first.secret_key
+    assert (
+        load_settings({"GATEHOUSE_DATA_DIR": str(tmp_path / "other")}).secret_key
+        != first.secret_key
+    )
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
@@ -35,19 +38,22 @@ def test_cognito_mode_with_everything_set():
     assert settings.mode == "cognito" and settings.secret_key == STRONG
 
 
-@pytest.mark.parametrize(("change", "named"), [
-    ({"GATEHOUSE_SECRET_KEY": ""}, "GATEHOUSE_SECRET_KEY"),
-    ({"GATEHOUSE_SECRET_KEY": "short"}, "GATEHOUSE_SECRET_KEY"),
-    ({"GATEHOUSE_SECRET_KEY": "a" * 64}, "GATEHOUSE_SECRET_KEY"),
-    ({"GATEHOUSE_USER_POOL_ID": ""}, "GATEHOUSE_USER_POOL_ID"),
-    ({"GATEHOUSE_CLIENT_ID": ""}, "GATEHOUSE_CLIENT_ID"),
-    ({"GATEHOUSE_POOL_DOMAIN": ""}, "GATEHOUSE_POOL_DOMAIN"),
-    ({"GATEHOUSE_POOL_DOMAIN": "http://login.example.com"}, "GATEHOUSE_POOL_DOMAIN"),
-    ({"GATEHOUSE_BASE_URL": "http://login.example.com"}, "GATEHOUSE_BASE_URL"),
-    ({"GATEHOUSE_MODE": "production"}, "GATEHOUSE_MODE"),
-    ({"GATEHOUSE_AWS_MAX_ATTEMPTS": "three"}, "GATEHOUSE_AWS_MAX_ATTEMPTS"),
-    ({"GATEHOUSE_AWS_MAX_ATTEMPTS": "0"}, "GATEHOUSE_AWS_MAX_ATTEMPTS"),
-])
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"GATEHOUSE_SECRET_KEY": ""}, "GATEHOUSE_SECRET_KEY"),
+        ({"GATEHOUSE_SECRET_KEY": "short"}, "GATEHOUSE_SECRET_KEY"),
+        ({"GATEHOUSE_SECRET_KEY": "a" * 64}, "GATEHOUSE_SECRET_KEY"),
+        ({"GATEHOUSE_USER_POOL_ID": ""}, "GATEHOUSE_USER_POOL_ID"),
+        ({"GATEHOUSE_CLIENT_ID": ""}, "GATEHOUSE_CLIENT_ID"),
+        ({"GATEHOUSE_POOL_DOMAIN": ""}, "GATEHOUSE_POOL_DOMAIN"),
+        ({"GATEHOUSE_POOL_DOMAIN": "http://login.example.com"}, "GATEHOUSE_POOL_DOMAIN"),
+        ({"GATEHOUSE_BASE_URL": "http://login.example.com"}, "GATEHOUSE_BASE_URL"),
+        ({"GATEHOUSE_MODE": "production"}, "GATEHOUSE_MODE"),
+        ({"GATEHOUSE_AWS_MAX_ATTEMPTS": "three"}, "GATEHOUSE_AWS_MAX_ATTEMPTS"),
+        ({"GATEHOUSE_AWS_MAX_ATTEMPTS": "0"}, "GATEHOUSE_AWS_MAX_ATTEMPTS"),
+    ],
+)
 def test_cognito_mode_refuses_and_names_the_setting(change, named):
     env = {k: v for k, v in {**COGNITO, **change}.items() if v != ""}
     with pytest.raises(ConfigError, match=named):
@@ -65,7 +71,10 @@ def test_the_app_refuses_to_start(monkeypatch):
 
 
 def test_port_sets_the_default_base_url(tmp_path):
-    assert load_settings({"PORT": "9000", "GATEHOUSE_DATA_DIR": str(tmp_path)}).base_url == "http://localhost:9000"
+    assert (
+        load_settings({"PORT": "9000", "GATEHOUSE_DATA_DIR": str(tmp_path)}).base_url
+        == "http://localhost:9000"
+    )
 
 
 def test_readme_documents_every_setting():

@@ -51,8 +51,9 @@ def params_for(op: str) -> dict:
 @pytest.fixture
 def gateway():
     """A gateway over a stubbed client (no network; requests validated against the model)."""
-    client = boto3.client("cognito-idp", region_name="us-east-1",
-                          aws_access_key_id="x", aws_secret_access_key="y")
+    client = boto3.client(
+        "cognito-idp", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"
+    )
     with Stubber(client) as stubber:
         yield UserPool(client, pool_id="us-east-1_test", client_id="app"), stubber
 
@@ -70,8 +71,12 @@ def test_every_code_is_in_the_table(code):
 @pytest.mark.parametrize(("operation", "code"), PAIRS)
 def test_every_pair_raises_its_domain_error(gateway, operation, code):
     pool, stubber = gateway
-    stubber.add_client_error(_method(operation), service_error_code=code,
-                             service_message="raw Cognito text", http_status_code=400)
+    stubber.add_client_error(
+        _method(operation),
+        service_error_code=code,
+        service_message="raw Cognito text",
+        http_status_code=400,
+    )
     with pytest.raises(errors.UserPoolError) as exc:
         pool.call(operation, **params_for(operation))
     assert type(exc.value) is errors.error_for(operation, code)
@@ -86,31 +91,41 @@ def _method(operation: str) -> str:
     return xform_name(operation)
 
 
-@pytest.mark.parametrize(("operation", "code", "expected"), [
-    ("InitiateAuth", "NotAuthorizedException", errors.InvalidCredentials),
-    ("InitiateAuth", "UserNotFoundException", errors.InvalidCredentials),
-    ("GetUser", "NotAuthorizedException", errors.SessionExpired),
-    ("ConfirmSignUp", "NotAuthorizedException", errors.AlreadyConfirmed),
-    ("AdminGetUser", "UserNotFoundException", errors.NotFound),
-    ("SignUp", "UsernameExistsException", errors.AlreadyExists),
-    ("SignUp", "TooManyRequestsException", errors.Throttled),
-    ("ConfirmSignUp", "TooManyFailedAttemptsException", errors.TooManyAttempts),
-    ("ConfirmSignUp", "ExpiredCodeException", errors.CodeExpired),
-    ("SignUp", "InternalErrorException", errors.Unavailable),
-])
+@pytest.mark.parametrize(
+    ("operation", "code", "expected"),
+    [
+        ("InitiateAuth", "NotAuthorizedException", errors.InvalidCredentials),
+        ("InitiateAuth", "UserNotFoundException", errors.InvalidCredentials),
+        ("GetUser", "NotAuthorizedException", errors.SessionExpired),
+        ("ConfirmSignUp", "NotAuthorizedException", errors.AlreadyConfirmed),
+        ("AdminGetUser", "UserNotFoundException", errors.NotFound),
+        ("SignUp", "UsernameExistsException", errors.AlreadyExists),
+        ("SignUp", "TooManyRequestsException", errors.Throttled),
+        ("ConfirmSignUp", "TooManyFailedAttemptsException", errors.TooManyAttempts),
+        ("ConfirmSignUp", "ExpiredCodeException", errors.CodeExpired),
+        ("SignUp", "InternalErrorException", errors.Unavailable),
+    ],
+)
 def test_meaning_per_operation(operation, code, expected):
     assert errors.error_for(operation, code) is expected
 
 
 def test_every_domain_error_has_a_message():
-    domain = {cls for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.UserPoolError)}
+    domain = {
+        cls
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, errors.UserPoolError)
+    }
     assert {cls.key for cls in domain} <= set(MESSAGES)
 
 
-@pytest.mark.parametrize("exc", [
-    EndpointConnectionError(endpoint_url="https://cognito-idp.us-east-1.amazonaws.com/"),
-    ReadTimeoutError(endpoint_url="https://cognito-idp.us-east-1.amazonaws.com/"),
-])
+@pytest.mark.parametrize(
+    "exc",
+    [
+        EndpointConnectionError(endpoint_url="https://cognito-idp.us-east-1.amazonaws.com/"),
+        ReadTimeoutError(endpoint_url="https://cognito-idp.us-east-1.amazonaws.com/"),
+    ],
+)
 def test_network_failures_are_unavailable(exc):
     class Broken:
         meta = boto3.client("cognito-idp", region_name="us-east-1").meta

@@ -7,8 +7,14 @@ import pytest
 from app.messages import text
 from app.userpool import errors
 
-PAGES = ["/", "/healthz", "/readyz", "/_dev/mail", "/no-such-page",
-         "/_localpool/us-east-1_gatehouse/.well-known/jwks.json"]
+PAGES = [
+    "/",
+    "/healthz",
+    "/readyz",
+    "/_dev/mail",
+    "/no-such-page",
+    "/_localpool/us-east-1_gatehouse/.well-known/jwks.json",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -44,13 +50,16 @@ def test_readiness_fails_when_the_pool_throttles(app, client):
     assert response.status_code == 503 and response.headers["Retry-After"]
 
 
-@pytest.mark.parametrize(("error", "status", "key"), [
-    (errors.Throttled("TooManyRequestsException", "SignUp"), 503, "throttled"),
-    (errors.Unavailable("EndpointConnectionError", "SignUp"), 503, "unavailable"),
-    (errors.ConfigurationFault("ResourceNotFoundException", "SignUp"), 500, "configuration"),
-    (errors.CodeMismatch("CodeMismatchException", "ConfirmSignUp"), 500, "unexpected"),
-    (RuntimeError("boom: secret detail"), 500, "unexpected"),
-])
+@pytest.mark.parametrize(
+    ("error", "status", "key"),
+    [
+        (errors.Throttled("TooManyRequestsException", "SignUp"), 503, "throttled"),
+        (errors.Unavailable("EndpointConnectionError", "SignUp"), 503, "unavailable"),
+        (errors.ConfigurationFault("ResourceNotFoundException", "SignUp"), 500, "configuration"),
+        (errors.CodeMismatch("CodeMismatchException", "ConfirmSignUp"), 500, "unexpected"),
+        (RuntimeError("boom: secret detail"), 500, "unexpected"),
+    ],
+)
 def test_faults_get_a_clear_page(app, error, status, key):
     @app.get("/_test/fault")
     def fault():
@@ -60,7 +69,11 @@ def test_faults_get_a_clear_page(app, error, status, key):
     body = response.get_data(as_text=True)
     assert response.status_code == status
     assert text(key).replace("'", "&#39;") in body
-    assert "Traceback" not in body and "secret detail" not in body and error.__class__.__name__ not in body
+    assert (
+        "Traceback" not in body
+        and "secret detail" not in body
+        and error.__class__.__name__ not in body
+    )
     if status == 503:
         assert int(response.headers["Retry-After"]) > 0
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]

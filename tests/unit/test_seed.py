@@ -14,14 +14,17 @@ def test_default_seed_has_the_demo_and_gatehouse_clients():
     assert not seed.clients["demo"].secret and seed.clients["gatehouse"].secret
 
 
-@pytest.mark.parametrize(("text", "key"), [
-    ("[pool]\ncolour = 'red'\n", "pool.colour"),
-    ("[pool.password_policy]\nminimum = 3\n", "pool.password_policy.minimum"),
-    ("[pool.lambda_config]\nPreSignIn = 'x:y'\n", "pool.lambda_config.PreSignIn"),
-    ("[pool.throttle]\nUserEverything = 1\n", "pool.throttle.UserEverything"),
-    ("[[clients]]\nid = 'a'\ncallbacks = []\n", "clients[0].callbacks"),
-    ("[extras]\n", "extras"),
-])
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[pool]\ncolour = 'red'\n", "pool.colour"),
+        ("[pool.password_policy]\nminimum = 3\n", "pool.password_policy.minimum"),
+        ("[pool.lambda_config]\nPreSignIn = 'x:y'\n", "pool.lambda_config.PreSignIn"),
+        ("[pool.throttle]\nUserEverything = 1\n", "pool.throttle.UserEverything"),
+        ("[[clients]]\nid = 'a'\ncallbacks = []\n", "clients[0].callbacks"),
+        ("[extras]\n", "extras"),
+    ],
+)
 def test_unknown_key_is_named_with_the_file(tmp_path, text, key):
     path = tmp_path / "seed.toml"
     path.write_text(text)
@@ -37,14 +40,21 @@ def test_missing_file_is_named(tmp_path):
 
 def test_seed_users_are_created_once(make_app, tmp_path):
     seed = tmp_path / "users.toml"
-    seed.write_text(DEFAULT_SEED.read_text() + '\n[[users]]\nemail = "Seeded@Example.com"\npassword = "Corr3ct-horse"\n')
+    seed.write_text(
+        DEFAULT_SEED.read_text()
+        + '\n[[users]]\nemail = "Seeded@Example.com"\npassword = "Corr3ct-horse"\n'
+    )
     app = make_app(localpool_seed=seed)
     idp = app.extensions["gatehouse.userpool"].client
-    out = idp.initiate_auth(ClientId="demo", AuthFlow="USER_PASSWORD_AUTH",
-                            AuthParameters={"USERNAME": "seeded@example.com", "PASSWORD": "Corr3ct-horse"})
+    out = idp.initiate_auth(
+        ClientId="demo",
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "seeded@example.com", "PASSWORD": "Corr3ct-horse"},
+    )
     assert out["AuthenticationResult"]["AccessToken"]
     app.extensions["gatehouse.localpool"].close()
     again = make_app(localpool_seed=seed)  # the same data directory: no duplicate
     users = again.extensions["gatehouse.userpool"].client.list_users(
-        UserPoolId="us-east-1_gatehouse", Filter='email = "seeded@example.com"')["Users"]
+        UserPoolId="us-east-1_gatehouse", Filter='email = "seeded@example.com"'
+    )["Users"]
     assert len(users) == 1

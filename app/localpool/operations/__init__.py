@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,5 +33,10 @@ def operation(name: str, category: str, *, admin: bool = False) -> Callable[[Han
     return register
 
 
-# Importing the modules registers their operations.
-from . import admin, auth, mfa, profile, recovery, signup  # noqa: E402,F401
+def _register_all() -> None:
+    """Import the operation modules; importing one registers its operations."""
+    for module in ("admin", "auth", "mfa", "profile", "recovery", "signup"):
+        importlib.import_module(f"{__name__}.{module}")
+
+
+_register_all()

@@ -32,7 +32,9 @@ FILTER_ATTRIBUTES = {
 def _check_pool(pool, params: dict[str, Any]) -> None:
     """Admin calls name the pool; a wrong id is ResourceNotFoundException."""
     if params.get("UserPoolId") != pool.id:
-        raise PoolError("ResourceNotFoundException", f"User pool {params.get('UserPoolId')} does not exist.")
+        raise PoolError(
+            "ResourceNotFoundException", f"User pool {params.get('UserPoolId')} does not exist."
+        )
 
 
 def _existing(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
@@ -66,8 +68,12 @@ def admin_get_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
 def _temporary_password(pool) -> str:
     """A random temporary password that meets the pool's policy."""
     policy = pool.settings.password_policy
-    pieces = [secrets.choice(string.ascii_uppercase), secrets.choice(string.ascii_lowercase),
-              secrets.choice(string.digits), secrets.choice("^$*.[]{}()?-!@#%&")]
+    pieces = [
+        secrets.choice(string.ascii_uppercase),
+        secrets.choice(string.ascii_lowercase),
+        secrets.choice(string.digits),
+        secrets.choice("^$*.[]{}()?-!@#%&"),
+    ]
     alphabet = string.ascii_letters + string.digits
     pieces += [secrets.choice(alphabet) for _ in range(max(policy.minimum_length, 12))]
     return "".join(pieces)
@@ -98,9 +104,14 @@ def admin_create_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
         pool.save_user(conn, user)
     if action != "SUPPRESS":
         pool.mail.send(
-            "CustomMessage_AdminCreateUser", to=email, user_name=user["username"],
-            attributes=user["attributes"], client_id="", code=password,
-            client_metadata=params.get("ClientMetadata"), username_value=email,
+            "CustomMessage_AdminCreateUser",
+            to=email,
+            user_name=user["username"],
+            attributes=user["attributes"],
+            client_id="",
+            code=password,
+            client_metadata=params.get("ClientMetadata"),
+            username_value=email,
         )
     return {"User": user_type(pool, user)}
 
@@ -137,22 +148,29 @@ def admin_link_provider_for_user(pool, conn, params: dict[str, Any]) -> dict[str
     if user is None or not user["native"]:
         raise PoolError("UserNotFoundException", "User does not exist.")
     if pool.find_user(conn, f"{provider}_{subject}") is not None:
-        raise invalid_parameter("Merging is not currently supported, provide a SourceUser that has not been signed-in.")
+        raise invalid_parameter(
+            "Merging is not currently supported, provide a SourceUser that has not been signed-in."
+        )
     rows = conn.execute("SELECT * FROM users WHERE identities != '[]'").fetchall()
     taken = [
-        u for u in map(pool._user, rows)
+        u
+        for u in map(pool._user, rows)
         if any((i["providerName"], i["userId"]) == (provider, subject) for i in u["identities"])
     ]
     if taken:
         raise PoolError("AliasExistsException", "The identity is already linked to a user.")
-    user["identities"].append({
-        "dateCreated": str(int(pool.clock() * 1000)),
-        "userId": subject,
-        "providerName": provider,
-        "providerType": provider if provider in ("Google", "Facebook", "SignInWithApple", "LoginWithAmazon") else "OIDC",
-        "issuer": None,
-        "primary": "false",
-    })
+    user["identities"].append(
+        {
+            "dateCreated": str(int(pool.clock() * 1000)),
+            "userId": subject,
+            "providerName": provider,
+            "providerType": provider
+            if provider in ("Google", "Facebook", "SignInWithApple", "LoginWithAmazon")
+            else "OIDC",
+            "issuer": None,
+            "primary": "false",
+        }
+    )
     pool.save_user(conn, user)
     return {}
 
@@ -169,16 +187,19 @@ def list_users(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
         name, op, value = parsed.groups()
         get, value = FILTER_ATTRIBUTES[name], value.replace('\\"', '"').lower()
         if op == "=":
+
             def match(u):
                 return get(u).lower() == value
         else:
+
             def match(u):
                 return get(u).lower().startswith(value)
+
     rows = conn.execute("SELECT * FROM users ORDER BY created, sub").fetchall()
     users = [u for u in map(pool._user, rows) if match is None or match(u)]
     limit = min(int(params.get("Limit") or 60), 60)
     start = _offset(params.get("PaginationToken"))
-    page = users[start:start + limit]
+    page = users[start : start + limit]
     wanted = params.get("AttributesToGet")
     out = []
     for user in page:
@@ -211,32 +232,37 @@ def describe_user_pool(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     count = conn.execute("SELECT COUNT(*) FROM users").fetchone()[0]
     lambdas = {
         name: f"arn:aws:lambda:{pool.region}:000000000000:function:gatehouse-local-{name}"
-        for name in TRIGGERS if pool.triggers.configured(name)
+        for name in TRIGGERS
+        if pool.triggers.configured(name)
     }
-    return {"UserPool": {
-        "Id": pool.id,
-        "Name": s.name,
-        "Arn": f"arn:aws:cognito-idp:{pool.region}:000000000000:userpool/{pool.id}",
-        "Policies": {"PasswordPolicy": {
-            "MinimumLength": p.minimum_length,
-            "RequireUppercase": p.require_uppercase,
-            "RequireLowercase": p.require_lowercase,
-            "RequireNumbers": p.require_numbers,
-            "RequireSymbols": p.require_symbols,
-            "TemporaryPasswordValidityDays": p.temporary_password_validity_days,
-        }},
-        "LambdaConfig": lambdas,
-        "SchemaAttributes": [
-            {"Name": name, "AttributeDataType": "String", "Mutable": True, "Required": True}
-            for name in s.required_attributes
-        ],
-        "AutoVerifiedAttributes": list(s.auto_verified_attributes),
-        "UsernameAttributes": ["email"],
-        "UsernameConfiguration": {"CaseSensitive": False},
-        "UserAttributeUpdateSettings": {"AttributesRequireVerificationBeforeUpdate": ["email"]},
-        "MfaConfiguration": "OPTIONAL",
-        "EstimatedNumberOfUsers": count,
-    }}
+    return {
+        "UserPool": {
+            "Id": pool.id,
+            "Name": s.name,
+            "Arn": f"arn:aws:cognito-idp:{pool.region}:000000000000:userpool/{pool.id}",
+            "Policies": {
+                "PasswordPolicy": {
+                    "MinimumLength": p.minimum_length,
+                    "RequireUppercase": p.require_uppercase,
+                    "RequireLowercase": p.require_lowercase,
+                    "RequireNumbers": p.require_numbers,
+                    "RequireSymbols": p.require_symbols,
+                    "TemporaryPasswordValidityDays": p.temporary_password_validity_days,
+                }
+            },
+            "LambdaConfig": lambdas,
+            "SchemaAttributes": [
+                {"Name": name, "AttributeDataType": "String", "Mutable": True, "Required": True}
+                for name in s.required_attributes
+            ],
+            "AutoVerifiedAttributes": list(s.auto_verified_attributes),
+            "UsernameAttributes": ["email"],
+            "UsernameConfiguration": {"CaseSensitive": False},
+            "UserAttributeUpdateSettings": {"AttributesRequireVerificationBeforeUpdate": ["email"]},
+            "MfaConfiguration": "OPTIONAL",
+            "EstimatedNumberOfUsers": count,
+        }
+    }
 
 
 @operation("DescribeUserPoolClient", "UserResourceRead", admin=True)
@@ -259,7 +285,11 @@ def describe_user_pool_client(pool, conn, params: dict[str, Any]) -> dict[str, A
         "AccessTokenValidity": c.access_token_minutes,
         "IdTokenValidity": c.id_token_minutes,
         "RefreshTokenValidity": c.refresh_token_days,
-        "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
+        "TokenValidityUnits": {
+            "AccessToken": "minutes",
+            "IdToken": "minutes",
+            "RefreshToken": "days",
+        },
         "EnableTokenRevocation": True,
     }
     if c.secret:

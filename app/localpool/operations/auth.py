@@ -59,13 +59,25 @@ def _password(pool, conn, client: AppClient, auth: dict[str, str]) -> dict[str, 
     if user["status"] == "FORCE_CHANGE_PASSWORD":
         days = pool.settings.password_policy.temporary_password_validity_days
         if user["created"] + days * 86400 < pool.clock():
-            raise not_authorized("Temporary password has expired and must be reset by an administrator.")
-        visible = {k: v for k, v in user["attributes"].items() if k not in ("sub", "email_verified")}
-        return _challenge(pool, conn, client, user, "NEW_PASSWORD_REQUIRED", {}, {
-            "USER_ID_FOR_SRP": user["username"],
-            "requiredAttributes": "[]",
-            "userAttributes": json.dumps(visible),
-        })
+            raise not_authorized(
+                "Temporary password has expired and must be reset by an administrator."
+            )
+        visible = {
+            k: v for k, v in user["attributes"].items() if k not in ("sub", "email_verified")
+        }
+        return _challenge(
+            pool,
+            conn,
+            client,
+            user,
+            "NEW_PASSWORD_REQUIRED",
+            {},
+            {
+                "USER_ID_FOR_SRP": user["username"],
+                "requiredAttributes": "[]",
+                "userAttributes": json.dumps(visible),
+            },
+        )
     return _tokens_or_mfa(pool, conn, client, user, "TokenGeneration_Authentication")
 
 
@@ -82,9 +94,19 @@ def _check_can_sign_in(user: dict[str, Any]) -> None:
 def _tokens_or_mfa(pool, conn, client, user, source: str) -> dict[str, Any]:
     """Finish sign-in, or ask for the TOTP code when the user prefers software-token MFA."""
     if user["mfa_preferred"] and user["mfa_secret"]:
-        return _challenge(pool, conn, client, user, "SOFTWARE_TOKEN_MFA", {"source": source}, {
-            "USER_ID_FOR_SRP": user["username"]})
-    return {"ChallengeParameters": {}, "AuthenticationResult": pool.issue_tokens(conn, user, client, source)}
+        return _challenge(
+            pool,
+            conn,
+            client,
+            user,
+            "SOFTWARE_TOKEN_MFA",
+            {"source": source},
+            {"USER_ID_FOR_SRP": user["username"]},
+        )
+    return {
+        "ChallengeParameters": {},
+        "AuthenticationResult": pool.issue_tokens(conn, user, client, source),
+    }
 
 
 def _challenge(pool, conn, client, user, name: str, data: dict, public: dict) -> dict[str, Any]:
@@ -121,8 +143,13 @@ def _refresh(pool, conn, client: AppClient, auth: dict[str, str]) -> dict[str, A
         client, [user["username"], user["sub"], user["email"] or ""], auth.get("SECRET_HASH")
     )
     result = pool.issue_tokens(
-        conn, user, client, "TokenGeneration_RefreshTokens",
-        auth_time=record["auth_time"], refresh=False, origin_jti=record["origin_jti"],
+        conn,
+        user,
+        client,
+        "TokenGeneration_RefreshTokens",
+        auth_time=record["auth_time"],
+        refresh=False,
+        origin_jti=record["origin_jti"],
     )
     return {"ChallengeParameters": {}, "AuthenticationResult": result}
 
@@ -165,11 +192,16 @@ def _custom_step(pool, conn, client, user, state: dict[str, Any]) -> dict[str, A
         raise not_authorized("Incorrect username or password.")
     user_name = user["username"] if user else state["username"]
     triggers = pool.triggers
-    define = triggers.invoke("DefineAuthChallenge", triggers.event(
-        "DefineAuthChallenge_Authentication", user_name, client.id,
-        _trigger_request(user, state, session=state["session"]),
-        {"challengeName": None, "issueTokens": False, "failAuthentication": False},
-    ))
+    define = triggers.invoke(
+        "DefineAuthChallenge",
+        triggers.event(
+            "DefineAuthChallenge_Authentication",
+            user_name,
+            client.id,
+            _trigger_request(user, state, session=state["session"]),
+            {"challengeName": None, "issueTokens": False, "failAuthentication": False},
+        ),
+    )
     if define.get("failAuthentication"):
         raise not_authorized("Incorrect username or password.")
     if define.get("issueTokens"):
@@ -178,12 +210,23 @@ def _custom_step(pool, conn, client, user, state: dict[str, Any]) -> dict[str, A
         return _tokens_or_mfa(pool, conn, client, user, "TokenGeneration_Authentication")
     name = define.get("challengeName")
     if name != "CUSTOM_CHALLENGE":
-        raise PoolError("InvalidLambdaResponseException", "Invalid challengeName from DefineAuthChallenge")
-    created = triggers.invoke("CreateAuthChallenge", triggers.event(
-        "CreateAuthChallenge_Authentication", user_name, client.id,
-        _trigger_request(user, state, challengeName=name, session=state["session"]),
-        {"publicChallengeParameters": {}, "privateChallengeParameters": {}, "challengeMetadata": None},
-    ))
+        raise PoolError(
+            "InvalidLambdaResponseException", "Invalid challengeName from DefineAuthChallenge"
+        )
+    created = triggers.invoke(
+        "CreateAuthChallenge",
+        triggers.event(
+            "CreateAuthChallenge_Authentication",
+            user_name,
+            client.id,
+            _trigger_request(user, state, challengeName=name, session=state["session"]),
+            {
+                "publicChallengeParameters": {},
+                "privateChallengeParameters": {},
+                "challengeMetadata": None,
+            },
+        ),
+    )
     data = dict(state)
     data["private"] = created.get("privateChallengeParameters") or {}
     data["challengeMetadata"] = created.get("challengeMetadata")
@@ -209,7 +252,9 @@ def respond_to_auth_challenge(pool, conn, params: dict[str, Any]) -> dict[str, A
         raise invalid_parameter(f"Expected challenge {row['challenge']}, got {name}.")
     responses = params.get("ChallengeResponses") or {}
     user = pool.user_by_sub(conn, row["sub"]) if row["sub"] else None
-    names = [row["username"]] + ([user["username"], user["sub"], user["email"] or ""] if user else [])
+    names = [row["username"]] + (
+        [user["username"], user["sub"], user["email"] or ""] if user else []
+    )
     pool.check_secret_hash(client, names, responses.get("SECRET_HASH"))
     data = json.loads(row["data"])
     if name == "SOFTWARE_TOKEN_MFA":
@@ -224,21 +269,28 @@ def _answer_custom(pool, conn, client, user, state, responses, metadata) -> dict
     """Ask VerifyAuthChallengeResponse, add the result to the session, and loop to define."""
     if metadata:
         state["metadata"] = metadata
-    verdict = pool.triggers.invoke("VerifyAuthChallengeResponse", pool.triggers.event(
-        "VerifyAuthChallengeResponse_Authentication",
-        user["username"] if user else state["username"], client.id,
-        _trigger_request(
-            user, state,
-            privateChallengeParameters=state.get("private", {}),
-            challengeAnswer=responses.get("ANSWER", ""),
+    verdict = pool.triggers.invoke(
+        "VerifyAuthChallengeResponse",
+        pool.triggers.event(
+            "VerifyAuthChallengeResponse_Authentication",
+            user["username"] if user else state["username"],
+            client.id,
+            _trigger_request(
+                user,
+                state,
+                privateChallengeParameters=state.get("private", {}),
+                challengeAnswer=responses.get("ANSWER", ""),
+            ),
+            {"answerCorrect": False},
         ),
-        {"answerCorrect": False},
-    ))
-    state["session"].append({
-        "challengeName": "CUSTOM_CHALLENGE",
-        "challengeResult": bool(verdict.get("answerCorrect")),
-        "challengeMetadata": state.get("challengeMetadata"),
-    })
+    )
+    state["session"].append(
+        {
+            "challengeName": "CUSTOM_CHALLENGE",
+            "challengeResult": bool(verdict.get("answerCorrect")),
+            "challengeMetadata": state.get("challengeMetadata"),
+        }
+    )
     return _custom_step(pool, conn, client, user, state)
 
 
@@ -268,5 +320,7 @@ def _answer_mfa(pool, conn, client, user, row, data, responses) -> dict[str, Any
             )
         raise PoolError("CodeMismatchException", "Invalid code received for user")
     conn.execute("DELETE FROM auth_sessions WHERE id = ?", (row["id"],))
-    result = pool.issue_tokens(conn, user, client, data.get("source", "TokenGeneration_Authentication"))
+    result = pool.issue_tokens(
+        conn, user, client, data.get("source", "TokenGeneration_Authentication")
+    )
     return {"ChallengeParameters": {}, "AuthenticationResult": result}

@@ -14,7 +14,9 @@ from . import operation
 def associate_software_token(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """Start TOTP set-up: a new secret that becomes active once a code from it is verified."""
     if not params.get("AccessToken"):
-        raise invalid_parameter("The local pool supports AssociateSoftwareToken with an AccessToken.")
+        raise invalid_parameter(
+            "The local pool supports AssociateSoftwareToken with an AccessToken."
+        )
     user = pool.authenticate_access(conn, params["AccessToken"])
     user["mfa_pending_secret"] = pyotp.random_base32()
     pool.save_user(conn, user)
@@ -27,9 +29,15 @@ def verify_software_token(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     user = pool.authenticate_access(conn, params.get("AccessToken"))
     secret = user["mfa_pending_secret"]
     if not secret:
-        raise PoolError("SoftwareTokenMFANotFoundException", "Software Token MFA has not been associated.")
-    if not pyotp.TOTP(secret).verify(params.get("UserCode", ""), for_time=pool.clock(), valid_window=1):
-        raise PoolError("EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA")
+        raise PoolError(
+            "SoftwareTokenMFANotFoundException", "Software Token MFA has not been associated."
+        )
+    if not pyotp.TOTP(secret).verify(
+        params.get("UserCode", ""), for_time=pool.clock(), valid_window=1
+    ):
+        raise PoolError(
+            "EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA"
+        )
     user["mfa_secret"] = secret
     user["mfa_pending_secret"] = None
     pool.save_user(conn, user)

@@ -45,7 +45,9 @@ def apply_attributes(pool, conn, user, items, client_id: str, metadata, *, admin
     if new_email is not None:
         new_email = pool.check_email(new_email)
         if pool.email_taken(conn, new_email, except_sub=user["sub"]):
-            raise PoolError("AliasExistsException", "An account with the given email already exists.")
+            raise PoolError(
+                "AliasExistsException", "An account with the given email already exists."
+            )
         if new_email == user["email"]:
             user["pending_email"] = None
         elif verified_now:
@@ -56,9 +58,17 @@ def apply_attributes(pool, conn, user, items, client_id: str, metadata, *, admin
             user["pending_email"] = new_email
     pool.save_user(conn, user)
     if new_email is not None and user["pending_email"]:
-        return [send_code(
-            pool, conn, user, client_id, "verify_email", "CustomMessage_UpdateUserAttribute", metadata
-        )]
+        return [
+            send_code(
+                pool,
+                conn,
+                user,
+                client_id,
+                "verify_email",
+                "CustomMessage_UpdateUserAttribute",
+                metadata,
+            )
+        ]
     return []
 
 
@@ -67,8 +77,13 @@ def update_user_attributes(pool, conn, params: dict[str, Any]) -> dict[str, Any]
     """Update the signed-in user's attributes."""
     user = pool.authenticate_access(conn, params.get("AccessToken"))
     details = apply_attributes(
-        pool, conn, user, params.get("UserAttributes"), user["client_id"],
-        params.get("ClientMetadata"), admin=False,
+        pool,
+        conn,
+        user,
+        params.get("UserAttributes"),
+        user["client_id"],
+        params.get("ClientMetadata"),
+        admin=False,
     )
     return {"CodeDeliveryDetailsList": details}
 
@@ -80,8 +95,13 @@ def get_user_attribute_verification_code(pool, conn, params: dict[str, Any]) -> 
     if params.get("AttributeName") != "email":
         raise invalid_parameter("Only the email attribute can be verified in this user pool.")
     details = send_code(
-        pool, conn, user, user["client_id"], "verify_email",
-        "CustomMessage_VerifyUserAttribute", params.get("ClientMetadata"),
+        pool,
+        conn,
+        user,
+        user["client_id"],
+        "verify_email",
+        "CustomMessage_VerifyUserAttribute",
+        params.get("ClientMetadata"),
     )
     return {"CodeDeliveryDetails": details}
 
@@ -95,7 +115,9 @@ def verify_user_attribute(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     pool.use_code(conn, user["sub"], "verify_email", params.get("Code", ""))
     if user["pending_email"]:
         if pool.email_taken(conn, user["pending_email"], except_sub=user["sub"]):
-            raise PoolError("AliasExistsException", "An account with the given email already exists.")
+            raise PoolError(
+                "AliasExistsException", "An account with the given email already exists."
+            )
         user["attributes"]["email"] = user["pending_email"]
         user["pending_email"] = None
     user["attributes"]["email_verified"] = "true"

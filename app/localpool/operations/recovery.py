@@ -18,14 +18,26 @@ def forgot_password(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     pool.check_secret_hash(client, [username], params.get("SecretHash"))
     user = pool.find_user(conn, username)
     if user is None or not user["native"]:
-        return {"CodeDeliveryDetails": {
-            "Destination": mask(username), "DeliveryMedium": "EMAIL", "AttributeName": "email"}}
+        return {
+            "CodeDeliveryDetails": {
+                "Destination": mask(username),
+                "DeliveryMedium": "EMAIL",
+                "AttributeName": "email",
+            }
+        }
     if user["attributes"].get("email_verified") != "true":
         raise invalid_parameter(
-            "Cannot reset password for the user as there is no registered/verified email or phone_number"
+            "Cannot reset password for the user as there is no registered/verified email "
+            "or phone_number"
         )
     details = send_code(
-        pool, conn, user, client.id, "reset", "CustomMessage_ForgotPassword", params.get("ClientMetadata")
+        pool,
+        conn,
+        user,
+        client.id,
+        "reset",
+        "CustomMessage_ForgotPassword",
+        params.get("ClientMetadata"),
     )
     return {"CodeDeliveryDetails": details}
 
@@ -38,7 +50,9 @@ def confirm_forgot_password(pool, conn, params: dict[str, Any]) -> dict[str, Any
     pool.check_secret_hash(client, [username], params.get("SecretHash"))
     user = pool.find_user(conn, username)
     if user is None or not user["native"]:
-        raise PoolError("CodeMismatchException", "Invalid verification code provided, please try again.")
+        raise PoolError(
+            "CodeMismatchException", "Invalid verification code provided, please try again."
+        )
     # The policy first, so that a weak password does not spend the code.
     pool.check_password_policy(params.get("Password", ""))
     pool.use_code(conn, user["sub"], "reset", params.get("ConfirmationCode", ""))
@@ -49,7 +63,11 @@ def confirm_forgot_password(pool, conn, params: dict[str, Any]) -> dict[str, Any
         user["status"] = "CONFIRMED"
     pool.save_user(conn, user)
     post_confirmation(
-        pool, user, client.id, "PostConfirmation_ConfirmForgotPassword", params.get("ClientMetadata")
+        pool,
+        user,
+        client.id,
+        "PostConfirmation_ConfirmForgotPassword",
+        params.get("ClientMetadata"),
     )
     return {}
 
@@ -59,7 +77,9 @@ def change_password(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """Change the signed-in user's password, given the current one."""
     user = pool.authenticate_access(conn, params.get("AccessToken"))
     if user["locked_until"] > pool.clock():
-        raise PoolError("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+        raise PoolError(
+            "LimitExceededException", "Attempt limit exceeded, please try after some time."
+        )
     if not pool.password_matches(user, params.get("PreviousPassword", "")):
         pool.record_password_failure(conn, user)
         raise not_authorized("Incorrect username or password.")

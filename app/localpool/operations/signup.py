@@ -44,7 +44,11 @@ def send_code(pool, conn, user, client_id: str, purpose: str, source: str, metad
         "verify_email": pool.settings.verify_code_seconds,
     }[purpose]
     code = pool.new_code(conn, user["sub"], purpose, lifetime)
-    to = user["pending_email"] if purpose == "verify_email" and user["pending_email"] else user["email"]
+    to = (
+        user["pending_email"]
+        if purpose == "verify_email" and user["pending_email"]
+        else user["email"]
+    )
     return pool.mail.send(
         source,
         to=to,
@@ -72,7 +76,9 @@ def sign_up(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
             raise invalid_parameter(f"Cannot modify the non-mutable attribute {name}.")
     pool.check_password_policy(params.get("Password", ""))
     if pool.email_taken(conn, email):
-        raise PoolError("UsernameExistsException", "An account with the given email already exists.")
+        raise PoolError(
+            "UsernameExistsException", "An account with the given email already exists."
+        )
     flags = pre_sign_up(pool, "PreSignUp_SignUp", email, client.id, attrs, params)
     if flags["autoVerifyEmail"]:
         attrs["email_verified"] = "true"
@@ -98,7 +104,9 @@ def confirm_sign_up(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     user = pool.find_user(conn, username)
     if user is None:
         # PreventUserExistenceErrors: an unknown user looks like a wrong code.
-        raise PoolError("CodeMismatchException", "Invalid verification code provided, please try again.")
+        raise PoolError(
+            "CodeMismatchException", "Invalid verification code provided, please try again."
+        )
     if user["status"] != "UNCONFIRMED":
         raise not_authorized(f"User cannot be confirmed. Current status is {user['status']}")
     pool.use_code(conn, user["sub"], "signup", params.get("ConfirmationCode", ""))
@@ -119,11 +127,22 @@ def resend_confirmation_code(pool, conn, params: dict[str, Any]) -> dict[str, An
     pool.check_secret_hash(client, [username], params.get("SecretHash"))
     user = pool.find_user(conn, username)
     if user is None:
-        return {"CodeDeliveryDetails": {
-            "Destination": mask(username), "DeliveryMedium": "EMAIL", "AttributeName": "email"}}
+        return {
+            "CodeDeliveryDetails": {
+                "Destination": mask(username),
+                "DeliveryMedium": "EMAIL",
+                "AttributeName": "email",
+            }
+        }
     if user["status"] != "UNCONFIRMED":
         raise invalid_parameter("User is already confirmed.")
     details = send_code(
-        pool, conn, user, client.id, "signup", "CustomMessage_ResendCode", params.get("ClientMetadata")
+        pool,
+        conn,
+        user,
+        client.id,
+        "signup",
+        "CustomMessage_ResendCode",
+        params.get("ClientMetadata"),
     )
     return {"CodeDeliveryDetails": details}
