@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.validate import validate_parameters
 
 from app.mail import Outbox
 from tests.conftest import code_in
@@ -95,7 +96,19 @@ def target(request, make_app) -> Target:
     app = make_app(aws_max_attempts=1)
     pool = app.extensions["gatehouse.localpool"]
     idp = app.extensions["gatehouse.userpool"].client
+    check_response_shapes(idp)
     return Target(idp, pool.id, "demo", Outbox(pool.mail.outbox.directory), pool)
+
+
+def check_response_shapes(idp) -> None:
+    """Fail a test when the local pool answers with a field or type Cognito's model lacks."""
+
+    def validate(http_response, parsed, model, **_):
+        if http_response.status_code == 200 and model.output_shape is not None:
+            body = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
+            validate_parameters(body, model.output_shape)
+
+    idp.meta.events.register("after-call.cognito-identity-provider", validate)
 
 
 def error_code(excinfo) -> str:

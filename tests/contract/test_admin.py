@@ -184,3 +184,9 @@ def test_seeded_clients(target):
         "UserPoolClient"
     ]
     assert own["ClientSecret"]
+
+
+def test_describe_another_pool_is_resource_not_found(target):
+    with pytest.raises(ClientError) as exc:
+        target.idp.describe_user_pool(UserPoolId="us-east-1_nosuchpool")
+    assert error_code(exc) == "ResourceNotFoundException"

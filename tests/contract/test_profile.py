@@ -155,3 +155,34 @@ def test_password_is_unchanged_by_profile_calls(target):
     )
     assert _attrs(target.idp.get_user(AccessToken=access))["name"] == "Ada"
     assert target.sign_in(email, PASSWORD)["AccessToken"]
+
+
+@pytest.mark.parametrize(
+    ("method", "params"),
+    [
+        ("get_user", {}),
+        ("update_user_attributes", {"UserAttributes": [{"Name": "name", "Value": "x"}]}),
+        ("verify_user_attribute", {"AttributeName": "email", "Code": "123456"}),
+        ("get_user_attribute_verification_code", {"AttributeName": "email"}),
+        ("delete_user", {}),
+        ("global_sign_out", {}),
+        ("change_password", {"PreviousPassword": PASSWORD, "ProposedPassword": "N3w-password!"}),
+        ("associate_software_token", {}),
+        ("verify_software_token", {"UserCode": "123456"}),
+        ("set_user_mfa_preference", {"SoftwareTokenMfaSettings": {"Enabled": False}}),
+    ],
+)
+def test_token_operations_refuse_a_forged_token(target, method, params):
+    tokens = target.sign_in(target.signed_up())
+    header, claims, _ = tokens["AccessToken"].split(".")
+    forged = f"{header}.{claims}.{tokens['IdToken'].split('.')[2]}"  # another token's signature
+    with pytest.raises(ClientError) as exc:
+        getattr(target.idp, method)(AccessToken=forged, **params)
+    assert error_code(exc) == "NotAuthorizedException"
+
+
+def test_verification_code_for_another_attribute_is_invalid_parameter(target):
+    access = target.sign_in(target.signed_up())["AccessToken"]
+    with pytest.raises(ClientError) as exc:
+        target.idp.get_user_attribute_verification_code(AccessToken=access, AttributeName="name")
+    assert error_code(exc) == "InvalidParameterException"

@@ -41,10 +41,11 @@ def local(make_app, **lambda_config):
     """A local-pool target whose pool runs these triggers."""
     from app.mail import Outbox
 
-    from .conftest import Target
+    from .conftest import Target, check_response_shapes
 
     app = make_app(aws_max_attempts=1, localpool={"lambda_config": lambda_config})
     pool = app.extensions["gatehouse.localpool"]
+    check_response_shapes(app.extensions["gatehouse.userpool"].client)
     return Target(
         app.extensions["gatehouse.userpool"].client,
         pool.id,
