@@ -20,7 +20,12 @@ babel = Babel()
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: settings, extensions, the user pool gateway and the blueprints."""
+    """Build the app: settings, extensions, the user pool gateway and the blueprints.
+
+    ``test_config`` overrides settings by name (``data_dir``, ``aws_max_attempts``, ...) and
+    may carry ``TESTING``, ``clock`` (the local pool's time source) and ``localpool`` (pool
+    settings that replace the seed's, e.g. ``{"throttle": {...}, "lambda_config": {...}}``).
+    """
     settings = load_settings(overrides=test_config)
     logging.basicConfig(level=settings.log_level)
     app = Flask(

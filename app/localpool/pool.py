@@ -130,15 +130,15 @@ class LocalPool:
             "SELECT * FROM users WHERE username = ? OR sub = ? OR (native = 1 AND email = ?)",
             (name, name, name),
         ).fetchone()
-        return self._user(row) if row else None
+        return self.user_from_row(row) if row else None
 
     def user_by_sub(self, conn: sqlite3.Connection, sub: str) -> dict[str, Any] | None:
         """Find a user by sub."""
         row = conn.execute("SELECT * FROM users WHERE sub = ?", (sub,)).fetchone()
-        return self._user(row) if row else None
+        return self.user_from_row(row) if row else None
 
     @staticmethod
-    def _user(row: sqlite3.Row) -> dict[str, Any]:
+    def user_from_row(row: sqlite3.Row) -> dict[str, Any]:
         """A users row as a dict with its JSON columns decoded."""
         user = dict(row)
         user["attributes"] = json.loads(user["attributes"])

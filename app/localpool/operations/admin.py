@@ -154,7 +154,7 @@ def admin_link_provider_for_user(pool, conn, params: dict[str, Any]) -> dict[str
     rows = conn.execute("SELECT * FROM users WHERE identities != '[]'").fetchall()
     taken = [
         u
-        for u in map(pool._user, rows)
+        for u in map(pool.user_from_row, rows)
         if any((i["providerName"], i["userId"]) == (provider, subject) for i in u["identities"])
     ]
     if taken:
@@ -196,7 +196,7 @@ def list_users(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
                 return get(u).lower().startswith(value)
 
     rows = conn.execute("SELECT * FROM users ORDER BY created, sub").fetchall()
-    users = [u for u in map(pool._user, rows) if match is None or match(u)]
+    users = [u for u in map(pool.user_from_row, rows) if match is None or match(u)]
     limit = min(int(params.get("Limit") or 60), 60)
     start = _offset(params.get("PaginationToken"))
     page = users[start : start + limit]
