@@ -16,20 +16,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerifyMismatchError
-
+from .codes import Codes
 from .db import Database
 from .errors import PoolError, invalid_parameter, not_authorized
 from .messages import MessageSender
+from .passwords import hash_password
 from .seed import AppClient, Seed
 from .tokens import ADMIN_SCOPE, Signer
 from .triggers import TriggerRunner
 
-# OWASP's minimum Argon2id profile: memory-hard, and fast enough for a test suite.
-_HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
-# Verified on the unknown-user path so a miss costs what a hit costs.
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 USER_COLUMNS = (
     "sub",
     "username",
@@ -76,6 +71,7 @@ class LocalPool:
         self.signer = Signer(self.db, self.issuer)
         self.triggers = TriggerRunner(self.id, region, seed.pool.lambda_config)
         self.mail = MessageSender(outbox_dir, self.triggers)
+        self.codes = Codes(seed.pool, clock)
         self.throttle: dict[str, float] = dict(seed.pool.throttle)
         self._calls: dict[str, deque[float]] = defaultdict(deque)
         self._seed_users(seed)
@@ -180,7 +176,7 @@ class LocalPool:
             "email": attrs["email"],
             "native": 1 if native else 0,
             "attributes": attrs,
-            "password_hash": _HASHER.hash(password) if password else None,
+            "password_hash": hash_password(password) if password else None,
             "status": status,
             "enabled": 1,
             "created": now,
@@ -220,53 +216,7 @@ class LocalPool:
             raise invalid_parameter("Invalid email address format.")
         return email.lower()
 
-    # ---- passwords ----------------------------------------------------------------------
-
-    def check_password_policy(self, password: str) -> None:
-        """Raise InvalidPasswordException naming the first rule the password breaks."""
-        policy = self.settings.password_policy
-        rules = [
-            (len(password) >= policy.minimum_length, "Password not long enough"),
-            (
-                not policy.require_uppercase or re.search(r"[A-Z]", password),
-                "Password must have uppercase characters",
-            ),
-            (
-                not policy.require_lowercase or re.search(r"[a-z]", password),
-                "Password must have lowercase characters",
-            ),
-            (
-                not policy.require_numbers or re.search(r"[0-9]", password),
-                "Password must have numeric characters",
-            ),
-            (
-                not policy.require_symbols or re.search(r"[^A-Za-z0-9]", password),
-                "Password must have symbol characters",
-            ),
-        ]
-        for ok, message in rules:
-            if not ok:
-                raise PoolError(
-                    "InvalidPasswordException", f"Password did not conform with policy: {message}"
-                )
-
-    @staticmethod
-    def hash_password(password: str) -> str:
-        """Hash a password with Argon2id."""
-        return _HASHER.hash(password)
-
-    @staticmethod
-    def password_matches(user: dict[str, Any] | None, password: str) -> bool:
-        """Verify a password; an unknown user or one without a password costs the same time."""
-        stored = (user or {}).get("password_hash") or _DUMMY_HASH
-        try:
-            return (
-                _HASHER.verify(stored, password or "")
-                and user is not None
-                and bool(user.get("password_hash"))
-            )
-        except (VerifyMismatchError, InvalidHashError):
-            return False
+    # ---- password lockout -----------------------------------------------------------------
 
     def record_password_failure(self, conn: sqlite3.Connection, user: dict[str, Any]) -> None:
         """Count a wrong password; past the limit, lock sign-in with a doubling back-off."""
@@ -280,55 +230,6 @@ class LocalPool:
         """Refuse sign-in while a password lockout runs (Cognito's own message)."""
         if user["locked_until"] > self.clock():
             raise not_authorized("Password attempts exceeded")
-
-    # ---- one-time codes -------------------------------------------------------------------
-
-    def new_code(self, conn: sqlite3.Connection, sub: str, purpose: str, lifetime: int) -> str:
-        """Make a 6-digit code (replacing any earlier one), within the per-hour send limit."""
-        now = self.clock()
-        conn.execute("DELETE FROM sends WHERE at < ?", (now - 3600,))
-        sent = conn.execute(
-            "SELECT COUNT(*) FROM sends WHERE sub = ? AND purpose = ?", (sub, purpose)
-        ).fetchone()[0]
-        if sent >= self.settings.codes_per_hour:
-            raise PoolError(
-                "LimitExceededException", "Attempt limit exceeded, please try after some time."
-            )
-        code = f"{secrets.randbelow(10**6):06d}"
-        conn.execute("INSERT INTO sends VALUES (?, ?, ?)", (sub, purpose, now))
-        conn.execute(
-            "INSERT OR REPLACE INTO codes VALUES (?, ?, ?, ?, 0)",
-            (sub, purpose, code, now + lifetime),
-        )
-        return code
-
-    def use_code(self, conn: sqlite3.Connection, sub: str, purpose: str, given: str) -> None:
-        """Consume a code; a wrong one counts, and too many wrong ones lock it until a new one."""
-        row = conn.execute(
-            "SELECT * FROM codes WHERE sub = ? AND purpose = ?", (sub, purpose)
-        ).fetchone()
-        if row is None:
-            raise PoolError(
-                "CodeMismatchException", "Invalid verification code provided, please try again."
-            )
-        if row["failures"] >= self.settings.code_max_failures:
-            raise PoolError(
-                "TooManyFailedAttemptsException",
-                "Too many failed attempts. Request a new code and try again.",
-            )
-        if not hmac.compare_digest(row["code"], (given or "").strip()):
-            conn.execute(
-                "UPDATE codes SET failures = failures + 1 WHERE sub = ? AND purpose = ?",
-                (sub, purpose),
-            )
-            raise PoolError(
-                "CodeMismatchException", "Invalid verification code provided, please try again."
-            )
-        if row["expires"] <= self.clock():
-            raise PoolError(
-                "ExpiredCodeException", "Invalid code provided, please request a code again."
-            )
-        conn.execute("DELETE FROM codes WHERE sub = ? AND purpose = ?", (sub, purpose))
 
     # ---- tokens ---------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ import string
 from typing import Any
 
 from ..errors import PoolError, invalid_parameter
+from ..passwords import check_policy, hash_password
 from ..seed import TRIGGERS
 from . import operation
 from .profile import apply_attributes, delete_everything, mfa_settings
@@ -93,13 +94,13 @@ def admin_create_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     if existing is None and action == "RESEND":
         raise PoolError("UserNotFoundException", "User does not exist.")
     password = params.get("TemporaryPassword") or _temporary_password(pool)
-    pool.check_password_policy(password)
+    check_policy(pool.settings.password_policy, password)
     if existing is None:
         pre_sign_up(pool, "PreSignUp_AdminCreateUser", email, "", {**attrs, "email": email}, params)
         user = pool.new_user(conn, email, attrs, password, "FORCE_CHANGE_PASSWORD")
     else:
         user = existing
-        user["password_hash"] = pool.hash_password(password)
+        user["password_hash"] = hash_password(password)
         user["created"] = pool.clock()  # the temporary password's validity starts again
         pool.save_user(conn, user)
     if action != "SUPPRESS":

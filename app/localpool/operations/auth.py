@@ -9,6 +9,7 @@ from typing import Any
 import pyotp
 
 from ..errors import PoolError, invalid_parameter, not_authorized
+from ..passwords import check_policy, hash_password, matches
 from ..seed import AppClient
 from . import operation
 
@@ -49,7 +50,7 @@ def _password(pool, conn, client: AppClient, auth: dict[str, str]) -> dict[str, 
         user = None  # federated users have no password
     if user is not None:
         pool.check_not_locked(user)
-    if not pool.password_matches(user, auth.get("PASSWORD", "")):
+    if not matches(user, auth.get("PASSWORD", "")):
         if user is not None:
             pool.record_password_failure(conn, user)
         raise not_authorized()
@@ -297,11 +298,11 @@ def _answer_custom(pool, conn, client, user, state, responses, metadata) -> dict
 def _answer_new_password(pool, conn, client, user, responses) -> dict[str, Any]:
     """Set the permanent password of a user created with a temporary one."""
     password = responses.get("NEW_PASSWORD", "")
-    pool.check_password_policy(password)
+    check_policy(pool.settings.password_policy, password)
     for key, value in responses.items():
         if key.startswith("userAttributes."):
             user["attributes"][key.split(".", 1)[1]] = value
-    user["password_hash"] = pool.hash_password(password)
+    user["password_hash"] = hash_password(password)
     user["status"] = "CONFIRMED"
     pool.save_user(conn, user)
     return _tokens_or_mfa(pool, conn, client, user, "TokenGeneration_NewPasswordChallenge")

@@ -112,7 +112,7 @@ def verify_user_attribute(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     user = pool.authenticate_access(conn, params.get("AccessToken"))
     if params.get("AttributeName") != "email":
         raise invalid_parameter("Only the email attribute can be verified in this user pool.")
-    pool.use_code(conn, user["sub"], "verify_email", params.get("Code", ""))
+    pool.codes.consume(conn, user["sub"], "verify_email", params.get("Code", ""))
     if user["pending_email"]:
         if pool.email_taken(conn, user["pending_email"], except_sub=user["sub"]):
             raise PoolError(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..codes import MISMATCH
 from ..errors import PoolError, invalid_parameter, not_authorized
 from ..messages import mask
+from ..passwords import check_policy, hash_password, matches
 from . import operation
 from .signup import post_confirmation, send_code
 
@@ -50,13 +52,11 @@ def confirm_forgot_password(pool, conn, params: dict[str, Any]) -> dict[str, Any
     pool.check_secret_hash(client, [username], params.get("SecretHash"))
     user = pool.find_user(conn, username)
     if user is None or not user["native"]:
-        raise PoolError(
-            "CodeMismatchException", "Invalid verification code provided, please try again."
-        )
+        raise PoolError("CodeMismatchException", MISMATCH)
     # The policy first, so that a weak password does not spend the code.
-    pool.check_password_policy(params.get("Password", ""))
-    pool.use_code(conn, user["sub"], "reset", params.get("ConfirmationCode", ""))
-    user["password_hash"] = pool.hash_password(params["Password"])
+    check_policy(pool.settings.password_policy, params.get("Password", ""))
+    pool.codes.consume(conn, user["sub"], "reset", params.get("ConfirmationCode", ""))
+    user["password_hash"] = hash_password(params["Password"])
     user["failed_logins"] = 0
     user["locked_until"] = 0
     if user["status"] in ("RESET_REQUIRED", "FORCE_CHANGE_PASSWORD"):
@@ -80,11 +80,11 @@ def change_password(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
         raise PoolError(
             "LimitExceededException", "Attempt limit exceeded, please try after some time."
         )
-    if not pool.password_matches(user, params.get("PreviousPassword", "")):
+    if not matches(user, params.get("PreviousPassword", "")):
         pool.record_password_failure(conn, user)
         raise not_authorized("Incorrect username or password.")
-    pool.check_password_policy(params.get("ProposedPassword", ""))
-    user["password_hash"] = pool.hash_password(params["ProposedPassword"])
+    check_policy(pool.settings.password_policy, params.get("ProposedPassword", ""))
+    user["password_hash"] = hash_password(params["ProposedPassword"])
     user["failed_logins"] = 0
     pool.save_user(conn, user)
     return {}

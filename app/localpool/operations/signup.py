@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..codes import MISMATCH
 from ..errors import PoolError, invalid_parameter, not_authorized
 from ..messages import mask
+from ..passwords import check_policy
 from . import operation
 
 
@@ -43,7 +45,7 @@ def send_code(pool, conn, user, client_id: str, purpose: str, source: str, metad
         "reset": pool.settings.reset_code_seconds,
         "verify_email": pool.settings.verify_code_seconds,
     }[purpose]
-    code = pool.new_code(conn, user["sub"], purpose, lifetime)
+    code = pool.codes.issue(conn, user["sub"], purpose, lifetime)
     to = (
         user["pending_email"]
         if purpose == "verify_email" and user["pending_email"]
@@ -74,7 +76,7 @@ def sign_up(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     for name in ("sub", "email_verified", "cognito:username"):
         if name in attrs:
             raise invalid_parameter(f"Cannot modify the non-mutable attribute {name}.")
-    pool.check_password_policy(params.get("Password", ""))
+    check_policy(pool.settings.password_policy, params.get("Password", ""))
     if pool.email_taken(conn, email):
         raise PoolError(
             "UsernameExistsException", "An account with the given email already exists."
@@ -104,12 +106,10 @@ def confirm_sign_up(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     user = pool.find_user(conn, username)
     if user is None:
         # PreventUserExistenceErrors: an unknown user looks like a wrong code.
-        raise PoolError(
-            "CodeMismatchException", "Invalid verification code provided, please try again."
-        )
+        raise PoolError("CodeMismatchException", MISMATCH)
     if user["status"] != "UNCONFIRMED":
         raise not_authorized(f"User cannot be confirmed. Current status is {user['status']}")
-    pool.use_code(conn, user["sub"], "signup", params.get("ConfirmationCode", ""))
+    pool.codes.consume(conn, user["sub"], "signup", params.get("ConfirmationCode", ""))
     user["status"] = "CONFIRMED"
     user["attributes"]["email_verified"] = "true"
     pool.save_user(conn, user)
