@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,14 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
 from . import error_pages, security
+from .branding import load_brands
 from .config import Settings, load_settings
+from .sessions import ServerSessionInterface
+from .store import build_store
 from .userpool import UserPool, build_client
 
 ROOT = Path(__file__).resolve().parent.parent
+SESSION_SECONDS = 12 * 3600
 csrf = CSRFProtect()
 babel = Babel()
 
@@ -40,15 +45,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=3600,
     )
     app.extensions["gatehouse.settings"] = settings
+    store = build_store(
+        settings.redis_url, settings.data_dir, settings.extra.get("clock") or time.time
+    )
+    app.extensions["gatehouse.store"] = store
+    app.session_interface = ServerSessionInterface(store, SESSION_SECONDS)
+    app.extensions["gatehouse.brands"] = load_brands(settings.branding_dir)
     csrf.init_app(app)
     babel.init_app(app)
     security.init_app(app)
     error_pages.init_app(app)
     app.extensions["gatehouse.userpool"] = _user_pool(app, settings)
 
+    from .branding import bp as branding
     from .pages import bp as pages
 
     app.register_blueprint(pages)
+    app.register_blueprint(branding)
     return app
 
 

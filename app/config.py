@@ -40,6 +40,7 @@ class Settings:
     aws_connect_timeout: float = 2.0
     aws_read_timeout: float = 5.0
     log_level: str = "INFO"
+    branding_dir: Path = Path(__file__).resolve().parent.parent / "branding"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -70,6 +71,7 @@ _ENV = {
     "aws_connect_timeout": ("GATEHOUSE_AWS_CONNECT_TIMEOUT", float),
     "aws_read_timeout": ("GATEHOUSE_AWS_READ_TIMEOUT", float),
     "log_level": ("GATEHOUSE_LOG_LEVEL", str),
+    "branding_dir": ("GATEHOUSE_BRANDING_DIR", Path),
 }
 
 
@@ -97,7 +99,8 @@ def load_settings(
     known = {f.name for f in fields(Settings)}
     for name, value in (overrides or {}).items():
         if name in known:
-            values[name] = Path(value) if name in ("data_dir", "localpool_seed") else value
+            paths = ("data_dir", "localpool_seed", "branding_dir")
+            values[name] = Path(value) if name in paths else value
         else:
             values.setdefault("extra", {})[name] = value
     settings = Settings(**values)

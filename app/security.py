@@ -41,3 +41,6 @@ def init_app(app: Flask) -> None:
     )
     app.after_request(add_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    from .branding import current_brand
+
+    app.jinja_env.globals["current_brand"] = current_brand
