@@ -57,11 +57,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     error_pages.init_app(app)
     app.extensions["gatehouse.userpool"] = _user_pool(app, settings)
 
-    from .branding import bp as branding
-    from .pages import bp as pages
+    from .flows import register
 
-    app.register_blueprint(pages)
-    app.register_blueprint(branding)
+    register(app, local_mode=settings.is_local)
     return app
 
 

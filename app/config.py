@@ -48,6 +48,12 @@ class Settings:
         """True when the embedded local pool stands in for Cognito."""
         return self.mode == "local"
 
+    def issuer(self, pool_id: str) -> str:
+        """The user pool's token issuer: Cognito's URL, or the local pool's under the base URL."""
+        if self.is_local:
+            return f"{self.base_url.rstrip('/')}/_localpool/{pool_id}"
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{pool_id}"
+
     @property
     def outbox_dir(self) -> Path:
         """Where the local pool and Gatehouse write every email as an ``.eml`` file."""

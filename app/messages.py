@@ -63,6 +63,27 @@ MESSAGES = {
     ),
     "unexpected": (_l("Something went wrong on our side. Please try again."), "error"),
     "csrf": (_l("This form expired or was sent from another page. Please try again."), "error"),
+    "email_confirmed": (_l("Your email address is confirmed. You can sign in now."), "info"),
+    "password_changed": (
+        _l("Your password has been changed. Sign in with your new password."),
+        "info",
+    ),
+    "signed_out": (_l("You have signed out."), "info"),
+    "signed_out_everywhere": (_l("You have been signed out on every device."), "info"),
+    "rate_limited": (
+        _l("Too many attempts from here. Please wait a minute and try again."),
+        "error",
+    ),
+    "bad_authorize_request": (
+        _l(
+            "This sign-in link isn't valid: the app isn't registered here, or it asked to return to an address it hasn't registered. Go back to the app and try again."
+        ),
+        "error",
+    ),
+    "bad_logout_request": (
+        _l("This sign-out link isn't valid for the app. You can close this page."),
+        "error",
+    ),
     "not_found_page": (_l("There's nothing at this address."), "error"),
 }
 

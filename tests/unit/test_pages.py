@@ -83,4 +83,4 @@ def test_outbox_page_lists_mail(app, client):
     idp = app.extensions["gatehouse.userpool"].client
     idp.sign_up(ClientId="demo", Username="outbox@example.com", Password="Corr3ct-horse")
     page = client.get("/_dev/mail").get_data(as_text=True)
-    assert "outbox@example.com" in page and "Your verification code" in page
+    assert "outbox@example.com" in page and "Confirm your email for Demo app" in page

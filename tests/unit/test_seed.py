@@ -10,7 +10,7 @@ from app.localpool.seed import SeedError, load_seed
 
 def test_default_seed_has_the_demo_and_gatehouse_clients():
     seed = load_seed(DEFAULT_SEED)
-    assert set(seed.clients) == {"demo", "gatehouse"}
+    assert set(seed.clients) == {"demo", "northwind", "gatehouse"}
     assert not seed.clients["demo"].secret and seed.clients["gatehouse"].secret
 
 

@@ -1,0 +1,33 @@
+"""One blueprint module per flow a person walks; views stay thin and call the gateway."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+
+from ..oauth.pending import pending_client_id
+
+
+def register(app: Flask, *, local_mode: bool) -> None:
+    """Mount every flow, the OAuth2 server, and the per-request brand choice."""
+    from .. import csrf
+    from ..branding import bp as branding
+    from ..oauth.server import build_server
+    from ..pages import bp as pages
+    from . import account, oauth2, recovery, signin, signup
+
+    app.extensions["gatehouse.oauth"] = build_server(app)
+    for module in (pages, branding, signin.bp, signup.bp, recovery.bp, account.bp, oauth2.bp):
+        app.register_blueprint(module)
+    # Machine-to-machine endpoints: clients authenticate themselves, browsers send no cookie.
+    csrf.exempt(oauth2.token)
+    csrf.exempt(oauth2.revoke)
+    csrf.exempt(oauth2.userinfo)
+    if local_mode:
+        from . import demo
+
+        app.register_blueprint(demo.bp)
+
+    @app.before_request
+    def choose_brand() -> None:
+        """Brand pages for the app client being signed in to (or named in the link)."""
+        g.client_id = pending_client_id() or request.args.get("client_id")

@@ -1,0 +1,193 @@
+"""Cognito's hosted-UI endpoints: authorize, token, userInfo, revoke, logout and discovery."""
+
+from __future__ import annotations
+
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2.rfc6749.errors import OAuth2Error
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+
+from ..messages import text
+from ..oauth import pending
+from ..oauth.clients import load_client
+from ..oauth.server import TOKEN_AUTH_METHODS
+from ..signin import sign_out, user_pool
+from ..userpool import errors
+
+bp = Blueprint("oauth2", __name__)
+
+
+def _server():
+    return current_app.extensions["gatehouse.oauth"]
+
+
+def _refuse(message_key: str, status: int = 400):
+    """An error page, never a redirect: the client or redirect URI cannot be trusted."""
+    return render_template("error.html", message=text(message_key), status=status), status
+
+
+def _back_with_error(redirect_uri: str, error: str, description: str, state: str | None):
+    """Send an error to a registered redirect URI (RFC 6749 §4.1.2.1)."""
+    params = [("error", error), ("error_description", description)]
+    if state is not None:
+        params.append(("state", state))
+    return redirect(add_params_to_uri(redirect_uri, params), 302)
+
+
+@bp.get("/oauth2/authorize")
+def authorize():
+    """Validate an authorization request, keep it server-side, and show the sign-in page."""
+    try:
+        _server().get_consent_grant(end_user=None)
+    except OAuth2Error as error:
+        if error.redirect_uri:
+            return _server().handle_error_response(request, error)
+        return _refuse("bad_authorize_request")
+    args = request.args
+    client = load_client(args["client_id"])
+    redirect_uri, state = args["redirect_uri"], args.get("state")
+    requested = (args.get("scope") or " ".join(client.scopes)).split()
+    if any(scope not in client.scopes for scope in requested):
+        return _back_with_error(
+            redirect_uri, "invalid_scope", "A requested scope is not allowed.", state
+        )
+    if args.get("code_challenge") and args.get("code_challenge_method", "plain") != "S256":
+        return _back_with_error(
+            redirect_uri, "invalid_request", "Only S256 PKCE is supported.", state
+        )
+    if not client.secret and not args.get("code_challenge"):
+        return _back_with_error(redirect_uri, "invalid_request", "PKCE (S256) is required.", state)
+    provider = args.get("identity_provider")
+    if provider and provider != "COGNITO":
+        return _back_with_error(
+            redirect_uri, "invalid_request", "This identity provider is not available.", state
+        )
+    pending.remember(
+        {
+            "client_id": client.client_id,
+            "redirect_uri": redirect_uri,
+            "state": state,
+            "scope": " ".join(requested),
+            "code_challenge": args.get("code_challenge"),
+            "code_challenge_method": args.get("code_challenge_method")
+            if args.get("code_challenge")
+            else None,
+            "nonce": args.get("nonce"),
+        }
+    )
+    return redirect(
+        url_for(
+            "signin.login", login_hint=args.get("login_hint") or None, lang=args.get("lang") or None
+        ),
+        303,
+    )
+
+
+@bp.post("/oauth2/token")
+def token():
+    """authorization_code (with PKCE) and refresh_token, with Authlib's client authentication."""
+    return _server().create_token_response()
+
+
+@bp.route("/oauth2/userInfo", methods=["GET", "POST"])
+def userinfo():
+    """The signed-in user's attributes, for a Bearer access token."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, access = header.partition(" ")
+    if scheme.lower() != "bearer" or not access:
+        return _unauthorized("invalid_request")
+    try:
+        user = user_pool().call("GetUser", AccessToken=access.strip())
+    except (errors.SessionExpired, errors.InvalidInput):
+        return _unauthorized("invalid_token")
+    claims = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+    claims["username"] = user["Username"]
+    return jsonify(claims)
+
+
+def _unauthorized(error: str):
+    """RFC 6750's 401 answer."""
+    response = jsonify(error=error)
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = f'Bearer error="{error}"'
+    return response
+
+
+@bp.post("/oauth2/revoke")
+def revoke():
+    """Revoke a refresh token (and the access tokens minted from it) for an authenticated client."""
+    server = _server()
+    oauth_request = server.create_oauth2_request(request)
+    try:
+        client = server.authenticate_client(oauth_request, TOKEN_AUTH_METHODS, "revoke")
+    except OAuth2Error as error:
+        return server.handle_error_response(oauth_request, error)
+    value = request.form.get("token")
+    if not value:
+        return jsonify(error="invalid_request"), 400
+    try:
+        user_pool().call("RevokeToken", ClientId=client.get_client_id(), Token=value)
+    except errors.ConfigurationFault as fault:
+        if fault.code == "UnsupportedTokenTypeException":
+            return jsonify(error="unsupported_token_type"), 400
+        raise
+    return "", 200
+
+
+@bp.get("/logout")
+def logout():
+    """Cognito's sign-out: end Gatehouse's session, then go to a registered sign-out URL,
+    or (with ``redirect_uri`` and ``response_type``) start a new sign-in.
+
+    A GET, as Cognito's is: apps link to it. It only ends Gatehouse's own session.
+    """
+    client = load_client(request.args.get("client_id"))
+    if client is None:
+        return _refuse("bad_logout_request")
+    logout_uri = request.args.get("logout_uri")
+    if logout_uri is not None:
+        if logout_uri not in client.logout_urls:
+            return _refuse("bad_logout_request")
+        sign_out()
+        return redirect(logout_uri, 302)
+    if request.args.get("redirect_uri") and request.args.get("response_type"):
+        if not client.check_redirect_uri(request.args["redirect_uri"]):
+            return _refuse("bad_logout_request")
+        sign_out()
+        return redirect(url_for("oauth2.authorize", **request.args), 302)
+    return _refuse("bad_logout_request")
+
+
+@bp.get("/.well-known/openid-configuration")
+def discovery():
+    """Where the endpoints are; the issuer and JWKS are the user pool's, as are the tokens."""
+    settings = current_app.extensions["gatehouse.settings"]
+    issuer = settings.issuer(user_pool().pool_id)
+    base = settings.base_url.rstrip("/")
+    return jsonify(
+        {
+            "issuer": issuer,
+            "jwks_uri": f"{issuer}/.well-known/jwks.json",
+            "authorization_endpoint": f"{base}/oauth2/authorize",
+            "token_endpoint": f"{base}/oauth2/token",
+            "userinfo_endpoint": f"{base}/oauth2/userInfo",
+            "revocation_endpoint": f"{base}/oauth2/revoke",
+            "end_session_endpoint": f"{base}/logout",
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "scopes_supported": [
+                "openid",
+                "email",
+                "phone",
+                "profile",
+                "aws.cognito.signin.user.admin",
+            ],
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_basic",
+                "client_secret_post",
+                "none",
+            ],
+            "code_challenge_methods_supported": ["S256"],
+        }
+    )

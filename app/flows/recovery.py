@@ -1,0 +1,77 @@
+"""``/forgotPassword`` and ``/confirmForgotPassword``: a code by email (link or typed), new password."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+
+from ..messages import flash_message
+from ..signin import target_client_id, user_pool
+from ..userpool import errors
+from .forms import EmailForm, ResetForm
+from .policy import password_rules
+
+bp = Blueprint("recovery", __name__)
+
+
+@bp.route("/forgotPassword", methods=["GET", "POST"])
+def forgot():
+    """Ask for a reset code; every address gets the same "check your email" page."""
+    form = EmailForm()
+    if request.method == "GET":
+        form.email.data = request.args.get("email", "")
+    if not form.validate_on_submit():
+        return render_template("recovery/forgot.html", form=form)
+    email = form.email.data.strip()
+    try:
+        user_pool().call(
+            "ForgotPassword",
+            ClientId=target_client_id(),
+            Username=email,
+            ClientMetadata={"client_id": target_client_id()},
+        )
+    except (
+        errors.NotConfirmed,
+        errors.TooManyAttempts,
+        errors.InvalidCredentials,
+        errors.NotFound,
+        errors.InvalidInput,
+    ):
+        pass  # the same page for every address: no account enumeration
+    session["reset_email"] = email
+    return redirect(url_for("recovery.reset", sent=1), 303)
+
+
+@bp.route("/confirmForgotPassword", methods=["GET", "POST"])
+def reset():
+    """Choose a new password with the code; the link from the email fills in email and code."""
+    form = ResetForm()
+    if request.method == "GET":
+        form.email.data = request.args.get("email") or session.get("reset_email", "")
+        form.code.data = request.args.get("code", "")
+    if not form.validate_on_submit():
+        return render_template(
+            "recovery/reset.html", form=form, rules=password_rules(), sent=request.args.get("sent")
+        )
+    email = form.email.data.strip()
+    try:
+        user_pool().call(
+            "ConfirmForgotPassword",
+            ClientId=target_client_id(),
+            Username=email,
+            ConfirmationCode=form.code.data.strip(),
+            Password=form.password.data,
+        )
+    except (
+        errors.CodeMismatch,
+        errors.CodeExpired,
+        errors.TooManyAttempts,
+        errors.PasswordPolicy,
+        errors.InvalidCredentials,
+        errors.InvalidInput,
+    ) as exc:
+        flash_message("code_mismatch" if isinstance(exc, errors.InvalidCredentials) else exc.key)
+        form.password.data = ""
+        return render_template("recovery/reset.html", form=form, rules=password_rules())
+    session.pop("reset_email", None)
+    flash_message("password_changed")
+    return redirect(url_for("signin.login", login_hint=email), 303)

@@ -1,0 +1,80 @@
+"""``/login``: email and password, then Cognito's follow-up challenges."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+
+from ..messages import flash_message
+from ..signin import CHALLENGE_KEY, outcome, target_client_id, user_pool
+from ..userpool import errors
+from .forms import CodeForm, NewPasswordForm, SignInForm
+from .policy import password_rules
+
+bp = Blueprint("signin", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the sign-in form; on POST, sign in as the pending request's app client."""
+    form = SignInForm()
+    if request.method == "GET" and request.args.get("login_hint"):
+        form.email.data = request.args["login_hint"]
+    if not form.validate_on_submit():
+        return render_template("signin/login.html", form=form)
+    email = form.email.data.strip()
+    try:
+        result = user_pool().call(
+            "InitiateAuth",
+            ClientId=target_client_id(),
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": form.password.data},
+        )
+    except errors.NotConfirmed:
+        flash_message("not_confirmed")
+        session["confirm_email"] = email
+        return redirect(url_for("signup.confirm"), 303)
+    except errors.PasswordResetRequired:
+        flash_message("password_reset_required")
+        return redirect(url_for("recovery.forgot", email=email), 303)
+    except (errors.InvalidCredentials, errors.TooManyAttempts, errors.InvalidInput) as exc:
+        flash_message(exc.key)
+        form.password.data = ""
+        return render_template("signin/login.html", form=form), 200
+    return outcome(result, email)
+
+
+@bp.route("/login/challenge", methods=["GET", "POST"])
+def challenge():
+    """Answer NEW_PASSWORD_REQUIRED or SOFTWARE_TOKEN_MFA."""
+    pending = session.get(CHALLENGE_KEY)
+    if not pending:
+        flash_message("session_expired")
+        return redirect(url_for("signin.login"), 303)
+    new_password = pending["name"] == "NEW_PASSWORD_REQUIRED"
+    form = NewPasswordForm() if new_password else CodeForm()
+    template = "signin/new_password.html" if new_password else "signin/mfa.html"
+    if not form.validate_on_submit():
+        return render_template(template, form=form, rules=password_rules())
+    answer = {"USERNAME": pending["username"]}
+    if new_password:
+        answer["NEW_PASSWORD"] = form.password.data
+    else:
+        answer["SOFTWARE_TOKEN_MFA_CODE"] = form.code.data.strip()
+    try:
+        result = user_pool().call(
+            "RespondToAuthChallenge",
+            ClientId=pending["client_id"],
+            ChallengeName=pending["name"],
+            Session=pending["session"],
+            ChallengeResponses=answer,
+        )
+    except (errors.PasswordPolicy, errors.CodeMismatch) as exc:
+        flash_message(exc.key)
+        return render_template(template, form=form, rules=password_rules())
+    except (errors.InvalidCredentials, errors.SessionExpired):
+        # The challenge session is spent or expired: start again.
+        session.pop(CHALLENGE_KEY, None)
+        flash_message("session_expired")
+        return redirect(url_for("signin.login"), 303)
+    session.pop(CHALLENGE_KEY, None)
+    return outcome(result, pending["email"])

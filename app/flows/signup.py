@@ -1,0 +1,123 @@
+"""``/signup`` and email confirmation: by the emailed link (a page with a button) or the typed code."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+
+from .. import mailer
+from ..messages import flash_message
+from ..signin import target_client_id, user_pool
+from ..userpool import errors
+from .forms import ConfirmForm, EmailForm, SignUpForm
+from .policy import password_rules
+
+bp = Blueprint("signup", __name__)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    """Create an account; an address that already has one gets the same page and an email."""
+    form = SignUpForm()
+    if not form.validate_on_submit():
+        return render_template("signup/signup.html", form=form, rules=password_rules())
+    email = form.email.data.strip().lower()
+    client_id = target_client_id()
+    try:
+        user_pool().call(
+            "SignUp",
+            ClientId=client_id,
+            Username=email,
+            Password=form.password.data,
+            ClientMetadata={"client_id": client_id},
+        )
+    except errors.AlreadyExists:
+        # Tell the owner, not the person at the keyboard (no account enumeration).
+        mailer.send(email, "signup_exists", email=email, client_id=client_id)
+    except (errors.PasswordPolicy, errors.InvalidInput, errors.Rejected) as exc:
+        flash_message(exc.key)
+        form.password.data = ""
+        return render_template("signup/signup.html", form=form, rules=password_rules())
+    session["confirm_email"] = email
+    return redirect(url_for("signup.confirm", sent=1), 303)
+
+
+@bp.route("/confirm", methods=["GET", "POST"])
+def confirm():
+    """GET: the code form, or for a link (email and code in the URL) a page with a button.
+
+    A GET never confirms: mail scanners open links. The POST confirms.
+    """
+    form = ConfirmForm()
+    if request.method == "GET":
+        form.email.data = request.args.get("email") or session.get("confirm_email", "")
+        form.code.data = request.args.get("code", "")
+        from_link = bool(request.args.get("email") and request.args.get("code"))
+        return render_template(
+            "signup/confirm.html",
+            form=form,
+            from_link=from_link,
+            resend=EmailForm(formdata=None, email=form.email.data),
+            sent=request.args.get("sent"),
+        )
+    if not form.validate_on_submit():
+        return render_template(
+            "signup/confirm.html",
+            form=form,
+            from_link=False,
+            resend=EmailForm(formdata=None, email=form.email.data),
+        )
+    email = form.email.data.strip()
+    try:
+        user_pool().call(
+            "ConfirmSignUp",
+            ClientId=target_client_id(),
+            Username=email,
+            ConfirmationCode=form.code.data.strip(),
+        )
+    except errors.AlreadyConfirmed:
+        flash_message("already_confirmed")
+        return redirect(url_for("signin.login", login_hint=email), 303)
+    except (
+        errors.CodeMismatch,
+        errors.CodeExpired,
+        errors.TooManyAttempts,
+        errors.InvalidCredentials,
+        errors.InvalidInput,
+    ) as exc:
+        flash_message("code_mismatch" if isinstance(exc, errors.InvalidCredentials) else exc.key)
+        form.code.data = ""
+        return render_template(
+            "signup/confirm.html",
+            form=form,
+            from_link=False,
+            resend=EmailForm(formdata=None, email=email),
+        )
+    session.pop("confirm_email", None)
+    flash_message("email_confirmed")
+    return redirect(url_for("signin.login", login_hint=email), 303)
+
+
+@bp.post("/confirm/resend")
+def resend():
+    """Send a new code; every address gets the same answer."""
+    form = EmailForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip()
+        session["confirm_email"] = email
+        try:
+            user_pool().call(
+                "ResendConfirmationCode",
+                ClientId=target_client_id(),
+                Username=email,
+                ClientMetadata={"client_id": target_client_id()},
+            )
+        except (
+            errors.AlreadyConfirmed,
+            errors.TooManyAttempts,
+            errors.InvalidCredentials,
+            errors.NotFound,
+            errors.InvalidInput,
+        ):
+            # The answer must not tell whether the address has an unconfirmed account.
+            pass
+    return redirect(url_for("signup.confirm", sent=1), 303)

@@ -1,0 +1,25 @@
+"""Gatehouse's own emails (not the pool's): rendered from templates/email/, sent to the outbox.
+
+In local mode the outbox is the delivery; in cognito mode messages also go through Amazon SES
+when ``GATEHOUSE_MAIL_FROM`` is set.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, render_template
+
+from .mail import Outbox
+
+log = logging.getLogger(__name__)
+
+
+def send(to: str, template: str, **context) -> None:
+    """Render ``email/<template>.txt`` and ``.html`` (and ``.subject``) and send them."""
+    subject = render_template(f"email/{template}.subject.txt", **context).strip()
+    text = render_template(f"email/{template}.txt", **context)
+    html = render_template(f"email/{template}.html", **context)
+    settings = current_app.extensions["gatehouse.settings"]
+    Outbox(settings.outbox_dir).send(to, subject, text, html)
+    log.info("sent %s email", template)

@@ -1,0 +1,88 @@
+"""The authorization request a person is signing in for, and the one-time code that ends it.
+
+The request is validated at ``/oauth2/authorize`` and kept server-side in the session; after
+sign-in, the pool's tokens are stored under a single-use code (5 minutes, bound to the client,
+redirect URI and PKCE challenge) and the browser is sent back to the registered callback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from authlib.common.security import generate_token
+from authlib.common.urls import add_params_to_uri
+from flask import current_app, session
+
+from .clients import load_client
+
+CODE_SECONDS = 300
+PENDING_KEY = "pending_authorize"
+REFRESH_OWNER_SECONDS = 30 * 86400
+
+
+def remember(request: dict[str, Any]) -> None:
+    """Keep a validated authorization request for after sign-in."""
+    session[PENDING_KEY] = request
+
+
+def pending() -> dict[str, Any] | None:
+    """The authorization request in progress, if any."""
+    return session.get(PENDING_KEY)
+
+
+def pending_client_id() -> str | None:
+    """The app client the person is signing in to (for branding and InitiateAuth)."""
+    request = pending()
+    return request["client_id"] if request else None
+
+
+def store():
+    """The app's store."""
+    return current_app.extensions["gatehouse.store"]
+
+
+def issue_code(tokens: dict[str, Any], sub: str) -> str:
+    """Finish the pending request: store tokens under a code; return the redirect URL.
+
+    The redirect URI is checked again against the app client's list, since the list may have
+    changed while the person was signing in.
+    """
+    request = session.pop(PENDING_KEY)
+    client = load_client(request["client_id"])
+    if client is None or not client.check_redirect_uri(request["redirect_uri"]):
+        raise PermissionError("the redirect URI is no longer registered for the app client")
+    code = generate_token(48)
+    store().put(
+        f"authcode:{code}",
+        {
+            "client_id": request["client_id"],
+            "redirect_uri": request["redirect_uri"],
+            "scope": request["scope"],
+            "code_challenge": request.get("code_challenge"),
+            "code_challenge_method": request.get("code_challenge_method"),
+            "nonce": request.get("nonce"),
+            "sub": sub,
+            "tokens": tokens,
+        },
+        CODE_SECONDS,
+    )
+    if tokens.get("RefreshToken"):
+        remember_refresh_owner(tokens["RefreshToken"], sub)
+    params = [("code", code)]
+    if request.get("state") is not None:
+        params.append(("state", request["state"]))
+    return add_params_to_uri(request["redirect_uri"], params)
+
+
+def remember_refresh_owner(refresh_token: str, sub: str) -> None:
+    """Refreshing for an app client with a secret needs the user's name for SECRET_HASH."""
+    digest = hashlib.sha256(refresh_token.encode()).hexdigest()
+    store().put(f"refresh:{digest}", {"sub": sub}, REFRESH_OWNER_SECONDS)
+
+
+def refresh_owner(refresh_token: str) -> str | None:
+    """The sub that a refresh token issued through Gatehouse belongs to."""
+    digest = hashlib.sha256(refresh_token.encode()).hexdigest()
+    record = store().get(f"refresh:{digest}")
+    return record["sub"] if record else None

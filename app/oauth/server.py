@@ -1,0 +1,135 @@
+"""Authlib's authorization server, with grants that hand out the user pool's own tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError, OAuth2Error
+from authlib.oauth2.rfc7636 import CodeChallenge
+from flask import current_app
+
+from ..userpool import errors
+from .clients import AppClient, load_client
+from .pending import refresh_owner, store
+
+TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+
+class TemporarilyUnavailable(OAuth2Error):
+    """RFC 6749's temporarily_unavailable, with Retry-After."""
+
+    error = "temporarily_unavailable"
+    status_code = 503
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = retry_after
+
+    def get_headers(self):
+        """Add Retry-After to the JSON error's headers."""
+        return [*super().get_headers(), ("Retry-After", str(self.retry_after))]
+
+
+def token_response(result: dict[str, Any]) -> dict[str, Any]:
+    """Cognito's AuthenticationResult as an OAuth2 token response."""
+    body = {
+        "access_token": result["AccessToken"],
+        "id_token": result["IdToken"],
+        "token_type": "Bearer",
+        "expires_in": result["ExpiresIn"],
+    }
+    if result.get("RefreshToken"):
+        body["refresh_token"] = result["RefreshToken"]
+    return body
+
+
+class AuthorizationCode:
+    """A stored code as Authlib's AuthorizationCodeMixin expects it."""
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        self.record = record
+        self.code_challenge = record.get("code_challenge")
+        self.code_challenge_method = record.get("code_challenge_method")
+
+    def get_redirect_uri(self) -> str:
+        """The redirect URI the code was issued for."""
+        return self.record["redirect_uri"]
+
+    def get_scope(self) -> str:
+        """The granted scope."""
+        return self.record["scope"]
+
+
+class CodeGrant(grants.AuthorizationCodeGrant):
+    """authorization_code: a single-use code for the tokens stored at sign-in."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = TOKEN_AUTH_METHODS
+
+    def query_authorization_code(self, code: str, client: AppClient) -> AuthorizationCode | None:
+        """Take the code out of the store: whatever happens next, it cannot be used again."""
+        record = store().take(f"authcode:{code}")
+        if record is None or record["client_id"] != client.get_client_id():
+            return None
+        return AuthorizationCode(record)
+
+    def delete_authorization_code(self, authorization_code: AuthorizationCode) -> None:
+        """Already gone: ``query_authorization_code`` took it."""
+
+    def authenticate_user(self, authorization_code: AuthorizationCode) -> dict[str, Any]:
+        """The user is whoever the stored tokens belong to."""
+        return {"sub": authorization_code.record["sub"]}
+
+    def save_authorization_code(self, code: str, request: Any) -> None:
+        """Codes are issued by ``pending.issue_code`` after sign-in, not by Authlib."""
+        raise NotImplementedError
+
+    def create_token_response(self):
+        """Return the pool's tokens exactly as the pool issued them."""
+        record = self.request.authorization_code.record
+        return 200, token_response(record["tokens"]), self.TOKEN_RESPONSE_HEADER
+
+
+class RefreshGrant(grants.BaseGrant, grants.TokenEndpointMixin):
+    """refresh_token: passed through to the pool as REFRESH_TOKEN_AUTH for the same client."""
+
+    GRANT_TYPE = "refresh_token"
+    TOKEN_ENDPOINT_AUTH_METHODS = TOKEN_AUTH_METHODS
+
+    def validate_token_request(self) -> None:
+        """Authenticate the client and require a refresh token."""
+        client = self.authenticate_token_endpoint_client()
+        if not self.request.form.get("refresh_token"):
+            raise InvalidRequestError("Missing 'refresh_token' in request.")
+        self.request.client = client
+
+    def create_token_response(self):
+        """Ask the pool for new tokens; a refused refresh token is invalid_grant."""
+        client = self.request.client
+        refresh = self.request.form["refresh_token"]
+        owner = refresh_owner(refresh) if client.secret else None
+        if client.secret and owner is None:
+            raise InvalidGrantError("Unknown refresh token.")
+        pool = current_app.extensions["gatehouse.userpool"]
+        try:
+            out = pool.call(
+                "InitiateAuth",
+                ClientId=client.get_client_id(),
+                AuthFlow="REFRESH_TOKEN_AUTH",
+                AuthParameters={"REFRESH_TOKEN": refresh},
+                secret_username=owner,
+            )
+        except (errors.InvalidCredentials, errors.NotFound, errors.InvalidInput) as exc:
+            raise InvalidGrantError("The refresh token is invalid, expired or revoked.") from exc
+        except (errors.Throttled, errors.Unavailable) as exc:
+            raise TemporarilyUnavailable(exc.retry_after) from exc
+        return 200, token_response(out["AuthenticationResult"]), self.TOKEN_RESPONSE_HEADER
+
+
+def build_server(app) -> AuthorizationServer:
+    """The authorization server: code grant with PKCE (required for public clients), refresh."""
+    server = AuthorizationServer(app, query_client=load_client, save_token=lambda *_: None)
+    server.register_grant(CodeGrant, [CodeChallenge(required=True)])
+    server.register_grant(RefreshGrant)
+    return server

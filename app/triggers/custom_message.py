@@ -1,0 +1,59 @@
+"""CustomMessage trigger: branded emails with a link and the code, for every app client.
+
+Lambda handler: ``app.triggers.custom_message.handler``. Configuration comes from the function's
+environment (``GATEHOUSE_BASE_URL``, ``GATEHOUSE_BRANDING_DIR``), never from the request: a link
+base taken from ClientMetadata would let anyone calling SignUp make the pool mail a phishing link.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from ..branding import DEFAULT, BrandError, load_brand
+
+ROOT = Path(__file__).resolve().parents[2]
+# trigger source -> (template stem, page the link opens)
+KINDS = {
+    "CustomMessage_SignUp": ("confirm_signup", "/confirm"),
+    "CustomMessage_ResendCode": ("confirm_signup", "/confirm"),
+    "CustomMessage_ForgotPassword": ("reset_password", "/confirmForgotPassword"),
+}
+_ENV = Environment(
+    loader=FileSystemLoader(ROOT / "templates"), autoescape=select_autoescape(["html"])
+)
+
+
+def _display_name(client_id: str) -> str:
+    """The app client's brand name (the default brand's for unknown clients)."""
+    root = Path(os.environ.get("GATEHOUSE_BRANDING_DIR", ROOT / "branding"))
+    folder = root / client_id if client_id and (root / client_id).is_dir() else root / DEFAULT
+    try:
+        return load_brand(folder).display_name
+    except BrandError:
+        return load_brand(root / DEFAULT).display_name
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Fill ``emailSubject`` and ``emailMessage`` for the sources Gatehouse brands."""
+    kind = KINDS.get(event["triggerSource"])
+    if kind is None:
+        return event  # the pool's default message
+    stem, path = kind
+    request = event["request"]
+    client_id = event["callerContext"].get("clientId") or ""
+    email = request["userAttributes"].get("email", "")
+    code = request["codeParameter"]
+    base = os.environ.get("GATEHOUSE_BASE_URL", "http://localhost:8000").rstrip("/")
+    # The code placeholder must stay literal: Cognito replaces it after the trigger returns.
+    link = f"{base}{path}?email={quote(email)}&code={code}&client_id={quote(client_id)}"
+    context_vars = {"link": link, "code": code, "brand_name": _display_name(client_id)}
+    event["response"]["emailSubject"] = (
+        _ENV.get_template(f"email/{stem}.subject.txt").render(context_vars).strip()
+    )
+    event["response"]["emailMessage"] = _ENV.get_template(f"email/{stem}.html").render(context_vars)
+    return event
