@@ -53,7 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["gatehouse.brands"] = load_brands(settings.branding_dir)
     csrf.init_app(app)
     babel.init_app(app)
-    security.init_app(app)
+    security.init_app(app, settings.base_url)
     error_pages.init_app(app)
     app.extensions["gatehouse.userpool"] = _user_pool(app, settings)
 

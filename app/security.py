@@ -32,10 +32,14 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
-def init_app(app: Flask) -> None:
-    """Install the headers, secure cookie settings and the template helper."""
+def init_app(app: Flask, base_url: str) -> None:
+    """Install the headers, secure cookie settings and the template helper.
+
+    Cookies are Secure whenever Gatehouse is served over https, which cognito mode requires;
+    only a local-mode run on plain http (``make run``) sends them without the flag.
+    """
     app.config.update(
-        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_SECURE=base_url.startswith("https://"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
     )

@@ -1,4 +1,4 @@
-"""``/forgotPassword`` and ``/confirmForgotPassword``: a code by email (link or typed), new password."""
+"""``/forgotPassword`` and ``/confirmForgotPassword``: an emailed code (link or typed)."""
 
 from __future__ import annotations
 

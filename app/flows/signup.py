@@ -1,4 +1,4 @@
-"""``/signup`` and email confirmation: by the emailed link (a page with a button) or the typed code."""
+"""``/signup`` and email confirmation: by the emailed link (page with a button) or the code."""
 
 from __future__ import annotations
 

@@ -33,9 +33,11 @@ def test_csp_nonce_differs_per_request(client):
     assert first != client.get("/").headers["Content-Security-Policy"]
 
 
-def test_session_cookie_flags(app):
+def test_session_cookie_flags(make_app):
+    app = make_app(base_url="https://login.example.com")
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert not make_app(base_url="http://localhost:8000").config["SESSION_COOKIE_SECURE"]
 
 
 def test_health_and_readiness(client):
