@@ -33,12 +33,15 @@ def free_port() -> int:
 
 
 def start(tmp: Path, seed_text: str | None = None) -> tuple[subprocess.Popen, LiveServer]:
-    """Start gunicorn on a free port; waits (at most 30 s) until /healthz answers."""
+    """Start gunicorn on a free port; waits (at most 30 s) until /healthz answers.
+
+    ``{base}`` in ``seed_text`` becomes the server's URL (for callback URLs).
+    """
     port = free_port()
     seed = SEED
     if seed_text is not None:
         seed = tmp / "seed.toml"
-        seed.write_text(seed_text)
+        seed.write_text(seed_text.replace("{base}", f"http://127.0.0.1:{port}"))
     env = dict(
         os.environ,
         PORT=str(port),
@@ -75,6 +78,16 @@ def live(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("live")
     seed = SEED.read_text().replace("[pool.throttle]", "[pool.throttle]\nUserAccountRecovery = 2")
     proc, server = start(tmp, seed)
+    yield server
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def front_door(tmp_path_factory):
+    """A live server whose seeded callback and sign-out URLs point at itself."""
+    tmp = tmp_path_factory.mktemp("front")
+    proc, server = start(tmp, SEED.read_text().replace("http://localhost:8000", "{base}"))
     yield server
     proc.terminate()
     proc.wait(timeout=10)
