@@ -40,6 +40,9 @@ class Settings:
     aws_connect_timeout: float = 2.0
     aws_read_timeout: float = 5.0
     log_level: str = "INFO"
+    rate_limit_ip: str = "30 per minute"
+    rate_limit_account: str = "10 per minute"
+    trusted_proxies: int = 0
     branding_dir: Path = Path(__file__).resolve().parent.parent / "branding"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -78,6 +81,9 @@ _ENV = {
     "aws_read_timeout": ("GATEHOUSE_AWS_READ_TIMEOUT", float),
     "log_level": ("GATEHOUSE_LOG_LEVEL", str),
     "branding_dir": ("GATEHOUSE_BRANDING_DIR", Path),
+    "rate_limit_ip": ("GATEHOUSE_RATE_LIMIT_IP", str),
+    "rate_limit_account": ("GATEHOUSE_RATE_LIMIT_ACCOUNT", str),
+    "trusted_proxies": ("GATEHOUSE_TRUSTED_PROXIES", int),
 }
 
 

@@ -15,6 +15,9 @@ def register(app: Flask, *, local_mode: bool) -> None:
     from ..pages import bp as pages
     from . import account, oauth2, recovery, signin, signup
 
+    from .. import limits
+
+    limits.init_app(app)
     app.extensions["gatehouse.oauth"] = build_server(app)
     for module in (pages, branding, signin.bp, signup.bp, recovery.bp, account.bp, oauth2.bp):
         app.register_blueprint(module)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
+from ..limits import limited
 from ..messages import flash_message
 from ..signin import target_client_id, user_pool
 from ..userpool import errors
@@ -14,6 +15,7 @@ bp = Blueprint("recovery", __name__)
 
 
 @bp.route("/forgotPassword", methods=["GET", "POST"])
+@limited
 def forgot():
     """Ask for a reset code; every address gets the same "check your email" page."""
     form = EmailForm()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
+from ..limits import limited
 from ..messages import flash_message
 from ..signin import CHALLENGE_KEY, outcome, target_client_id, user_pool
 from ..userpool import errors
@@ -14,6 +15,7 @@ bp = Blueprint("signin", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limited
 def login():
     """Show the sign-in form; on POST, sign in as the pending request's app client."""
     form = SignInForm()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from .. import mailer
+from ..limits import limited
 from ..messages import flash_message
 from ..signin import target_client_id, user_pool
 from ..userpool import errors
@@ -15,6 +16,7 @@ bp = Blueprint("signup", __name__)
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limited
 def signup():
     """Create an account; an address that already has one gets the same page and an email."""
     form = SignUpForm()
@@ -98,6 +100,7 @@ def confirm():
 
 
 @bp.post("/confirm/resend")
+@limited
 def resend():
     """Send a new code; every address gets the same answer."""
     form = EmailForm()

@@ -260,6 +260,9 @@ def respond_to_auth_challenge(pool, conn, params: dict[str, Any]) -> dict[str, A
     data = json.loads(row["data"])
     if name == "SOFTWARE_TOKEN_MFA":
         return _answer_mfa(pool, conn, client, user, row, data, responses)
+    if name == "NEW_PASSWORD_REQUIRED":
+        # A password the policy refuses leaves the session usable for another try.
+        check_policy(pool.settings.password_policy, responses.get("NEW_PASSWORD", ""))
     conn.execute("DELETE FROM auth_sessions WHERE id = ?", (row["id"],))
     if name == "NEW_PASSWORD_REQUIRED":
         return _answer_new_password(pool, conn, client, user, responses)

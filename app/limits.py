@@ -1,0 +1,64 @@
+"""Rate limits on sign-in, sign-up, resend and forgot-password: per IP and per account typed.
+
+Flask-Limiter keeps its counters in Redis when ``GATEHOUSE_REDIS_URL`` is set (shared by every
+process, like the store); otherwise in this process's memory, which matches the embedded store's
+one-process scope. The per-account key is a hash of the typed email, so a known and an unknown
+address are limited alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Flask, current_app, render_template, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .messages import text
+
+limiter = Limiter(key_func=get_remote_address)
+
+
+def per_ip() -> str:
+    """The configured per-IP limit, e.g. ``30 per minute``."""
+    return current_app.extensions["gatehouse.settings"].rate_limit_ip
+
+
+def per_account() -> str:
+    """The configured per-account limit."""
+    return current_app.extensions["gatehouse.settings"].rate_limit_account
+
+
+def account_key() -> str:
+    """The typed email, normalised and hashed (no address is kept in the limiter)."""
+    email = (request.form.get("email") or "").strip().lower()
+    return "account:" + hashlib.sha256(email.encode()).hexdigest()
+
+
+def limited(view):
+    """Limit a form view's POSTs per IP and per account."""
+    view = limiter.limit(per_account, key_func=account_key, methods=["POST"])(view)
+    return limiter.limit(per_ip, methods=["POST"])(view)
+
+
+def init_app(app: Flask) -> None:
+    """Attach the limiter, trust the configured proxies for the client IP, add the 429 page."""
+    settings = app.extensions["gatehouse.settings"]
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
+                                x_proto=settings.trusted_proxies, x_host=settings.trusted_proxies)
+    app.config.update(
+        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_STRATEGY="moving-window",
+    )
+    limiter.init_app(app)
+
+    @app.errorhandler(429)
+    def too_many(error):
+        """The clear page, with Retry-After (Flask-Limiter adds the header)."""
+        retry_after = getattr(error, "retry_after", None) or 60
+        body = render_template("error.html", message=text("rate_limited"), status=429,
+                               retry_after=retry_after)
+        return body, 429, {"Retry-After": str(retry_after)}

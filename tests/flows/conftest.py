@@ -1,0 +1,79 @@
+"""Flows through Flask's test client against the local pool, as a person without JavaScript."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from tests.conftest import code_in
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+PASSWORD = "Corr3ct-horse"
+
+
+class Browser:
+    """Keeps cookies, reads CSRF tokens from the last page, and submits forms."""
+
+    def __init__(self, app, outbox) -> None:
+        self.app = app
+        self.http = app.test_client()
+        self.outbox = outbox
+        self.page = None
+
+    def get(self, url: str, **kwargs):
+        """GET without following redirects."""
+        self.page = self.http.get(url, **kwargs)
+        return self.page
+
+    def open(self, url: str):
+        """GET and follow redirects that stay on Gatehouse."""
+        response = self.get(url)
+        while response.status_code in (301, 302, 303) and _local(response.location):
+            response = self.get(response.location)
+        return response
+
+    def submit(self, action: str, **fields):
+        """POST a form of the current page with its CSRF token."""
+        token = CSRF.search(self.page.get_data(as_text=True)).group(1)
+        self.page = self.http.post(action, data={"csrf_token": token, **fields})
+        return self.page
+
+    def text(self) -> str:
+        """The current page's HTML."""
+        return self.page.get_data(as_text=True)
+
+    def last_code(self, to: str) -> str:
+        """The code in the newest email to an address."""
+        return code_in(self.outbox.messages(to)[-1].text)
+
+    def account(self, email: str | None = None, password: str = PASSWORD) -> str:
+        """Sign up and confirm an account through the pages; returns its email."""
+        email = email or f"flow-{uuid.uuid4().hex[:8]}@example.com"
+        self.open("/signup")
+        self.submit("/signup", email=email, password=password)
+        self.open("/confirm")
+        self.submit("/confirm", email=email, code=self.last_code(email))
+        return email
+
+    def sign_in(self, email: str, password: str = PASSWORD):
+        """Submit the sign-in form."""
+        self.open("/login")
+        return self.submit("/login", email=email, password=password)
+
+
+def _local(location: str) -> bool:
+    return location.startswith("/") or location.startswith("http://localhost/")
+
+
+@pytest.fixture
+def browser(app, outbox) -> Browser:
+    """A fresh browser on the app."""
+    return Browser(app, outbox)
+
+
+def without_tokens(html: str) -> str:
+    """A page with its CSRF tokens and CSP nonces blanked, for byte comparisons."""
+    html = CSRF.sub('name="csrf_token" type="hidden" value=""', html)
+    return re.sub(r'nonce="[^"]+"', 'nonce=""', html)
