@@ -46,8 +46,12 @@ def init_app(app: Flask) -> None:
     """Attach the limiter, trust the configured proxies for the client IP, add the 429 page."""
     settings = app.extensions["gatehouse.settings"]
     if settings.trusted_proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
-                                x_proto=settings.trusted_proxies, x_host=settings.trusted_proxies)
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=settings.trusted_proxies,
+            x_proto=settings.trusted_proxies,
+            x_host=settings.trusted_proxies,
+        )
     app.config.update(
         RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
@@ -59,6 +63,7 @@ def init_app(app: Flask) -> None:
     def too_many(error):
         """The clear page, with Retry-After (Flask-Limiter adds the header)."""
         retry_after = getattr(error, "retry_after", None) or 60
-        body = render_template("error.html", message=text("rate_limited"), status=429,
-                               retry_after=retry_after)
+        body = render_template(
+            "error.html", message=text("rate_limited"), status=429, retry_after=retry_after
+        )
         return body, 429, {"Retry-After": str(retry_after)}

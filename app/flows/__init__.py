@@ -9,13 +9,11 @@ from ..oauth.pending import pending_client_id
 
 def register(app: Flask, *, local_mode: bool) -> None:
     """Mount every flow, the OAuth2 server, and the per-request brand choice."""
-    from .. import csrf
+    from .. import csrf, limits
     from ..branding import bp as branding
     from ..oauth.server import build_server
     from ..pages import bp as pages
     from . import account, oauth2, recovery, signin, signup
-
-    from .. import limits
 
     limits.init_app(app)
     app.extensions["gatehouse.oauth"] = build_server(app)

@@ -42,6 +42,10 @@ def authorize():
         if error.redirect_uri:
             return _server().handle_error_response(request, error)
         return _refuse("bad_authorize_request")
+    except ValueError:
+        # Authlib refuses to build an error description from some hostile values
+        # (a backslash in redirect_uri, say): a bad request all the same.
+        return _refuse("bad_authorize_request")
     args = request.args
     client = load_client(args["client_id"])
     redirect_uri, state = args["redirect_uri"], args.get("state")

@@ -62,8 +62,12 @@ def test_reset_required_goes_to_the_reset_flow(browser: Browser, app):
 
 def test_new_password_required(browser: Browser, app):
     idp = app.extensions["gatehouse.userpool"].client
-    idp.admin_create_user(UserPoolId="us-east-1_gatehouse", Username="invited@example.com",
-                          TemporaryPassword="Temp0rary-pass", MessageAction="SUPPRESS")
+    idp.admin_create_user(
+        UserPoolId="us-east-1_gatehouse",
+        Username="invited@example.com",
+        TemporaryPassword="Temp0rary-pass",
+        MessageAction="SUPPRESS",
+    )
     response = browser.sign_in("invited@example.com", "Temp0rary-pass")
     assert response.location == "/login/challenge"
     page = browser.open("/login/challenge").get_data(as_text=True)
@@ -77,11 +81,16 @@ def test_new_password_required(browser: Browser, app):
 def test_software_token_mfa(browser: Browser, app):
     email = browser.account()
     idp = app.extensions["gatehouse.userpool"].client
-    access = idp.initiate_auth(ClientId="demo", AuthFlow="USER_PASSWORD_AUTH",
-                               AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD})["AuthenticationResult"]["AccessToken"]
+    access = idp.initiate_auth(
+        ClientId="demo",
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]["AccessToken"]
     totp = pyotp.TOTP(idp.associate_software_token(AccessToken=access)["SecretCode"])
     idp.verify_software_token(AccessToken=access, UserCode=totp.now())
-    idp.set_user_mfa_preference(AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+    idp.set_user_mfa_preference(
+        AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
     assert browser.sign_in(email).location == "/login/challenge"
     page = browser.open("/login/challenge").get_data(as_text=True)
     assert 'autocomplete="one-time-code"' in page
@@ -93,8 +102,11 @@ def test_software_token_mfa(browser: Browser, app):
 def test_sign_out_everywhere_revokes_tokens(browser: Browser, app):
     email = browser.account()
     idp = app.extensions["gatehouse.userpool"].client
-    elsewhere = idp.initiate_auth(ClientId="demo", AuthFlow="USER_PASSWORD_AUTH",
-                                  AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD})["AuthenticationResult"]
+    elsewhere = idp.initiate_auth(
+        ClientId="demo",
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
     browser.sign_in(email)
     browser.open("/account")
     response = browser.submit("/account/signout-everywhere")
