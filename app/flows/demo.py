@@ -7,27 +7,42 @@ from __future__ import annotations
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 bp = Blueprint("demo", __name__)
 CLIENTS = ("demo", "northwind")
-DEMO_KEY = "demo_rp"
+# The demo is a separate app: it keeps its state in its own cookie, not in Gatehouse's session
+# (which a sign-in replaces).
+COOKIE = "demo_rp"
+STATE_SECONDS = 600
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    """Signs the demo's cookie."""
+    return URLSafeTimedSerializer(current_app.secret_key, salt="gatehouse.demo-rp")
+
+
+def _load(max_age: int | None = None) -> dict:
+    """The demo's own cookie, if present and untampered."""
+    try:
+        return _serializer().loads(request.cookies.get(COOKIE, ""), max_age=max_age)
+    except BadSignature:
+        return {}
+
+
+def _with_cookie(response, data: dict):
+    """Set the demo's cookie (HttpOnly, Lax, only under /demo)."""
+    response.set_cookie(COOKIE, _serializer().dumps(data), httponly=True, samesite="Lax",
+                        path="/demo", secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
 
 
 def _base() -> str:
+    """Where Gatehouse is (the demo talks to it over HTTP, as a separate app would)."""
     return current_app.extensions["gatehouse.settings"].base_url.rstrip("/")
 
 
@@ -39,9 +54,7 @@ def _discovery() -> dict:
 @bp.get("/demo")
 def index():
     """Sign-in buttons, or the claims of the last sign-in."""
-    return render_template(
-        "demo/index.html", clients=CLIENTS, result=session.get(DEMO_KEY + "_claims")
-    )
+    return render_template("demo/index.html", clients=CLIENTS, result=_load().get("result"))
 
 
 @bp.get("/demo/login")
@@ -60,19 +73,14 @@ def login():
     url, state = oauth.create_authorization_url(
         _discovery()["authorization_endpoint"], code_verifier=verifier
     )
-    session[DEMO_KEY] = {
-        "client_id": client_id,
-        "state": state,
-        "verifier": verifier,
-        "challenge": create_s256_code_challenge(verifier),
-    }
-    return redirect(url, 303)
+    started = {"client_id": client_id, "state": state, "verifier": verifier}
+    return _with_cookie(redirect(url, 303), {"started": started})
 
 
 @bp.get("/demo/callback")
 def callback():
     """Exchange the code, verify the ID token against the pool's JWKS, and show its claims."""
-    started = session.pop(DEMO_KEY, None)
+    started = _load(STATE_SECONDS).get("started")
     if not started or request.args.get("state") != started["state"] or "code" not in request.args:
         return render_template("demo/index.html", clients=CLIENTS, failed=True), 400
     config = _discovery()
@@ -91,5 +99,5 @@ def callback():
         ).validate(claims)
     except JoseError:
         return render_template("demo/index.html", clients=CLIENTS, failed=True), 400
-    session[DEMO_KEY + "_claims"] = {"client_id": started["client_id"], "claims": claims}
-    return redirect(url_for("demo.index"), 303)
+    result = {"client_id": started["client_id"], "claims": claims}
+    return _with_cookie(redirect(url_for("demo.index"), 303), {"result": result})

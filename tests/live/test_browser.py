@@ -1,0 +1,81 @@
+"""Headless Chromium (Debian's package, driven by Playwright): the whole walk, and brand screenshots."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+
+from app.mail import Outbox
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+PASSWORD = "Corr3ct-horse"
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """A headless Chromium from the system package (never a downloaded browser)."""
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary is None:
+        if os.environ.get("CI") == "true":
+            raise RuntimeError("chromium is not installed; .ci/run installs it")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=binary, headless=True, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    """A fresh browser context (its own cookies) and page, with a time limit on every step."""
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def test_sign_up_confirm_sign_in_and_see_the_claims(front_door, page):
+    email = f"chromium-{uuid.uuid4().hex[:8]}@example.com"
+    page.goto(f"{front_door.url}/demo")
+    page.click("text=Sign in to “demo”")
+    page.wait_for_url(re.compile(r".*/login.*"), wait_until="domcontentloaded")
+    assert "Demo app" in page.content(), page.url
+    page.click("text=Create an account")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/confirm.*"))
+    mail = Outbox(front_door.data_dir / "outbox").messages(email)[-1]
+    link = re.search(r"\((http[^)]+/confirm\?[^)]+)\)", mail.text).group(1)
+    page.goto(link)
+    page.click("text=Confirm my email")
+    page.wait_for_url(re.compile(r".*/login.*"))
+    assert page.input_value("input[name=email]") == email
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/demo$"))
+    claims = page.text_content("#claims")
+    assert email in claims and '"token_use": "id"' in claims and '"aud": "demo"' in claims
+
+
+@pytest.mark.parametrize("client_id", ["demo", "northwind"])
+def test_sign_in_page_screenshot_for_each_brand(front_door, page, client_id):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 900, "height": 760})
+    page.goto(f"{front_door.url}/demo/login?client={client_id}")
+    page.wait_for_url(re.compile(r".*/login.*"))
+    brand = {"demo": "Demo app", "northwind": "Northwind Traders"}[client_id]
+    assert brand in page.content() and f"/brand/{client_id}/brand.css" in page.content()
+    path = ARTIFACTS / f"sign-in-{client_id}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 5000
