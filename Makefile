@@ -17,7 +17,7 @@ run: $(STAMP)
 	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: $(STAMP)
-	$(BIN)/ruff check app tests
+	$(BIN)/ruff check app tests bench
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -36,8 +36,14 @@ def _load(max_age: int | None = None) -> dict:
 
 def _with_cookie(response, data: dict):
     """Set the demo's cookie (HttpOnly, Lax, only under /demo)."""
-    response.set_cookie(COOKIE, _serializer().dumps(data), httponly=True, samesite="Lax",
-                        path="/demo", secure=current_app.config["SESSION_COOKIE_SECURE"])
+    response.set_cookie(
+        COOKIE,
+        _serializer().dumps(data),
+        httponly=True,
+        samesite="Lax",
+        path="/demo",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
     return response
 
 

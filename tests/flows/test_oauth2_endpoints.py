@@ -13,9 +13,16 @@ def test_token_endpoint_needs_a_grant_type(client):
 
 
 def test_unknown_code_is_invalid_grant(client):
-    response = client.post("/oauth2/token", data={
-        "grant_type": "authorization_code", "client_id": "demo", "code": "nope",
-        "redirect_uri": "http://localhost:8000/demo/callback", "code_verifier": "x" * 43})
+    response = client.post(
+        "/oauth2/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": "demo",
+            "code": "nope",
+            "redirect_uri": "http://localhost:8000/demo/callback",
+            "code_verifier": "x" * 43,
+        },
+    )
     assert response.status_code == 400 and response.json["error"] == "invalid_grant"
 
 
@@ -32,8 +39,10 @@ def test_confidential_client_must_authenticate(client, app):
 
 
 def test_unknown_client_is_invalid_client(client):
-    response = client.post("/oauth2/token", data={"grant_type": "refresh_token", "client_id": "nosuch",
-                                                  "refresh_token": "r"})
+    response = client.post(
+        "/oauth2/token",
+        data={"grant_type": "refresh_token", "client_id": "nosuch", "refresh_token": "r"},
+    )
     # RFC 6749 §5.2: 401 when the client tried an Authorization header, else 400 is allowed.
     assert response.status_code in (400, 401) and response.json["error"] == "invalid_client"
 
@@ -48,4 +57,7 @@ def test_userinfo_refuses_without_a_valid_token(client, header):
 def test_revoke_needs_client_authentication_and_a_token(client):
     assert client.post("/oauth2/revoke", data={"token": "x"}).status_code == 401
     assert client.post("/oauth2/revoke", data={"client_id": "demo"}).status_code == 400
-    assert client.post("/oauth2/revoke", data={"client_id": "demo", "token": "unknown"}).status_code == 200
+    assert (
+        client.post("/oauth2/revoke", data={"client_id": "demo", "token": "unknown"}).status_code
+        == 200
+    )

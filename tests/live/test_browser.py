@@ -1,4 +1,4 @@
-"""Headless Chromium (Debian's package, driven by Playwright): the whole walk, and brand screenshots."""
+"""Headless Chromium (Debian's package, via Playwright): the whole walk, and brand screenshots."""
 
 from __future__ import annotations
 
@@ -13,8 +13,15 @@ import pytest
 from app.mail import Outbox
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 PASSWORD = "Corr3ct-horse"
 
 

@@ -1,4 +1,4 @@
-"""Brands: strict loading (start-up stops naming file and key), per-client CSS, the default brand."""
+"""Brands: strict loading (start-up stops naming file and key), per-client CSS, the default."""
 
 from __future__ import annotations
 
@@ -24,19 +24,37 @@ def test_shipped_brands_load_and_differ():
     loaded = load_brands(ROOT)
     assert {"default", "demo", "northwind"} <= set(loaded)
     demo, north = loaded["demo"], loaded["northwind"]
-    assert demo.colors["accent"] != north.colors["accent"] and demo.colors["bg"] != north.colors["bg"]
+    assert (
+        demo.colors["accent"] != north.colors["accent"] and demo.colors["bg"] != north.colors["bg"]
+    )
     assert demo.style["font"] != north.style["font"]
 
 
-@pytest.mark.parametrize(("edit", "named"), [
-    (lambda t: 'colour = "red"\n' + t, "unknown key colour"),
-    (lambda t: t.replace("[colors]", "[colors]\nshadow = \"#000\""), "unknown key colors.shadow"),
-    (lambda t: t.replace('accent = "#0f8a76"', 'accent = "red; background: url(x)"'), "colors.accent"),
-    (lambda t: t.replace('font = "system-ui, sans-serif"', 'font = "x; } body { display:none"'), "style.font"),
-    (lambda t: t.replace('terms = "https://example.com/demo/terms"', 'terms = "javascript:alert(1)"'), "links.terms"),
-    (lambda t: t.replace('logo = "logo.svg"', 'logo = "missing.svg"'), "logo"),
-    (lambda t: t.replace('display_name = "Demo app"', ""), "display_name"),
-])
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        (lambda t: 'colour = "red"\n' + t, "unknown key colour"),
+        (lambda t: t.replace("[colors]", '[colors]\nshadow = "#000"'), "unknown key colors.shadow"),
+        (
+            lambda t: t.replace('accent = "#0f8a76"', 'accent = "red; background: url(x)"'),
+            "colors.accent",
+        ),
+        (
+            lambda t: t.replace(
+                'font = "system-ui, sans-serif"', 'font = "x; } body { display:none"'
+            ),
+            "style.font",
+        ),
+        (
+            lambda t: t.replace(
+                'terms = "https://example.com/demo/terms"', 'terms = "javascript:alert(1)"'
+            ),
+            "links.terms",
+        ),
+        (lambda t: t.replace('logo = "logo.svg"', 'logo = "missing.svg"'), "logo"),
+        (lambda t: t.replace('display_name = "Demo app"', ""), "display_name"),
+    ],
+)
 def test_a_bad_brand_stops_start_up_naming_file_and_key(brands, edit, named):
     path = brands / "demo" / "brand.toml"
     path.write_text(edit(path.read_text()))
@@ -64,9 +82,11 @@ def test_the_app_refuses_to_start_with_a_bad_brand(make_app, brands):
 
 
 def test_pages_use_the_brand_of_the_pending_app_client(client):
-    client.get("/oauth2/authorize?response_type=code&client_id=northwind"
-               "&redirect_uri=http%3A%2F%2Flocalhost%3A8000%2Fdemo%2Fcallback&state=s"
-               "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256")
+    client.get(
+        "/oauth2/authorize?response_type=code&client_id=northwind"
+        "&redirect_uri=http%3A%2F%2Flocalhost%3A8000%2Fdemo%2Fcallback&state=s"
+        "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
+    )
     page = client.get("/login").get_data(as_text=True)
     assert "Northwind Traders" in page and "/brand/northwind/brand.css" in page
     css = client.get("/brand/northwind/brand.css")

@@ -1,0 +1,42 @@
+"""Print the bytes of each brand's sign-in page with everything it loads (HTML, CSS, logo).
+
+Run: .venv/bin/python bench/page_weight.py
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app import create_app  # noqa: E402
+
+ASSET = re.compile(r'(?:href|src)="(/(?:static|brand)/[^"]+)"')
+
+
+def weigh(client, client_id: str) -> tuple[int, dict[str, int]]:
+    """The sign-in page's own bytes and each asset's, as the browser would fetch them."""
+    html = client.get(f"/login?client_id={client_id}").get_data()
+    assets = {}
+    for path in sorted(set(ASSET.findall(html.decode()))):
+        assets[path] = len(client.get(path).get_data())
+    return len(html), assets
+
+
+def main() -> None:
+    """Print one line per brand, then the parts."""
+    with tempfile.TemporaryDirectory() as data:
+        app = create_app({"data_dir": data})
+        client = app.test_client()
+        for client_id in ("default", "demo", "northwind"):
+            html, assets = weigh(client, client_id)
+            total = html + sum(assets.values())
+            parts = ", ".join(f"{Path(p).name} {n}" for p, n in assets.items())
+            print(f"{client_id:10} total {total:6d} bytes  (HTML {html}; {parts})")
+
+
+if __name__ == "__main__":
+    main()
