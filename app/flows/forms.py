@@ -35,6 +35,21 @@ class SignUpForm(FlaskForm):
     password = PasswordField(_l("Choose a password"), validators=PASSWORD)
 
 
+def signup_form(attributes: list[tuple[str, str]]) -> SignUpForm:
+    """The sign-up form plus one required field per attribute the pool requires."""
+
+    class WithAttributes(SignUpForm):
+        pass
+
+    for name, label in attributes:
+        setattr(
+            WithAttributes,
+            f"attr_{name}",
+            StringField(label, validators=[DataRequired(), Length(max=2048)]),
+        )
+    return WithAttributes()
+
+
 class EmailForm(FlaskForm):
     """Just an email: forgot password, resend a code."""
 

@@ -1,24 +1,45 @@
-"""The pool's password policy, shown on every page where a person chooses a password."""
+"""What the sign-up and password pages must show from the pool's settings (DescribeUserPool).
+
+The description is cached for five minutes per app: the password policy is shown before a
+person types, and the pool's required attributes become sign-up fields.
+"""
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-_CACHE: dict[int, tuple[float, list[str]]] = {}
 CACHE_SECONDS = 300
+CACHE_KEY = "gatehouse.pool_description"
+# Labels for Cognito's standard attributes; others show their own name.
+LABELS = {
+    "name": _l("Full name"),
+    "given_name": _l("First name"),
+    "family_name": _l("Last name"),
+    "preferred_username": _l("Username"),
+    "phone_number": _l("Phone number"),
+    "birthdate": _l("Date of birth"),
+    "locale": _l("Language"),
+    "zoneinfo": _l("Time zone"),
+}
+
+
+def _described() -> dict[str, Any]:
+    """DescribeUserPool's UserPool, cached on the app."""
+    cached = current_app.extensions.get(CACHE_KEY)
+    if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    described = current_app.extensions["gatehouse.userpool"].call("DescribeUserPool")["UserPool"]
+    current_app.extensions[CACHE_KEY] = (time.monotonic(), described)
+    return described
 
 
 def password_rules() -> list[str]:
-    """Sentences for the pool's password policy (DescribeUserPool, cached for five minutes)."""
-    key = id(current_app)
-    cached = _CACHE.get(key)
-    if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
-        return cached[1]
-    pool = current_app.extensions["gatehouse.userpool"]
-    policy = pool.call("DescribeUserPool")["UserPool"]["Policies"]["PasswordPolicy"]
+    """Sentences for the pool's password policy."""
+    policy = _described()["Policies"]["PasswordPolicy"]
     rules = [str(_l("At least %(n)d characters", n=policy.get("MinimumLength", 8)))]
     for flag, text in (
         ("RequireUppercase", _l("an uppercase letter")),
@@ -28,5 +49,14 @@ def password_rules() -> list[str]:
     ):
         if policy.get(flag):
             rules.append(str(_l("Contains %(what)s", what=text)))
-    _CACHE[key] = (time.monotonic(), rules)
     return rules
+
+
+def required_attributes() -> list[tuple[str, str]]:
+    """(attribute, label) for each attribute the pool requires at sign-up, besides email."""
+    found = []
+    for attribute in _described().get("SchemaAttributes", []):
+        name = attribute["Name"]
+        if attribute.get("Required") and name not in ("email", "sub"):
+            found.append((name, str(LABELS.get(name, name))))
+    return found

@@ -9,8 +9,8 @@ from ..limits import limited
 from ..messages import flash_message
 from ..signin import target_client_id, user_pool
 from ..userpool import errors
-from .forms import ConfirmForm, EmailForm, SignUpForm
-from .policy import password_rules
+from .forms import ConfirmForm, EmailForm, signup_form
+from .policy import password_rules, required_attributes
 
 bp = Blueprint("signup", __name__)
 
@@ -19,9 +19,12 @@ bp = Blueprint("signup", __name__)
 @limited
 def signup():
     """Create an account; an address that already has one gets the same page and an email."""
-    form = SignUpForm()
+    attributes = required_attributes()
+    form = signup_form(attributes)
     if not form.validate_on_submit():
-        return render_template("signup/signup.html", form=form, rules=password_rules())
+        return render_template(
+            "signup/signup.html", form=form, rules=password_rules(), attributes=attributes
+        )
     email = form.email.data.strip().lower()
     client_id = target_client_id()
     try:
@@ -30,6 +33,9 @@ def signup():
             ClientId=client_id,
             Username=email,
             Password=form.password.data,
+            UserAttributes=[
+                {"Name": name, "Value": form[f"attr_{name}"].data.strip()} for name, _ in attributes
+            ],
             ClientMetadata={"client_id": client_id},
         )
     except errors.AlreadyExists:
@@ -38,7 +44,9 @@ def signup():
     except (errors.PasswordPolicy, errors.InvalidInput, errors.Rejected) as exc:
         flash_message(exc.key)
         form.password.data = ""
-        return render_template("signup/signup.html", form=form, rules=password_rules())
+        return render_template(
+            "signup/signup.html", form=form, rules=password_rules(), attributes=attributes
+        )
     session["confirm_email"] = email
     return redirect(url_for("signup.confirm", sent=1), 303)
 

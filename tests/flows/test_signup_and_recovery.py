@@ -120,3 +120,19 @@ def test_forgot_password_wrong_code_keeps_the_form(browser: Browser):
     )
     assert text("code_mismatch").replace("'", "&#39;") in browser.text()
     assert f'value="{email}"' in browser.text()
+
+
+def test_the_pools_required_attributes_become_fields(make_app, outbox):
+    app = make_app(localpool={"required_attributes": ["email", "given_name"]})
+    browser = Browser(app, outbox)
+    page = browser.open("/signup").get_data(as_text=True)
+    assert 'name="attr_given_name"' in page and "First name" in page
+    browser.submit("/signup", email="named@example.com", password=PASSWORD)
+    assert "attr_given_name" in browser.text() and browser.page.status_code == 200  # refused, kept
+    response = browser.submit(
+        "/signup", email="named@example.com", password=PASSWORD, attr_given_name="Ada"
+    )
+    assert response.status_code == 303
+    idp = app.extensions["gatehouse.userpool"].client
+    user = idp.admin_get_user(UserPoolId="us-east-1_gatehouse", Username="named@example.com")
+    assert {"Name": "given_name", "Value": "Ada"} in user["UserAttributes"]
