@@ -20,6 +20,7 @@ class ServerSession(CallbackDict, SessionMixin):
 
     def __init__(self, initial: dict[str, Any] | None = None, sid: str = "", new: bool = True):
         def on_update(_: Any) -> None:
+            """Any change marks the session for saving."""
             self.modified = True
 
         super().__init__(initial or {}, on_update)
@@ -45,6 +46,7 @@ class ServerSessionInterface(SessionInterface):
         self.lifetime = lifetime_seconds
 
     def _signer(self, app: Flask) -> Signer:
+        """Signs the session id in the cookie with the app's secret."""
         return Signer(app.secret_key, salt="gatehouse.session")
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:

@@ -17,6 +17,7 @@ bp = Blueprint("oauth2", __name__)
 
 
 def _server():
+    """The app's Authlib authorization server."""
     return current_app.extensions["gatehouse.oauth"]
 
 

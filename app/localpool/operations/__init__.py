@@ -27,6 +27,7 @@ def operation(name: str, category: str, *, admin: bool = False) -> Callable[[Han
     """Register a function ``(pool, conn, params) -> response`` as the operation ``name``."""
 
     def register(fn: Handler) -> Handler:
+        """Add the function to OPERATIONS."""
         OPERATIONS[name] = Operation(name, fn, category, admin)
         return fn
 

@@ -190,10 +190,12 @@ def list_users(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
         if op == "=":
 
             def match(u):
+                """Exact, case-insensitive."""
                 return get(u).lower() == value
         else:
 
             def match(u):
+                """Prefix, case-insensitive."""
                 return get(u).lower().startswith(value)
 
     rows = conn.execute("SELECT * FROM users ORDER BY created, sub").fetchall()
