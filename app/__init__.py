@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=3600,
     )
     app.extensions["gatehouse.settings"] = settings
-    store = build_store(
-        settings.redis_url, settings.data_dir, settings.extra.get("clock") or time.time
-    )
+    store = build_store(settings.redis_url, settings.data_dir, settings.clock)
     app.extensions["gatehouse.store"] = store
     app.session_interface = ServerSessionInterface(store, SESSION_SECONDS)
     app.extensions["gatehouse.brands"] = load_brands(settings.branding_dir)

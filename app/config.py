@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,11 @@ class Settings:
     trusted_proxies: int = 0
     branding_dir: Path = Path(__file__).resolve().parent.parent / "branding"
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def clock(self):
+        """The time source: tests may pass a fake clock in ``extra``."""
+        return self.extra.get("clock") or time.time
 
     @property
     def is_local(self) -> bool:

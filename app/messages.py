@@ -84,6 +84,10 @@ MESSAGES = {
         _l("This sign-out link isn't valid for the app. You can close this page."),
         "error",
     ),
+    "magic_code_wrong": (
+        _l("That code isn't right, or it has expired. Check the latest email, or send a new link."),
+        "error",
+    ),
     "not_found_page": (_l("There's nothing at this address."), "error"),
 }
 

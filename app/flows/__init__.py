@@ -13,11 +13,20 @@ def register(app: Flask, *, local_mode: bool) -> None:
     from ..branding import bp as branding
     from ..oauth.server import build_server
     from ..pages import bp as pages
-    from . import account, oauth2, recovery, signin, signup
+    from . import account, magic, oauth2, recovery, signin, signup
 
     limits.init_app(app)
     app.extensions["gatehouse.oauth"] = build_server(app)
-    for module in (pages, branding, signin.bp, signup.bp, recovery.bp, account.bp, oauth2.bp):
+    for module in (
+        pages,
+        branding,
+        signin.bp,
+        signup.bp,
+        recovery.bp,
+        account.bp,
+        oauth2.bp,
+        magic.bp,
+    ):
         app.register_blueprint(module)
     # Machine-to-machine endpoints: clients authenticate themselves, browsers send no cookie.
     csrf.exempt(oauth2.token)

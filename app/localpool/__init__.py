@@ -13,6 +13,7 @@ from flask import Flask
 from ..config import Settings
 from .pool import LocalPool
 from .seed import load_seed
+from .triggers import resolve
 from .wire import attach
 
 __all__ = ["LocalPool", "mount"]
@@ -21,6 +22,10 @@ __all__ = ["LocalPool", "mount"]
 def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, str]]:
     """Start the pool for ``app``; returns the wired client and the gateway's defaults."""
     seed = load_seed(settings.localpool_seed, settings.extra.get("localpool"))
+    # Project triggers get local collaborators, as a Lambda gets its environment.
+    seed.pool.lambda_config = {
+        name: _bind(resolve(spec), settings) for name, spec in seed.pool.lambda_config.items()
+    }
     extra = {"clock": settings.extra["clock"]} if "clock" in settings.extra else {}
     pool = LocalPool(
         seed,
@@ -49,3 +54,9 @@ def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, 
         "client_secret": settings.client_secret or (own.secret if own else ""),
     }
     return client, defaults
+
+
+def _bind(handler, settings: Settings):
+    """A trigger that offers ``for_local`` is given this app's settings; others run as they are."""
+    for_local = getattr(handler, "for_local", None)
+    return for_local(settings) if callable(for_local) else handler

@@ -1,0 +1,120 @@
+"""Magic links: ``/magic-link`` asks for an email; ``/magic/<token>`` is the emailed link.
+
+The link's GET only shows a button (mail scanners open links); its POST signs in, in whichever
+browser opened it. The asking browser can type the code from the email instead.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, current_app, redirect, render_template, session, url_for
+
+from ..limits import limited
+from ..magiclink import LinkSigner, masked
+from ..messages import flash_message
+from ..oauth import pending
+from ..signin import complete, target_client_id, user_pool
+from ..userpool import errors
+from .forms import ButtonForm, CodeForm, EmailForm
+
+bp = Blueprint("magic", __name__)
+ASKED = "magic_link"
+
+
+def _signer() -> LinkSigner:
+    """The same key the triggers sign with."""
+    return LinkSigner(current_app.extensions["gatehouse.settings"].secret_key)
+
+
+def _answer(email: str, client_id: str, answer: str, send: bool) -> dict:
+    """Run CUSTOM_AUTH's two rounds: parameters (send a link or not), then the answer."""
+    pool = user_pool()
+    start = pool.call(
+        "InitiateAuth",
+        ClientId=client_id,
+        AuthFlow="CUSTOM_AUTH",
+        AuthParameters={"USERNAME": email},
+    )
+    username = start["ChallengeParameters"].get("USERNAME", email)
+    metadata = {"send": "yes" if send else "no"}
+    if send:
+        metadata["pending"] = json.dumps(pending.pending())
+    second = pool.call(
+        "RespondToAuthChallenge",
+        ClientId=client_id,
+        ChallengeName="CUSTOM_CHALLENGE",
+        Session=start["Session"],
+        ClientMetadata=metadata,
+        ChallengeResponses={"USERNAME": username, "ANSWER": "parameters"},
+    )
+    if send:
+        return second
+    return pool.call(
+        "RespondToAuthChallenge",
+        ClientId=client_id,
+        ChallengeName="CUSTOM_CHALLENGE",
+        Session=second["Session"],
+        ClientMetadata=metadata,
+        ChallengeResponses={"USERNAME": username, "ANSWER": answer},
+    )
+
+
+@bp.route("/magic-link", methods=["GET", "POST"])
+@limited
+def ask():
+    """Ask for a link; every address gets the same "check your email" page."""
+    form = EmailForm()
+    if not form.validate_on_submit():
+        return render_template("magic/ask.html", form=form)
+    email = form.email.data.strip()
+    client_id = target_client_id()
+    try:
+        _answer(email, client_id, "", send=True)
+    except (errors.NotConfirmed, errors.InvalidCredentials, errors.InvalidInput, errors.NotFound):
+        pass  # unconfirmed or refused: the same page, and no email
+    session[ASKED] = {"email": email, "client_id": client_id}
+    return redirect(url_for("magic.sent"), 303)
+
+
+@bp.route("/magic-link/sent", methods=["GET", "POST"])
+@limited
+def sent():
+    """Check your email; or type the code here, in the browser that asked."""
+    asked = session.get(ASKED)
+    if not asked:
+        return redirect(url_for("magic.ask"), 303)
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return render_template("magic/sent.html", form=form)
+    try:
+        result = _answer(asked["email"], asked["client_id"], form.code.data.strip(), send=False)
+    except (errors.InvalidCredentials, errors.NotConfirmed, errors.CodeMismatch):
+        flash_message("magic_code_wrong")
+        return render_template("magic/sent.html", form=CodeForm(formdata=None))
+    session.pop(ASKED, None)
+    return complete(result["AuthenticationResult"])
+
+
+@bp.route("/magic/<token>", methods=["GET", "POST"])
+def follow(token: str):
+    """GET: "Continue as a•••@example.com" and a button. POST: sign in with the link."""
+    payload = _signer().read(token)
+    now = current_app.extensions["gatehouse.settings"].clock()
+    if payload is None or payload.expired(now):
+        return _spent()
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        return render_template("magic/continue.html", form=form, who=masked(payload.email))
+    if payload.pending:
+        pending.remember(payload.pending)  # the OAuth2 request continues in this browser
+    try:
+        result = _answer(payload.email, payload.client_id, token, send=False)
+    except (errors.InvalidCredentials, errors.NotConfirmed):
+        return _spent()
+    return complete(result["AuthenticationResult"])
+
+
+def _spent():
+    """One page for a used, expired, superseded or tampered link, with a way to get a new one."""
+    return render_template("magic/spent.html", form=EmailForm(formdata=None)), 400

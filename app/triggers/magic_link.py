@@ -1,0 +1,252 @@
+"""Magic links through Cognito's custom auth: DefineAuthChallenge, CreateAuthChallenge and
+VerifyAuthChallengeResponse.
+
+Lambda handlers: ``app.triggers.magic_link.define_handler``, ``.create_handler`` and
+``.verify_handler``. The local pool runs the same functions (``for_local`` gives them local
+collaborators); tests pass their own.
+
+The protocol, in two rounds of CUSTOM_CHALLENGE:
+
+1. ``PROVIDE_AUTH_PARAMETERS``: the caller answers with ClientMetadata (which Cognito passes to
+   these triggers on RespondToAuthChallenge, not on InitiateAuth): ``send`` = ``yes`` to email a
+   link (the asking browser) or ``no`` (the browser that opened the link, or typed the code),
+   and ``pending``, the OAuth2 request the link continues.
+2. ``MAGIC_LINK``: the answer is the link's signed token, or the 6-digit code from the email.
+
+One record per user in the link store: at most one live link, 15 minutes, 60 seconds between
+links, single use; three wrong codes spend it. An unknown user gets the same challenges and no
+email.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from ..linkstore import LinkRecord, LinkStore
+from ..magiclink import LIFETIME_SECONDS, LinkSigner, new_payload
+
+PARAMS = "PROVIDE_AUTH_PARAMETERS"
+LINK = "MAGIC_LINK"
+MIN_INTERVAL_SECONDS = 60
+MAX_CODE_FAILURES = 3
+CODE_DIGITS = 6
+
+
+@dataclass
+class Deps:
+    """What the triggers need, passed in so the local pool and tests use the very same code."""
+
+    store: LinkStore
+    signer: LinkSigner
+    send_email: Callable[[str, str, str, str], None]  # to, subject, text, html
+    render: Callable[[str, dict[str, Any]], str]
+    base_url: str
+    clock: Callable[[], float] = time.time
+
+
+def _code_hash(link_id: str, code: str) -> str:
+    """Codes are kept only as hashes, salted with their link's id."""
+    return hashlib.sha256(f"{link_id}:{code}".encode()).hexdigest()
+
+
+def define(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
+    """Ask for parameters, then for the link or code; tokens only after a right answer."""
+    session = event["request"]["session"]
+    response = event["response"]
+    last = session[-1] if session else None
+    if last is None or (len(session) == 1 and last.get("challengeMetadata") == PARAMS):
+        response.update(
+            challengeName="CUSTOM_CHALLENGE", issueTokens=False, failAuthentication=False
+        )
+    elif (
+        last.get("challengeMetadata") == LINK
+        and last.get("challengeResult")
+        and not event["request"].get("userNotFound")
+    ):
+        response.update(issueTokens=True, failAuthentication=False)
+    else:
+        response.update(issueTokens=False, failAuthentication=True)
+    return event
+
+
+def create(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
+    """Round 1 asks for parameters; round 2 emails a link when asked to (and not too often)."""
+    request = event["request"]
+    step = PARAMS if not request["session"] else LINK
+    if step == LINK and (request.get("clientMetadata") or {}).get("send") == "yes":
+        _send_link(event, deps)
+    event["response"].update(
+        publicChallengeParameters={"step": step},
+        privateChallengeParameters={"step": step},
+        challengeMetadata=step,
+    )
+    return event
+
+
+def _send_link(event: dict[str, Any], deps: Deps) -> None:
+    """Write a new link record and email the link and code; nothing for an unknown user."""
+    request = event["request"]
+    now = int(deps.clock())
+    client_id = event["callerContext"]["clientId"]
+    metadata = request.get("clientMetadata") or {}
+    try:
+        pending = json.loads(metadata.get("pending") or "null")
+    except ValueError:
+        pending = None
+    attributes = request.get("userAttributes") or {}
+    link_id = secrets.token_urlsafe(16)
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    payload = new_payload(
+        attributes.get("sub", ""),
+        attributes.get("email", ""),
+        client_id,
+        link_id,
+        pending,
+        now=now,
+        lifetime=LIFETIME_SECONDS,
+    )
+    token = deps.signer.sign(payload)  # signed for unknown users too, so timing matches
+    if request.get("userNotFound"):
+        return
+    record = LinkRecord(
+        payload.sub, link_id, _code_hash(link_id, code), client_id, now, payload.expires_at
+    )
+    if not deps.store.replace(record, MIN_INTERVAL_SECONDS, now):
+        return  # a link went out less than a minute ago: it stays the live one
+    link = f"{deps.base_url.rstrip('/')}/magic/{quote(token)}"
+    context = {"link": link, "code": code, "minutes": LIFETIME_SECONDS // 60}
+    deps.send_email(
+        payload.email,
+        deps.render("email/magic_link.subject.txt", context).strip(),
+        deps.render("email/magic_link.txt", context),
+        deps.render("email/magic_link.html", context),
+    )
+
+
+def verify(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
+    """Right only for this user's live link (token or code), for the app client it was sent for."""
+    request = event["request"]
+    event["response"]["answerCorrect"] = False
+    if request.get("userNotFound") or request["privateChallengeParameters"].get("step") != LINK:
+        return event
+    sub = (request.get("userAttributes") or {}).get("sub", "")
+    client_id = event["callerContext"]["clientId"]
+    answer = (request.get("challengeAnswer") or "").strip()
+    now = int(deps.clock())
+    if answer.isdigit() and len(answer) == CODE_DIGITS:
+        record = deps.store.get(sub)
+        if (
+            record is None
+            or record.used
+            or record.expires_at <= now
+            or record.client_id != client_id
+            or record.failures >= MAX_CODE_FAILURES
+        ):
+            return event
+        if not hmac.compare_digest(record.code_hash, _code_hash(record.link_id, answer)):
+            deps.store.fail(sub, record.link_id)
+            return event
+        event["response"]["answerCorrect"] = deps.store.use(sub, record.link_id, now)
+        return event
+    payload = deps.signer.read(answer)
+    if (
+        payload is None
+        or payload.sub != sub
+        or payload.client_id != client_id
+        or payload.expired(now)
+    ):
+        return event
+    event["response"]["answerCorrect"] = deps.store.use(sub, payload.link_id, now)
+    return event
+
+
+class Handler:
+    """A Lambda handler for one trigger; its collaborators come from the environment on AWS."""
+
+    def __init__(self, fn: Callable[[dict[str, Any], Deps], dict[str, Any]]) -> None:
+        self.fn = fn
+        self._deps: Deps | None = None
+
+    def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        """Lambda's entry point."""
+        if self._deps is None:
+            self._deps = deps_from_environment()
+        return self.fn(event, self._deps)
+
+    def for_local(self, settings: Any) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+        """The same trigger with local-mode collaborators (SQLite store, outbox, app clock)."""
+        deps = local_deps(settings)
+        return lambda event, context: self.fn(event, deps)
+
+
+define_handler = Handler(define)
+create_handler = Handler(create)
+verify_handler = Handler(verify)
+
+
+def _renderer() -> Callable[[str, dict[str, Any]], str]:
+    """Jinja rendering of the email templates (no Flask app inside a Lambda)."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    root = Path(__file__).resolve().parents[2] / "templates"
+    env = Environment(loader=FileSystemLoader(root), autoescape=select_autoescape(["html"]))
+    return lambda name, context: env.get_template(name).render(context)
+
+
+def local_deps(settings: Any) -> Deps:
+    """Local mode: links in SQLite under the data directory, email to the outbox."""
+    from ..linkstore import SQLiteLinkStore
+    from ..mail import Outbox
+
+    outbox = Outbox(settings.outbox_dir)
+    return Deps(
+        store=SQLiteLinkStore(settings.data_dir / "magiclinks.sqlite3"),
+        signer=LinkSigner(settings.secret_key),
+        send_email=lambda to, subject, text, html: outbox.send(to, subject, text, html),
+        render=_renderer(),
+        base_url=settings.base_url,
+        clock=settings.clock,
+    )
+
+
+def deps_from_environment() -> Deps:  # pragma: no cover - runs inside AWS Lambda
+    """AWS: the DynamoDB table, the key from Secrets Manager, and SES for the email."""
+    import boto3
+
+    from ..linkstore import DynamoLinkStore
+
+    secret = boto3.client("secretsmanager").get_secret_value(
+        SecretId=os.environ["GATEHOUSE_MAGIC_LINK_SECRET_ARN"]
+    )["SecretString"]
+    ses = boto3.client("sesv2")
+    sender = os.environ["GATEHOUSE_MAIL_FROM"]
+
+    def send_email(to: str, subject: str, text: str, html: str) -> None:
+        ses.send_email(
+            FromEmailAddress=sender,
+            Destination={"ToAddresses": [to]},
+            Content={
+                "Simple": {
+                    "Subject": {"Data": subject},
+                    "Body": {"Text": {"Data": text}, "Html": {"Data": html}},
+                }
+            },
+        )
+
+    return Deps(
+        store=DynamoLinkStore(boto3.resource("dynamodb").Table(os.environ["GATEHOUSE_LINK_TABLE"])),
+        signer=LinkSigner(secret),
+        send_email=send_email,
+        render=_renderer(),
+        base_url=os.environ["GATEHOUSE_BASE_URL"],
+    )
