@@ -69,7 +69,7 @@ def define(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
             challengeName="CUSTOM_CHALLENGE", issueTokens=False, failAuthentication=False
         )
     elif (
-        last.get("challengeMetadata") == LINK
+        [step.get("challengeMetadata") for step in session] == [PARAMS, LINK]
         and last.get("challengeResult")
         and not event["request"].get("userNotFound")
     ):
