@@ -1,4 +1,4 @@
-"""The link store's conditional writes, against SQLite and against DynamoDB (moto models conditions)."""
+"""The link store's conditional writes, against SQLite and DynamoDB (moto models conditions)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ def store(request, tmp_path, monkeypatch):
     with mock_aws():
         dynamodb = boto3.resource("dynamodb", region_name="us-east-1")
         table = dynamodb.create_table(
-            TableName="gatehouse-links", BillingMode="PAY_PER_REQUEST",
+            TableName="gatehouse-links",
+            BillingMode="PAY_PER_REQUEST",
             KeySchema=[{"AttributeName": "sub", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "sub", "AttributeType": "S"}],
         )

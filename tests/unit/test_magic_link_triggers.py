@@ -74,19 +74,73 @@ def verify(deps, answer: str, **overrides):
     return magic_link.verify(data, deps)["response"]["answerCorrect"]
 
 
-@pytest.mark.parametrize(("session", "expected"), [
-    ([], {"challengeName": "CUSTOM_CHALLENGE", "issueTokens": False, "failAuthentication": False}),
-    ([{"challengeName": "CUSTOM_CHALLENGE", "challengeResult": False, "challengeMetadata": PARAMS}],
-     {"challengeName": "CUSTOM_CHALLENGE", "issueTokens": False, "failAuthentication": False}),
-    ([{"challengeName": "CUSTOM_CHALLENGE", "challengeResult": False, "challengeMetadata": PARAMS},
-      {"challengeName": "CUSTOM_CHALLENGE", "challengeResult": True, "challengeMetadata": LINK}],
-     {"issueTokens": True, "failAuthentication": False}),
-    ([{"challengeName": "CUSTOM_CHALLENGE", "challengeResult": False, "challengeMetadata": PARAMS},
-      {"challengeName": "CUSTOM_CHALLENGE", "challengeResult": False, "challengeMetadata": LINK}],
-     {"issueTokens": False, "failAuthentication": True}),
-    ([{"challengeName": "CUSTOM_CHALLENGE", "challengeResult": True, "challengeMetadata": LINK}],
-     {"issueTokens": False, "failAuthentication": True}),
-])
+@pytest.mark.parametrize(
+    ("session", "expected"),
+    [
+        (
+            [],
+            {
+                "challengeName": "CUSTOM_CHALLENGE",
+                "issueTokens": False,
+                "failAuthentication": False,
+            },
+        ),
+        (
+            [
+                {
+                    "challengeName": "CUSTOM_CHALLENGE",
+                    "challengeResult": False,
+                    "challengeMetadata": PARAMS,
+                }
+            ],
+            {
+                "challengeName": "CUSTOM_CHALLENGE",
+                "issueTokens": False,
+                "failAuthentication": False,
+            },
+        ),
+        (
+            [
+                {
+                    "challengeName": "CUSTOM_CHALLENGE",
+                    "challengeResult": False,
+                    "challengeMetadata": PARAMS,
+                },
+                {
+                    "challengeName": "CUSTOM_CHALLENGE",
+                    "challengeResult": True,
+                    "challengeMetadata": LINK,
+                },
+            ],
+            {"issueTokens": True, "failAuthentication": False},
+        ),
+        (
+            [
+                {
+                    "challengeName": "CUSTOM_CHALLENGE",
+                    "challengeResult": False,
+                    "challengeMetadata": PARAMS,
+                },
+                {
+                    "challengeName": "CUSTOM_CHALLENGE",
+                    "challengeResult": False,
+                    "challengeMetadata": LINK,
+                },
+            ],
+            {"issueTokens": False, "failAuthentication": True},
+        ),
+        (
+            [
+                {
+                    "challengeName": "CUSTOM_CHALLENGE",
+                    "challengeResult": True,
+                    "challengeMetadata": LINK,
+                }
+            ],
+            {"issueTokens": False, "failAuthentication": True},
+        ),
+    ],
+)
 def test_define(deps, session, expected):
     response = magic_link.define(event("define_auth_challenge", session=session), deps)["response"]
     for key, value in expected.items():
@@ -94,21 +148,33 @@ def test_define(deps, session, expected):
 
 
 def test_define_never_issues_tokens_for_an_unknown_user(deps):
-    session = [{"challengeName": "CUSTOM_CHALLENGE", "challengeResult": False, "challengeMetadata": PARAMS},
-               {"challengeName": "CUSTOM_CHALLENGE", "challengeResult": True, "challengeMetadata": LINK}]
-    response = magic_link.define(event("define_auth_challenge", session=session, userNotFound=True), deps)
+    session = [
+        {
+            "challengeName": "CUSTOM_CHALLENGE",
+            "challengeResult": False,
+            "challengeMetadata": PARAMS,
+        },
+        {"challengeName": "CUSTOM_CHALLENGE", "challengeResult": True, "challengeMetadata": LINK},
+    ]
+    response = magic_link.define(
+        event("define_auth_challenge", session=session, userNotFound=True), deps
+    )
     assert response["response"]["failAuthentication"] is True
 
 
 def test_create_asks_for_parameters_first_and_sends_nothing(deps, sent):
     out = magic_link.create(event("create_auth_challenge", session=[]), deps)["response"]
-    assert out["challengeMetadata"] == PARAMS and out["publicChallengeParameters"] == {"step": PARAMS}
+    assert out["challengeMetadata"] == PARAMS and out["publicChallengeParameters"] == {
+        "step": PARAMS
+    }
     assert sent == []
 
 
 def test_create_sends_one_link_with_a_code(deps, sent):
     out = send_link(deps)["response"]
-    assert out["challengeMetadata"] == LINK and "answer" not in str(out["publicChallengeParameters"])
+    assert out["challengeMetadata"] == LINK and "answer" not in str(
+        out["publicChallengeParameters"]
+    )
     assert len(sent) == 1 and sent[0][0] == "person@example.com"
     token, code = link_and_code(sent)
     payload = deps.signer.read(token)
@@ -155,7 +221,9 @@ def test_three_wrong_codes_spend_the_link(deps, sent):
     assert verify(deps, code) is False
 
 
-@pytest.mark.parametrize("change", ["expired", "superseded", "tampered", "other_client", "other_user"])
+@pytest.mark.parametrize(
+    "change", ["expired", "superseded", "tampered", "other_client", "other_user"]
+)
 def test_verify_refuses(deps, sent, clock, change):
     send_link(deps)
     token, _ = link_and_code(sent)
@@ -178,6 +246,9 @@ def test_verify_refuses(deps, sent, clock, change):
 
 
 def test_verify_ignores_the_parameters_round(deps):
-    data = event("verify_auth_challenge_response", challengeAnswer="parameters",
-                 privateChallengeParameters={"step": PARAMS})
+    data = event(
+        "verify_auth_challenge_response",
+        challengeAnswer="parameters",
+        privateChallengeParameters={"step": PARAMS},
+    )
     assert magic_link.verify(data, deps)["response"]["answerCorrect"] is False
