@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from . import error_pages, security
 from .branding import load_brands
-from .config import Settings, load_settings
+from .config import ConfigError, Settings, load_settings
 from .sessions import ServerSessionInterface
 from .store import build_store
 from .userpool import UserPool, build_client
@@ -48,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["gatehouse.store"] = store
     app.session_interface = ServerSessionInterface(store, SESSION_SECONDS)
     app.extensions["gatehouse.brands"] = load_brands(settings.branding_dir)
+    _check_magic_links(app, settings)
     csrf.init_app(app)
     babel.init_app(app)
     security.init_app(app, settings.base_url)
@@ -58,6 +59,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register(app, local_mode=settings.is_local)
     return app
+
+
+def _check_magic_links(app: Flask, settings: Settings) -> None:
+    """A brand that offers magic links needs the key the custom-auth Lambdas sign with."""
+    offering = [b.client_id for b in app.extensions["gatehouse.brands"].values() if b.magic_link]
+    if offering and not settings.link_key:
+        raise ConfigError(
+            "GATEHOUSE_MAGIC_LINK_KEY must be set (the same secret the custom-auth Lambdas use): "
+            f"brands {', '.join(offering)} offer magic links"
+        )
 
 
 def _user_pool(app: Flask, settings: Settings) -> UserPool:

@@ -41,6 +41,7 @@ class Settings:
     aws_connect_timeout: float = 2.0
     aws_read_timeout: float = 5.0
     log_level: str = "INFO"
+    magic_link_key: str = ""
     rate_limit_ip: str = "30 per minute"
     rate_limit_account: str = "10 per minute"
     trusted_proxies: int = 0
@@ -51,6 +52,11 @@ class Settings:
     def clock(self):
         """The time source: tests may pass a fake clock in ``extra``."""
         return self.extra.get("clock") or time.time
+
+    @property
+    def link_key(self) -> str:
+        """The key magic links are signed with (shared with the custom-auth Lambdas)."""
+        return self.magic_link_key or (self.secret_key if self.is_local else "")
 
     @property
     def is_local(self) -> bool:
@@ -87,6 +93,7 @@ _ENV = {
     "aws_read_timeout": ("GATEHOUSE_AWS_READ_TIMEOUT", float),
     "log_level": ("GATEHOUSE_LOG_LEVEL", str),
     "branding_dir": ("GATEHOUSE_BRANDING_DIR", Path),
+    "magic_link_key": ("GATEHOUSE_MAGIC_LINK_KEY", str),
     "rate_limit_ip": ("GATEHOUSE_RATE_LIMIT_IP", str),
     "rate_limit_account": ("GATEHOUSE_RATE_LIMIT_ACCOUNT", str),
     "trusted_proxies": ("GATEHOUSE_TRUSTED_PROXIES", int),
@@ -143,6 +150,10 @@ def _validate(s: Settings) -> None:
             "GATEHOUSE_SECRET_KEY must be set to a random value of at least "
             f"{MIN_SECRET_LENGTH} characters in cognito mode "
             "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    if s.magic_link_key and len(s.magic_link_key) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"GATEHOUSE_MAGIC_LINK_KEY must be at least {MIN_SECRET_LENGTH} characters"
         )
     for name in ("user_pool_id", "client_id", "pool_domain"):
         if not getattr(s, name):

@@ -24,7 +24,7 @@ ASKED = "magic_link"
 
 def _signer() -> LinkSigner:
     """The same key the triggers sign with."""
-    return LinkSigner(current_app.extensions["gatehouse.settings"].secret_key)
+    return LinkSigner(current_app.extensions["gatehouse.settings"].link_key)
 
 
 def _answer(email: str, client_id: str, answer: str, send: bool) -> dict:

@@ -211,7 +211,7 @@ def local_deps(settings: Any) -> Deps:
     outbox = Outbox(settings.outbox_dir)
     return Deps(
         store=SQLiteLinkStore(settings.data_dir / "magiclinks.sqlite3"),
-        signer=LinkSigner(settings.secret_key),
+        signer=LinkSigner(settings.link_key),
         send_email=lambda to, subject, text, html: outbox.send(to, subject, text, html),
         render=_renderer(),
         base_url=settings.base_url,

@@ -195,3 +195,20 @@ def test_requests_are_rate_limited_per_email(make_app, outbox):
     ask(browser, "limited@example.com")
     ask(browser, "limited@example.com")
     assert ask(browser, "limited@example.com").status_code == 429
+
+
+def test_asking_for_an_unknown_address_takes_as_long(app, outbox, clock):
+    import time
+
+    email = Browser(app, outbox).account()
+    timings = {email: [], "nobody@example.com": []}
+    for _ in range(5):
+        for address in timings:
+            clock.advance(61)  # past the 60-second gap, so the known address gets a link each time
+            browser = Browser(app, outbox)
+            browser.open("/magic-link")
+            started = time.perf_counter()
+            browser.submit("/magic-link", email=address)
+            timings[address].append(time.perf_counter() - started)
+    known, unknown = sorted(timings[email])[2], sorted(timings["nobody@example.com"])[2]
+    assert 0.5 < known / unknown < 2.0

@@ -81,3 +81,12 @@ def test_readme_documents_every_setting():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     documented = set(re.findall(r"^\| `(GATEHOUSE_\w+)` \|", readme, flags=re.M))
     assert documented == set(env_names().values())
+
+
+def test_a_brand_offering_magic_links_needs_the_link_key(monkeypatch):
+    from app import create_app
+
+    for key, value in COGNITO.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError, match="GATEHOUSE_MAGIC_LINK_KEY"):
+        create_app()
