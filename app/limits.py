@@ -31,8 +31,14 @@ def per_account() -> str:
 
 
 def account_key() -> str:
-    """The typed email, normalised and hashed (no address is kept in the limiter)."""
+    """The typed email, normalised and hashed (no address is kept in the limiter).
+
+    A form without an email (the magic-link code form) counts per IP instead: one shared
+    bucket for every such form would let anyone lock everyone out.
+    """
     email = (request.form.get("email") or "").strip().lower()
+    if not email:
+        return "ip:" + get_remote_address()
     return "account:" + hashlib.sha256(email.encode()).hexdigest()
 
 

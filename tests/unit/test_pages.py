@@ -86,3 +86,18 @@ def test_outbox_page_lists_mail(app, client):
     idp.sign_up(ClientId="demo", Username="outbox@example.com", Password="Corr3ct-horse")
     page = client.get("/_dev/mail").get_data(as_text=True)
     assert "outbox@example.com" in page and "Confirm your email for Demo app" in page
+
+
+def test_a_form_without_an_email_is_limited_per_ip_not_globally(app):
+    from app.limits import account_key
+
+    with app.test_request_context("/magic-link/sent", method="POST", data={"code": "123456"},
+                                  environ_base={"REMOTE_ADDR": "192.0.2.1"}):
+        first = account_key()
+    with app.test_request_context("/magic-link/sent", method="POST", data={"code": "123456"},
+                                  environ_base={"REMOTE_ADDR": "192.0.2.2"}):
+        assert account_key() != first
+    with app.test_request_context("/login", method="POST", data={"email": "A@example.com "}):
+        typed = account_key()
+    with app.test_request_context("/login", method="POST", data={"email": "a@example.com"}):
+        assert account_key() == typed and "a@example.com" not in typed
