@@ -42,6 +42,7 @@ class Settings:
     aws_read_timeout: float = 5.0
     log_level: str = "INFO"
     magic_link_key: str = ""
+    min_response_ms: int = 400
     rate_limit_ip: str = "30 per minute"
     rate_limit_account: str = "10 per minute"
     trusted_proxies: int = 0
@@ -94,6 +95,7 @@ _ENV = {
     "log_level": ("GATEHOUSE_LOG_LEVEL", str),
     "branding_dir": ("GATEHOUSE_BRANDING_DIR", Path),
     "magic_link_key": ("GATEHOUSE_MAGIC_LINK_KEY", str),
+    "min_response_ms": ("GATEHOUSE_MIN_RESPONSE_MS", int),
     "rate_limit_ip": ("GATEHOUSE_RATE_LIMIT_IP", str),
     "rate_limit_account": ("GATEHOUSE_RATE_LIMIT_ACCOUNT", str),
     "trusted_proxies": ("GATEHOUSE_TRUSTED_PROXIES", int),

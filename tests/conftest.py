@@ -48,7 +48,13 @@ def make_app(tmp_path, clock):
     """Build an app on its own data directory; keyword arguments become test config."""
 
     def build(**config):
-        base = {"data_dir": tmp_path / "data", "TESTING": True, "clock": clock}
+        # A small response-time floor keeps the suite quick while still exercising it.
+        base = {
+            "data_dir": tmp_path / "data",
+            "TESTING": True,
+            "clock": clock,
+            "min_response_ms": 80,
+        }
         base.update(config)
         return create_app(base)
 

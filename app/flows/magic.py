@@ -15,6 +15,7 @@ from ..magiclink import LinkSigner, masked
 from ..messages import flash_message
 from ..oauth import pending
 from ..signin import complete, target_client_id, user_pool
+from ..timing import padded
 from ..userpool import errors
 from .forms import ButtonForm, CodeForm, EmailForm
 
@@ -69,10 +70,16 @@ def ask():
         return render_template("magic/ask.html", form=form)
     email = form.email.data.strip()
     client_id = target_client_id()
-    try:
-        _answer(email, client_id, "", send=True)
-    except (errors.NotConfirmed, errors.InvalidCredentials, errors.InvalidInput, errors.NotFound):
-        pass  # unconfirmed or refused: the same page, and no email
+    with padded():
+        try:
+            _answer(email, client_id, "", send=True)
+        except (
+            errors.NotConfirmed,
+            errors.InvalidCredentials,
+            errors.InvalidInput,
+            errors.NotFound,
+        ):
+            pass  # unconfirmed or refused: the same page, and no email
     session[ASKED] = {"email": email, "client_id": client_id}
     return redirect(url_for("magic.sent"), 303)
 

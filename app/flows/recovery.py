@@ -7,6 +7,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from ..limits import limited
 from ..messages import flash_message
 from ..signin import target_client_id, user_pool
+from ..timing import padded
 from ..userpool import errors
 from .forms import EmailForm, ResetForm
 from .policy import password_rules
@@ -24,21 +25,22 @@ def forgot():
     if not form.validate_on_submit():
         return render_template("recovery/forgot.html", form=form)
     email = form.email.data.strip()
-    try:
-        user_pool().call(
-            "ForgotPassword",
-            ClientId=target_client_id(),
-            Username=email,
-            ClientMetadata={"client_id": target_client_id()},
-        )
-    except (
-        errors.NotConfirmed,
-        errors.TooManyAttempts,
-        errors.InvalidCredentials,
-        errors.NotFound,
-        errors.InvalidInput,
-    ):
-        pass  # the same page for every address: no account enumeration
+    with padded():
+        try:
+            user_pool().call(
+                "ForgotPassword",
+                ClientId=target_client_id(),
+                Username=email,
+                ClientMetadata={"client_id": target_client_id()},
+            )
+        except (
+            errors.NotConfirmed,
+            errors.TooManyAttempts,
+            errors.InvalidCredentials,
+            errors.NotFound,
+            errors.InvalidInput,
+        ):
+            pass  # the same page for every address: no account enumeration
     session["reset_email"] = email
     return redirect(url_for("recovery.reset", sent=1), 303)
 

@@ -8,6 +8,7 @@ from .. import mailer
 from ..limits import limited
 from ..messages import flash_message
 from ..signin import target_client_id, user_pool
+from ..timing import padded
 from ..userpool import errors
 from .forms import ConfirmForm, EmailForm, signup_form
 from .policy import password_rules, required_attributes
@@ -28,19 +29,22 @@ def signup():
     email = form.email.data.strip().lower()
     client_id = target_client_id()
     try:
-        user_pool().call(
-            "SignUp",
-            ClientId=client_id,
-            Username=email,
-            Password=form.password.data,
-            UserAttributes=[
-                {"Name": name, "Value": form[f"attr_{name}"].data.strip()} for name, _ in attributes
-            ],
-            ClientMetadata={"client_id": client_id},
-        )
-    except errors.AlreadyExists:
-        # Tell the owner, not the person at the keyboard (no account enumeration).
-        mailer.send(email, "signup_exists", email=email, client_id=client_id)
+        with padded():
+            try:
+                user_pool().call(
+                    "SignUp",
+                    ClientId=client_id,
+                    Username=email,
+                    Password=form.password.data,
+                    UserAttributes=[
+                        {"Name": name, "Value": form[f"attr_{name}"].data.strip()}
+                        for name, _ in attributes
+                    ],
+                    ClientMetadata={"client_id": client_id},
+                )
+            except errors.AlreadyExists:
+                # Tell the owner, not the person at the keyboard (no account enumeration).
+                mailer.send(email, "signup_exists", email=email, client_id=client_id)
     except (errors.PasswordPolicy, errors.InvalidInput, errors.Rejected) as exc:
         flash_message(exc.key)
         form.password.data = ""
@@ -115,20 +119,21 @@ def resend():
     if form.validate_on_submit():
         email = form.email.data.strip()
         session["confirm_email"] = email
-        try:
-            user_pool().call(
-                "ResendConfirmationCode",
-                ClientId=target_client_id(),
-                Username=email,
-                ClientMetadata={"client_id": target_client_id()},
-            )
-        except (
-            errors.AlreadyConfirmed,
-            errors.TooManyAttempts,
-            errors.InvalidCredentials,
-            errors.NotFound,
-            errors.InvalidInput,
-        ):
-            # The answer must not tell whether the address has an unconfirmed account.
-            pass
+        with padded():
+            try:
+                user_pool().call(
+                    "ResendConfirmationCode",
+                    ClientId=target_client_id(),
+                    Username=email,
+                    ClientMetadata={"client_id": target_client_id()},
+                )
+            except (
+                errors.AlreadyConfirmed,
+                errors.TooManyAttempts,
+                errors.InvalidCredentials,
+                errors.NotFound,
+                errors.InvalidInput,
+            ):
+                # The answer must not tell whether the address has an unconfirmed account.
+                pass
     return redirect(url_for("signup.confirm", sent=1), 303)

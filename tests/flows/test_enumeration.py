@@ -60,3 +60,32 @@ def test_sign_in_failure_takes_as_long_for_an_unknown_address(app, outbox):
     unknown.sort()
     # Medians within a factor of two: both paths verify an Argon2id hash.
     assert 0.5 < known[2] / unknown[2] < 2.0
+
+
+@pytest.mark.parametrize(
+    ("path", "form_page"),
+    [
+        ("/forgotPassword", "/forgotPassword"),
+        ("/confirm/resend", "/confirm"),
+        ("/signup", "/signup"),
+    ],
+)
+def test_emailing_endpoints_take_as_long_for_an_unknown_address(
+    app, outbox, clock, path, form_page
+):
+    # An unconfirmed account: resend and forgot-password both send it email.
+    known = "pending@example.com"
+    browser = Browser(app, outbox)
+    browser.open("/signup")
+    browser.submit("/signup", email=known, password="Corr3ct-horse")
+    fields = {"password": "Corr3ct-horse"} if path == "/signup" else {}
+    timings = {known: [], "absent": []}
+    for round_ in range(5):
+        clock.advance(3600)  # past the pool's hourly code limit
+        for address in timings:
+            target = known if address == known else f"absent-{round_}@example.com"
+            timings[address].append(_respond(app, outbox, path, form_page, target, **fields)[1])
+    floor = app.extensions["gatehouse.settings"].min_response_ms / 1000
+    medians = [sorted(values)[2] for values in timings.values()]
+    assert min(medians) >= floor  # both paths are padded to the floor
+    assert 0.75 < medians[0] / medians[1] < 1.33

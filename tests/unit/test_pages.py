@@ -91,11 +91,19 @@ def test_outbox_page_lists_mail(app, client):
 def test_a_form_without_an_email_is_limited_per_ip_not_globally(app):
     from app.limits import account_key
 
-    with app.test_request_context("/magic-link/sent", method="POST", data={"code": "123456"},
-                                  environ_base={"REMOTE_ADDR": "192.0.2.1"}):
+    with app.test_request_context(
+        "/magic-link/sent",
+        method="POST",
+        data={"code": "123456"},
+        environ_base={"REMOTE_ADDR": "192.0.2.1"},
+    ):
         first = account_key()
-    with app.test_request_context("/magic-link/sent", method="POST", data={"code": "123456"},
-                                  environ_base={"REMOTE_ADDR": "192.0.2.2"}):
+    with app.test_request_context(
+        "/magic-link/sent",
+        method="POST",
+        data={"code": "123456"},
+        environ_base={"REMOTE_ADDR": "192.0.2.2"},
+    ):
         assert account_key() != first
     with app.test_request_context("/login", method="POST", data={"email": "A@example.com "}):
         typed = account_key()
