@@ -79,6 +79,9 @@ def _user_pool(app: Flask, settings: Settings) -> UserPool:
         client, defaults = mount(app, settings, build_client)
         # The pool's HTTP API is for SDKs, which send no CSRF token.
         csrf.exempt("app.localpool.http.api")
+        csrf.exempt("app.localpool.domain.token")
+        csrf.exempt("app.localpool.domain.revoke")
+        csrf.exempt("app.localpool.domain.userinfo")
     else:
         client = build_client(settings)
         defaults = {

@@ -43,6 +43,8 @@ class Settings:
     log_level: str = "INFO"
     magic_link_key: str = ""
     min_response_ms: int = 400
+    block_disposable_emails: bool = True
+    blocked_email_domains: str = ""
     rate_limit_ip: str = "30 per minute"
     rate_limit_account: str = "10 per minute"
     trusted_proxies: int = 0
@@ -76,6 +78,16 @@ class Settings:
         return self.data_dir / "outbox"
 
 
+def _flag(raw: str) -> bool:
+    """``true``/``false`` (also 1/0, yes/no)."""
+    value = raw.strip().lower()
+    if value in ("true", "1", "yes"):
+        return True
+    if value in ("false", "0", "no"):
+        return False
+    raise ValueError(raw)
+
+
 # setting name -> (environment variable, parser)
 _ENV = {
     "mode": ("GATEHOUSE_MODE", str),
@@ -96,6 +108,8 @@ _ENV = {
     "branding_dir": ("GATEHOUSE_BRANDING_DIR", Path),
     "magic_link_key": ("GATEHOUSE_MAGIC_LINK_KEY", str),
     "min_response_ms": ("GATEHOUSE_MIN_RESPONSE_MS", int),
+    "block_disposable_emails": ("GATEHOUSE_BLOCK_DISPOSABLE_EMAILS", _flag),
+    "blocked_email_domains": ("GATEHOUSE_BLOCKED_EMAIL_DOMAINS", str),
     "rate_limit_ip": ("GATEHOUSE_RATE_LIMIT_IP", str),
     "rate_limit_account": ("GATEHOUSE_RATE_LIMIT_ACCOUNT", str),
     "trusted_proxies": ("GATEHOUSE_TRUSTED_PROXIES", int),
@@ -122,7 +136,8 @@ def load_settings(
         try:
             values[name] = parse(raw)
         except ValueError as exc:
-            raise ConfigError(f"{env}={raw!r} is not a valid {parse.__name__}") from exc
+            kind = "true/false" if parse is _flag else parse.__name__
+            raise ConfigError(f"{env}={raw!r} is not a valid {kind}") from exc
     known = {f.name for f in fields(Settings)}
     for name, value in (overrides or {}).items():
         if name in known:

@@ -6,6 +6,7 @@ to it in process, so the gateway runs the same code it runs against Cognito.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from flask import Flask
@@ -23,8 +24,10 @@ def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, 
     """Start the pool for ``app``; returns the wired client and the gateway's defaults."""
     seed = load_seed(settings.localpool_seed, settings.extra.get("localpool"))
     # Project triggers get local collaborators, as a Lambda gets its environment.
+    services: dict = {}  # filled below, once the client exists: triggers that call the pool
     seed.pool.lambda_config = {
-        name: _bind(resolve(spec), settings) for name, spec in seed.pool.lambda_config.items()
+        name: _bind(resolve(spec), settings, services)
+        for name, spec in seed.pool.lambda_config.items()
     }
     extra = {"clock": settings.extra["clock"]} if "clock" in settings.extra else {}
     pool = LocalPool(
@@ -43,9 +46,13 @@ def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, 
         aws_secret_access_key="local",
     )
     attach(client, pool)
+    services.update(idp=client, pool_id=pool.id)
     from .http import blueprint
 
     app.register_blueprint(blueprint(pool))
+    from .domain import blueprint as domain_blueprint
+
+    app.register_blueprint(domain_blueprint(pool, settings.secret_key))
     app.extensions["gatehouse.localpool"] = pool
     own = seed.clients.get(settings.client_id or "gatehouse")
     defaults = {
@@ -56,7 +63,11 @@ def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, 
     return client, defaults
 
 
-def _bind(handler, settings: Settings):
+def _bind(handler, settings: Settings, services: dict):
     """A trigger that offers ``for_local`` is given this app's settings; others run as they are."""
     for_local = getattr(handler, "for_local", None)
-    return for_local(settings) if callable(for_local) else handler
+    if not callable(for_local):
+        return handler
+    if "services" in inspect.signature(for_local).parameters:
+        return for_local(settings, services)
+    return for_local(settings)

@@ -63,6 +63,7 @@ class LocalPool:
     ) -> None:
         self.settings = seed.pool
         self.clients: dict[str, AppClient] = seed.clients
+        self.providers = seed.providers
         self.region = region
         self.id = seed.pool.id
         self.issuer = f"{issuer_base.rstrip('/')}/{self.id}"
@@ -244,12 +245,14 @@ class LocalPool:
         refresh: bool = True,
         origin_jti: str | None = None,
         scopes: list[str] | None = None,
+        id_extra: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Mint tokens after a sign-in, running PreTokenGeneration; returns AuthenticationResult."""
         now = int(self.clock())
         auth_time = auth_time or now
         origin_jti = origin_jti or str(uuid.uuid4())
         overrides, suppress = self._pre_token_generation(user, client, source)
+        overrides = {**(id_extra or {}), **overrides}
         id_token, access_token = self.signer.mint(
             user=user,
             client_id=client.id,

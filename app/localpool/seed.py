@@ -87,6 +87,15 @@ class AppClient:
 
 
 @dataclass
+class IdentityProvider:
+    """A (simulated) external identity provider and its attribute mapping."""
+
+    name: str
+    type: str
+    attribute_mapping: dict[str, str] = field(default_factory=lambda: {"email": "email"})
+
+
+@dataclass
 class SeedUser:
     """A user created when the pool's database is new."""
 
@@ -103,6 +112,7 @@ class Seed:
     pool: PoolSettings
     clients: dict[str, AppClient]
     users: list[SeedUser]
+    providers: dict[str, IdentityProvider] = field(default_factory=dict)
 
 
 def _build(cls: type, data: dict[str, Any], where: str, path: Path) -> Any:
@@ -123,7 +133,7 @@ def load_seed(path: Path, overrides: dict[str, Any] | None = None) -> Seed:
     except tomllib.TOMLDecodeError as exc:
         raise SeedError(f"{path}: {exc}") from exc
     for key in raw:
-        if key not in ("pool", "clients", "users"):
+        if key not in ("pool", "clients", "users", "identity_providers"):
             raise SeedError(f"{path}: unknown key {key}")
     pool_data = dict(raw.get("pool", {}))
     pool_data.update(overrides or {})
@@ -144,4 +154,14 @@ def load_seed(path: Path, overrides: dict[str, Any] | None = None) -> Seed:
         client = _build(AppClient, item, f"clients[{i}]", path)
         clients[client.id] = client
     users = [_build(SeedUser, u, f"users[{i}]", path) for i, u in enumerate(raw.get("users", []))]
-    return Seed(pool=pool, clients=clients, users=users)
+    providers = {}
+    for i, item in enumerate(raw.get("identity_providers", [])):
+        provider = _build(IdentityProvider, item, f"identity_providers[{i}]", path)
+        providers[provider.name] = provider
+    for client in clients.values():
+        for name in client.supported_identity_providers:
+            if name != "COGNITO" and name not in providers:
+                raise SeedError(
+                    f"{path}: client {client.id} names unknown identity provider {name}"
+                )
+    return Seed(pool=pool, clients=clients, users=users, providers=providers)

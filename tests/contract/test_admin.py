@@ -177,7 +177,8 @@ def test_seeded_clients(target):
     demo = target.idp.describe_user_pool_client(UserPoolId=target.pool_id, ClientId="demo")[
         "UserPoolClient"
     ]
-    assert demo["CallbackURLs"] == ["http://localhost:8000/demo/callback"]
+    assert demo["CallbackURLs"] == [
+        "http://localhost:8000/demo/callback", "http://localhost:8000/oauth2/idpresponse"]
     assert demo["LogoutURLs"] == ["http://localhost:8000/"]
     assert "ClientSecret" not in demo
     own = target.idp.describe_user_pool_client(UserPoolId=target.pool_id, ClientId="gatehouse")[

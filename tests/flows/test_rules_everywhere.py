@@ -7,7 +7,10 @@ import pytest
 from app import create_app
 
 # Endpoints for machines, authenticated by client credentials or AWS signatures, not cookies.
-NO_CSRF = {"oauth2.token", "oauth2.revoke", "oauth2.userinfo", "localpool.api"}
+NO_CSRF = {
+    "oauth2.token", "oauth2.revoke", "oauth2.userinfo", "localpool.api",
+    "localpool_domain.token", "localpool_domain.revoke", "localpool_domain.userinfo",
+}
 
 
 def _rules(methods: str):

@@ -165,9 +165,7 @@ def admin_link_provider_for_user(pool, conn, params: dict[str, Any]) -> dict[str
             "dateCreated": str(int(pool.clock() * 1000)),
             "userId": subject,
             "providerName": provider,
-            "providerType": provider
-            if provider in ("Google", "Facebook", "SignInWithApple", "LoginWithAmazon")
-            else "OIDC",
+            "providerType": pool.providers[provider].type if provider in pool.providers else "OIDC",
             "issuer": None,
             "primary": "false",
         }

@@ -1,0 +1,85 @@
+"""Sign-in through an external identity provider, as Cognito's OAuth2 domain does it.
+
+The first sign-in of an external identity creates a ``<Provider>_<subject>`` user after running
+PreSignUp with ``PreSignUp_ExternalProvider``. If that trigger links the identity to an existing
+user (AdminLinkProviderForUser), Cognito fails this one sign-in with "Already found an entry for
+username" — a known behaviour that callers retry — and the local pool does the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from .errors import PoolError
+from .operations.signup import pre_sign_up
+from .seed import AppClient
+
+BUILT_IN = ("Google", "Facebook", "SignInWithApple", "LoginWithAmazon")
+
+
+class AlreadyFoundEntry(PoolError):
+    """The identity was linked during this very sign-in; the caller should sign in again."""
+
+    def __init__(self, username: str) -> None:
+        super().__init__(
+            "InvalidParameterException", f"Already found an entry for username {username}"
+        )
+        self.username = username
+
+
+def subject_for(provider: str, email: str) -> str:
+    """The simulated provider's stable subject for an email (digits, like Google's)."""
+    digest = hashlib.sha256(f"{provider}:{email.lower()}".encode()).hexdigest()
+    return str(int(digest[:16], 16))
+
+
+def linked_user(pool, conn, provider: str, subject: str) -> dict[str, Any] | None:
+    """The user an external identity is linked to, if any."""
+    for row in conn.execute("SELECT * FROM users WHERE identities != '[]'").fetchall():
+        user = pool.user_from_row(row)
+        if any((i["providerName"], i["userId"]) == (provider, subject) for i in user["identities"]):
+            return user
+    return None
+
+
+def sign_in(pool, conn, provider: str, claims: dict[str, str], client: AppClient) -> dict[str, Any]:
+    """The user who signs in with this external identity (created on first sign-in)."""
+    subject = claims["sub"]
+    mapping = pool.providers[provider].attribute_mapping
+    attributes = {name: str(claims[claim]) for name, claim in mapping.items() if claim in claims}
+    user = linked_user(pool, conn, provider, subject)
+    if user is not None:
+        return user
+    username = f"{provider}_{subject}"
+    user = pool.find_user(conn, username)
+    if user is not None:
+        user["attributes"].update(attributes)
+        pool.save_user(conn, user)
+        return user
+    flags = pre_sign_up(pool, "PreSignUp_ExternalProvider", username, client.id, attributes, {})
+    if linked_user(pool, conn, provider, subject) is not None:
+        raise AlreadyFoundEntry(username)
+    if flags.get("autoVerifyEmail"):
+        attributes["email_verified"] = "true"
+    user = pool.new_user(
+        conn,
+        attributes.get("email", ""),
+        attributes,
+        None,
+        "EXTERNAL_PROVIDER",
+        username=username,
+        native=False,
+    )
+    user["identities"] = [
+        {
+            "dateCreated": str(int(pool.clock() * 1000)),
+            "userId": subject,
+            "providerName": provider,
+            "providerType": pool.providers[provider].type,
+            "issuer": None,
+            "primary": "true",
+        }
+    ]
+    pool.save_user(conn, user)
+    return user

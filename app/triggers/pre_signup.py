@@ -1,0 +1,119 @@
+"""PreSignUp trigger: one account per person, and no disposable addresses.
+
+Lambda handler: ``app.triggers.pre_signup.handler``.
+
+- ``PreSignUp_ExternalProvider``: an external identity whose verified email matches a native
+  user (case-insensitive, ListUsers) is linked to that user with AdminLinkProviderForUser, so
+  one person keeps one account. Cognito then fails this first sign-in once with "Already found
+  an entry for username"; Gatehouse retries it transparently.
+- ``PreSignUp_SignUp`` and ``PreSignUp_AdminCreateUser``: an address must be lowercase (Gatehouse
+  lowercases what people type; this catches other callers) and not from a disposable domain.
+
+A refusal is raised as ``gatehouse:<reason>``, which the gateway turns into a catalogue message.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from disposable_email_domains import blocklist
+
+
+@dataclass
+class Deps:
+    """A cognito-idp client with admin rights, the pool id, and the refused domains."""
+
+    idp: Any
+    pool_id: str
+    blocked_domains: frozenset[str] = field(default_factory=lambda: frozenset(blocklist))
+
+
+class Refused(Exception):
+    """A sign-up the trigger refuses; the message is a reason key, never free text."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"gatehouse:{reason}")
+
+
+def pre_sign_up(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
+    """Link external identities to the native user with the same verified email; check addresses."""
+    source = event["triggerSource"]
+    attributes = event["request"].get("userAttributes") or {}
+    email = attributes.get("email", "")
+    if source == "PreSignUp_ExternalProvider":
+        _link_if_known(event, deps, email, attributes)
+        return event
+    if email != email.lower():
+        raise Refused("email_not_lowercase")
+    if email.rpartition("@")[2] in deps.blocked_domains:
+        raise Refused("disposable_email")
+    return event
+
+
+def _link_if_known(
+    event: dict[str, Any], deps: Deps, email: str, attributes: dict[str, str]
+) -> None:
+    """AdminLinkProviderForUser when a native user has this email and the provider verified it."""
+    if not email or attributes.get("email_verified", "false").lower() != "true":
+        return
+    provider, _, subject = event["userName"].partition("_")
+    quoted = email.replace("\\", "\\\\").replace('"', '\\"')
+    users = deps.idp.list_users(UserPoolId=deps.pool_id, Filter=f'email = "{quoted}"')["Users"]
+    natives = [u for u in users if u["UserStatus"] != "EXTERNAL_PROVIDER"]
+    if len(natives) != 1:
+        return  # none, or ambiguous: a new user
+    deps.idp.admin_link_provider_for_user(
+        UserPoolId=deps.pool_id,
+        DestinationUser={
+            "ProviderName": "Cognito",
+            "ProviderAttributeValue": natives[0]["Username"],
+        },
+        SourceUser={
+            "ProviderName": provider,
+            "ProviderAttributeName": "Cognito_Subject",
+            "ProviderAttributeValue": subject,
+        },
+    )
+
+
+def _blocked(extra: str, block_disposable: bool) -> frozenset[str]:
+    """The refused domains: the maintained list (unless turned off) plus configured ones."""
+    domains = {d.strip().lower() for d in extra.split(",") if d.strip()}
+    return frozenset((set(blocklist) if block_disposable else set()) | domains)
+
+
+class Handler:
+    """The Lambda handler; ``for_local`` gives it the local pool's client."""
+
+    def __init__(self) -> None:
+        self._deps: Deps | None = None
+
+    def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:  # pragma: no cover
+        """Lambda's entry point (the client and settings come from the environment)."""
+        if self._deps is None:
+            import boto3
+
+            self._deps = Deps(
+                idp=boto3.client("cognito-idp"),
+                pool_id=os.environ["GATEHOUSE_USER_POOL_ID"],
+                blocked_domains=_blocked(
+                    os.environ.get("GATEHOUSE_BLOCKED_EMAIL_DOMAINS", ""),
+                    os.environ.get("GATEHOUSE_BLOCK_DISPOSABLE_EMAILS", "true") != "false",
+                ),
+            )
+        return pre_sign_up(event, self._deps)
+
+    def for_local(self, settings: Any, services: dict[str, Any]):
+        """Local mode: the in-process client, created after the pool (hence ``services``)."""
+        blocked = _blocked(settings.blocked_email_domains, settings.block_disposable_emails)
+
+        def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            deps = Deps(services["idp"], services["pool_id"], blocked)
+            return pre_sign_up(event, deps)
+
+        return handler
+
+
+handler = Handler()
