@@ -16,6 +16,7 @@ from .config import ConfigError, Settings, load_settings
 from .sessions import ServerSessionInterface
 from .store import build_store
 from .userpool import UserPool, build_client
+from .userpool.domain import PoolDomain
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSION_SECONDS = 12 * 3600
@@ -54,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app, settings.base_url)
     error_pages.init_app(app)
     app.extensions["gatehouse.userpool"] = _user_pool(app, settings)
+    app.extensions["gatehouse.domain"] = _pool_domain(app, settings)
 
     from .flows import register
 
@@ -69,6 +71,17 @@ def _check_magic_links(app: Flask, settings: Settings) -> None:
             "GATEHOUSE_MAGIC_LINK_KEY must be set (the same secret the custom-auth Lambdas use): "
             f"brands {', '.join(offering)} offer magic links"
         )
+
+
+def _pool_domain(app: Flask, settings: Settings) -> PoolDomain:
+    """The pool's OAuth2 domain; in local mode its requests are answered in process."""
+    adapters = {}
+    if settings.is_local:
+        from .localpool.inprocess import InProcessAdapter
+
+        adapters[f"{settings.base_url.rstrip('/')}/_localpool"] = InProcessAdapter(app)
+    pool_id = app.extensions["gatehouse.userpool"].pool_id
+    return PoolDomain(settings.issuer(pool_id), adapters)
 
 
 def _user_pool(app: Flask, settings: Settings) -> UserPool:

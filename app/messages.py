@@ -88,6 +88,25 @@ MESSAGES = {
         _l("That code isn't right, or it has expired. Check the latest email, or send a new link."),
         "error",
     ),
+    "social_state": (
+        _l("This sign-in didn't finish in this browser, or took too long. Please start again."),
+        "error",
+    ),
+    "social_cancelled": (
+        _l("You cancelled signing in. You can try again, or use another way to sign in."),
+        "info",
+    ),
+    "social_failed": (
+        _l(
+            "The sign-in provider didn't complete the sign-in. Please try again, or use another way."
+        ),
+        "error",
+    ),
+    "disposable_email": (
+        _l("Disposable email addresses can't be used. Please use an address you'll keep."),
+        "error",
+    ),
+    "email_not_lowercase": (_l("Please type your email address in lowercase."), "error"),
     "not_found_page": (_l("There's nothing at this address."), "error"),
 }
 

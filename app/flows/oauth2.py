@@ -62,7 +62,7 @@ def authorize():
     if not client.secret and not args.get("code_challenge"):
         return _back_with_error(redirect_uri, "invalid_request", "PKCE (S256) is required.", state)
     provider = args.get("identity_provider")
-    if provider and provider != "COGNITO":
+    if provider and provider != "COGNITO" and provider not in client.providers:
         return _back_with_error(
             redirect_uri, "invalid_request", "This identity provider is not available.", state
         )
@@ -79,6 +79,8 @@ def authorize():
             "nonce": args.get("nonce"),
         }
     )
+    if provider and provider != "COGNITO":
+        return redirect(url_for("social.start", provider=provider), 303)
     return redirect(
         url_for(
             "signin.login", login_hint=args.get("login_hint") or None, lang=args.get("lang") or None

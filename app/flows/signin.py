@@ -10,6 +10,7 @@ from ..signin import CHALLENGE_KEY, outcome, target_client_id, user_pool
 from ..userpool import errors
 from .forms import CodeForm, NewPasswordForm, SignInForm
 from .policy import password_rules
+from .social import providers_for
 
 bp = Blueprint("signin", __name__)
 
@@ -21,8 +22,9 @@ def login():
     form = SignInForm()
     if request.method == "GET" and request.args.get("login_hint"):
         form.email.data = request.args["login_hint"]
+    providers = providers_for(target_client_id())
     if not form.validate_on_submit():
-        return render_template("signin/login.html", form=form)
+        return render_template("signin/login.html", form=form, providers=providers)
     email = form.email.data.strip()
     try:
         result = user_pool().call(
@@ -41,7 +43,7 @@ def login():
     except (errors.InvalidCredentials, errors.TooManyAttempts, errors.InvalidInput) as exc:
         flash_message(exc.key)
         form.password.data = ""
-        return render_template("signin/login.html", form=form), 200
+        return render_template("signin/login.html", form=form, providers=providers), 200
     return outcome(result, email)
 
 

@@ -34,10 +34,10 @@ class Browser:
             response = self.get(response.location)
         return response
 
-    def submit(self, action: str, **fields):
+    def submit(self, target: str, **fields):
         """POST a form of the current page with its CSRF token."""
         token = CSRF.search(self.page.get_data(as_text=True)).group(1)
-        self.page = self.http.post(action, data={"csrf_token": token, **fields})
+        self.page = self.http.post(target, data={"csrf_token": token, **fields})
         return self.page
 
     def text(self) -> str:
@@ -64,7 +64,7 @@ class Browser:
 
 
 def _local(location: str) -> bool:
-    return location.startswith("/") or location.startswith("http://localhost/")
+    return location.startswith(("/", "http://localhost/", "http://localhost:8000/"))
 
 
 @pytest.fixture

@@ -1,0 +1,130 @@
+"""The user pool's OAuth2 domain, for social sign-in: authorization URL, code exchange (Authlib),
+and ID token validation (iss, aud, nonce, exp) against the issuer's JWKS."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import requests
+from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.requests_client import OAuth2Session
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+from .errors import Unavailable
+
+METADATA_SECONDS = 3600
+
+
+class DomainError(Exception):
+    """The provider or the pool's domain refused or failed; the person sees one clear page."""
+
+
+class PoolDomain:
+    """Talks to ``https://<domain>/oauth2/*`` and the issuer's discovery document."""
+
+    def __init__(self, issuer: str, adapters: dict[str, Any] | None = None) -> None:
+        self.issuer = issuer
+        self._adapters = adapters or {}
+        self._metadata: tuple[float, dict[str, Any]] | None = None
+        self._keys: tuple[float, KeySet] | None = None
+
+    def _session(self, session: requests.Session) -> requests.Session:
+        """Mount in-process adapters (local mode) on a session."""
+        for prefix, adapter in self._adapters.items():
+            session.mount(prefix, adapter)
+        return session
+
+    def _get(self, url: str) -> dict[str, Any]:
+        """GET JSON; a network failure is Unavailable."""
+        try:
+            response = self._session(requests.Session()).get(url, timeout=5)
+            response.raise_for_status()
+        except requests.RequestException as exc:
+            raise Unavailable(type(exc).__name__, "oauth2-domain") from exc
+        return response.json()
+
+    def metadata(self) -> dict[str, Any]:
+        """The issuer's discovery document (cached)."""
+        if self._metadata is None or time.monotonic() - self._metadata[0] > METADATA_SECONDS:
+            self._metadata = (
+                time.monotonic(),
+                self._get(f"{self.issuer}/.well-known/openid-configuration"),
+            )
+        return self._metadata[1]
+
+    def _jwks(self) -> KeySet:
+        """The issuer's signing keys (cached)."""
+        if self._keys is None or time.monotonic() - self._keys[0] > METADATA_SECONDS:
+            self._keys = (
+                time.monotonic(),
+                KeySet.import_key_set(self._get(self.metadata()["jwks_uri"])),
+            )
+        return self._keys[1]
+
+    def authorization_url(
+        self,
+        *,
+        client_id: str,
+        redirect_uri: str,
+        provider: str,
+        state: str,
+        verifier: str,
+        nonce: str,
+        scope: str,
+    ) -> str:
+        """Where to send the browser: the pool's authorize endpoint with PKCE and a nonce."""
+        oauth = OAuth2Session(
+            client_id, redirect_uri=redirect_uri, scope=scope, code_challenge_method="S256"
+        )
+        url, _ = oauth.create_authorization_url(
+            self.metadata()["authorization_endpoint"],
+            state=state,
+            code_verifier=verifier,
+            nonce=nonce,
+            identity_provider=provider,
+        )
+        return url
+
+    def exchange(
+        self, *, client_id: str, client_secret: str, redirect_uri: str, code: str, verifier: str
+    ) -> dict[str, Any]:
+        """Exchange the code for the pool's tokens, authenticating as the app client."""
+        oauth = self._session(
+            OAuth2Session(
+                client_id,
+                client_secret or None,
+                redirect_uri=redirect_uri,
+                token_endpoint_auth_method="client_secret_basic" if client_secret else "none",
+            )
+        )
+        try:
+            return dict(
+                oauth.fetch_token(
+                    self.metadata()["token_endpoint"],
+                    code=code,
+                    code_verifier=verifier,
+                    grant_type="authorization_code",
+                )
+            )
+        except OAuthError as exc:
+            raise DomainError(exc.error) from exc
+        except requests.RequestException as exc:
+            raise Unavailable(type(exc).__name__, "oauth2-domain") from exc
+
+    def verify_id_token(self, id_token: str, *, client_id: str, nonce: str) -> dict[str, Any]:
+        """The ID token's claims, once its signature, iss, aud, nonce, use and expiry check out."""
+        try:
+            claims = jwt.decode(id_token, self._jwks(), algorithms=["RS256"]).claims
+            jwt.JWTClaimsRegistry(
+                iss={"essential": True, "value": self.issuer},
+                aud={"essential": True, "value": client_id},
+                nonce={"essential": True, "value": nonce},
+                token_use={"essential": True, "value": "id"},
+                exp={"essential": True},
+            ).validate(claims)
+        except (JoseError, ValueError) as exc:
+            raise DomainError("invalid_id_token") from exc
+        return claims
