@@ -120,3 +120,9 @@ def flash_message(key: str) -> None:
     """Flash a catalogue message by key."""
     message, category = MESSAGES[key]
     flash(str(message), category)
+
+
+def reason_key(error) -> str:
+    """The catalogue key for an error: a trigger's known refusal reason, else the error's own."""
+    reason = getattr(error, "reason", "")
+    return reason if reason in MESSAGES else error.key

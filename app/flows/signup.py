@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 
 from .. import mailer
 from ..limits import limited
-from ..messages import flash_message
+from ..messages import flash_message, reason_key
 from ..signin import target_client_id, user_pool
 from ..timing import padded
 from ..userpool import errors
@@ -46,7 +46,7 @@ def signup():
                 # Tell the owner, not the person at the keyboard (no account enumeration).
                 mailer.send(email, "signup_exists", email=email, client_id=client_id)
     except (errors.PasswordPolicy, errors.InvalidInput, errors.Rejected) as exc:
-        flash_message(exc.key)
+        flash_message(reason_key(exc))
         form.password.data = ""
         return render_template(
             "signup/signup.html", form=form, rules=password_rules(), attributes=attributes

@@ -91,9 +91,14 @@ class SessionExpired(UserPoolError):
 
 
 class Rejected(UserPoolError):
-    """A trigger or the pool's web ACL refused the request."""
+    """A trigger or the pool's web ACL refused the request.
+
+    Gatehouse's own triggers refuse with ``gatehouse:<reason>``; ``reason`` then names a
+    catalogue message (a trigger's free text is never shown).
+    """
 
     key = "rejected"
+    reason = ""
 
 
 class DeliveryFailed(UserPoolError):

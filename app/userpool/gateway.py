@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import logging
+import re
 import threading
 import time
 from typing import Any
@@ -26,6 +27,7 @@ from botocore.exceptions import (
 from .errors import (
     ConfigurationFault,
     InvalidInput,
+    Rejected,
     Throttled,
     Unavailable,
     UserPoolError,
@@ -33,6 +35,8 @@ from .errors import (
 )
 
 log = logging.getLogger(__name__)
+# A Gatehouse trigger's refusal: "PreSignUp failed with error gatehouse:<reason>."
+REASON = re.compile(r"gatehouse:([a-z_]+)")
 
 # Operations whose top-level ``SecretHash`` is computed over ``Username``.
 SECRET_HASH_PARAM = (
@@ -136,6 +140,9 @@ class UserPool:
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             error = error_for(operation, code)(code, operation)
+            if isinstance(error, Rejected):
+                found = REASON.search(exc.response.get("Error", {}).get("Message", ""))
+                error.reason = found.group(1) if found else ""
             if (
                 isinstance(error, (Unavailable, ConfigurationFault, Throttled))
                 or type(error) is UserPoolError

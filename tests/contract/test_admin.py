@@ -178,7 +178,9 @@ def test_seeded_clients(target):
         "UserPoolClient"
     ]
     assert demo["CallbackURLs"] == [
-        "http://localhost:8000/demo/callback", "http://localhost:8000/oauth2/idpresponse"]
+        "http://localhost:8000/demo/callback",
+        "http://localhost:8000/oauth2/idpresponse",
+    ]
     assert demo["LogoutURLs"] == ["http://localhost:8000/"]
     assert "ClientSecret" not in demo
     own = target.idp.describe_user_pool_client(UserPoolId=target.pool_id, ClientId="gatehouse")[

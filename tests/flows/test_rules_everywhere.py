@@ -8,8 +8,13 @@ from app import create_app
 
 # Endpoints for machines, authenticated by client credentials or AWS signatures, not cookies.
 NO_CSRF = {
-    "oauth2.token", "oauth2.revoke", "oauth2.userinfo", "localpool.api",
-    "localpool_domain.token", "localpool_domain.revoke", "localpool_domain.userinfo",
+    "oauth2.token",
+    "oauth2.revoke",
+    "oauth2.userinfo",
+    "localpool.api",
+    "localpool_domain.token",
+    "localpool_domain.revoke",
+    "localpool_domain.userinfo",
 }
 
 
