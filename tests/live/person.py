@@ -34,12 +34,12 @@ class Person:
         """True when a redirect stays on Gatehouse."""
         return urljoin(self.base, location).startswith(self.base)
 
-    def submit(self, action: str, **fields: str) -> requests.Response:
+    def submit(self, target: str, **fields: str) -> requests.Response:
         """POST a form of the current page, with its CSRF token."""
         match = CSRF.search(self.page.text)
         assert match, "the page has no form with a CSRF token"
         data = {"csrf_token": match.group(1), **fields}
         self.page = self.http.post(
-            urljoin(self.base, action), data=data, allow_redirects=False, timeout=10
+            urljoin(self.base, target), data=data, allow_redirects=False, timeout=10
         )
         return self.page

@@ -86,3 +86,22 @@ def test_sign_in_page_screenshot_for_each_brand(front_door, page, client_id):
     path = ARTIFACTS / f"sign-in-{client_id}.png"
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 5000
+
+
+def test_continue_with_google_on_a_branded_page_lands_on_the_demo(front_door, page):
+    email = f"chromium-google-{uuid.uuid4().hex[:8]}@example.com"
+    page.goto(f"{front_door.url}/demo")
+    page.click("text=Sign in to “northwind”")
+    page.wait_for_url(re.compile(r".*/login.*"))
+    assert "Northwind Traders" in page.content()
+    page.click("text=Continue with Google")
+    page.wait_for_url(re.compile(r".*/_localpool/oauth2/authorize.*"))
+    assert "(simulated)" in page.content()
+    page.fill("input[name=email]", email)
+    page.fill("input[name=name]", "Chromium Person")
+    page.click("button[value=continue]")
+    page.wait_for_url(re.compile(r".*/demo$"))
+    claims = page.text_content("#claims")
+    assert (
+        email in claims and '"aud": "northwind"' in claims and '"providerName": "Google"' in claims
+    )
