@@ -43,6 +43,10 @@ class Settings:
     log_level: str = "INFO"
     magic_link_key: str = ""
     min_response_ms: int = 400
+    apple_team_id: str = ""
+    apple_key_id: str = ""
+    apple_private_key_file: str = ""
+    apple_services_id: str = ""
     block_disposable_emails: bool = True
     blocked_email_domains: str = ""
     rate_limit_ip: str = "30 per minute"
@@ -60,6 +64,19 @@ class Settings:
     def link_key(self) -> str:
         """The key magic links are signed with (shared with the custom-auth Lambdas)."""
         return self.magic_link_key or (self.secret_key if self.is_local else "")
+
+    def apple(self):
+        """Sign in with Apple's settings, or None when not configured."""
+        if not self.apple_team_id:
+            return None
+        from .apple import AppleSettings
+
+        return AppleSettings(
+            self.apple_team_id,
+            self.apple_key_id,
+            Path(self.apple_private_key_file).read_text(),
+            self.apple_services_id,
+        )
 
     @property
     def is_local(self) -> bool:
@@ -108,6 +125,10 @@ _ENV = {
     "branding_dir": ("GATEHOUSE_BRANDING_DIR", Path),
     "magic_link_key": ("GATEHOUSE_MAGIC_LINK_KEY", str),
     "min_response_ms": ("GATEHOUSE_MIN_RESPONSE_MS", int),
+    "apple_team_id": ("GATEHOUSE_APPLE_TEAM_ID", str),
+    "apple_key_id": ("GATEHOUSE_APPLE_KEY_ID", str),
+    "apple_private_key_file": ("GATEHOUSE_APPLE_PRIVATE_KEY_FILE", str),
+    "apple_services_id": ("GATEHOUSE_APPLE_SERVICES_ID", str),
     "block_disposable_emails": ("GATEHOUSE_BLOCK_DISPOSABLE_EMAILS", _flag),
     "blocked_email_domains": ("GATEHOUSE_BLOCKED_EMAIL_DOMAINS", str),
     "rate_limit_ip": ("GATEHOUSE_RATE_LIMIT_IP", str),
@@ -160,6 +181,7 @@ def _validate(s: Settings) -> None:
         raise ConfigError("GATEHOUSE_AWS_MAX_ATTEMPTS must be at least 1")
     if not s.base_url.startswith(("http://", "https://")):
         raise ConfigError("GATEHOUSE_BASE_URL must be an absolute http(s) URL")
+    _validate_apple(s)
     if s.is_local:
         return
     if len(s.secret_key) < MIN_SECRET_LENGTH or len(set(s.secret_key)) < 10:
@@ -179,6 +201,29 @@ def _validate(s: Settings) -> None:
         raise ConfigError("GATEHOUSE_BASE_URL must be an https URL in cognito mode")
     if not s.pool_domain.startswith("https://"):
         raise ConfigError("GATEHOUSE_POOL_DOMAIN must be an https URL in cognito mode")
+
+
+APPLE = ("apple_team_id", "apple_key_id", "apple_private_key_file", "apple_services_id")
+
+
+def _validate_apple(s: Settings) -> None:
+    """Sign in with Apple's settings come all together, with a readable ES256 key."""
+    given = [name for name in APPLE if getattr(s, name)]
+    if not given:
+        return
+    for name in APPLE:
+        if not getattr(s, name):
+            raise ConfigError(
+                f"{_ENV[name][0]} must be set with the other GATEHOUSE_APPLE_* settings"
+            )
+    try:
+        from joserfc.jwk import ECKey
+
+        ECKey.import_key(Path(s.apple_private_key_file).read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(
+            "GATEHOUSE_APPLE_PRIVATE_KEY_FILE must name a readable .p8 (PEM) ES256 key"
+        ) from exc
 
 
 def _with_local_secret(s: Settings) -> Settings:
