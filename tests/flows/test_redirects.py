@@ -132,7 +132,7 @@ def test_logout_with_redirect_uri_starts_a_new_sign_in(client):
         ({"code_challenge_method": "plain"}, "invalid_request"),
         ({"code_challenge": "", "code_challenge_method": ""}, "invalid_request"),
         ({"response_type": "token"}, "unsupported_response_type"),
-        ({"identity_provider": "Google"}, "invalid_request"),
+        ({"identity_provider": "Twitter"}, "invalid_request"),
     ],
 )
 def test_other_errors_go_back_to_the_registered_callback(client, extra, error):
