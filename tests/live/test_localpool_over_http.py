@@ -153,15 +153,20 @@ def test_email_change_waits_for_verification(live, idp):
 
 
 def test_throttle_above_the_configured_rate(live, idp):
+    rps = 2  # the live server's seed: UserAccountRecovery = 2
     codes = []
-    for _ in range(5):  # five calls over loopback take far less than the one-second window
+    started = time.monotonic()
+    for _ in range(10):
         try:
             idp.forgot_password(ClientId="demo", Username=fresh("throttle"))
             codes.append("ok")
         except ClientError as exc:
             codes.append(exc.response["Error"]["Code"])
-    assert codes[:2] == ["ok", "ok"]
-    assert codes[2] == "TooManyRequestsException"
+    elapsed = time.monotonic() - started
+    assert "TooManyRequestsException" in codes
+    assert set(codes) <= {"ok", "TooManyRequestsException"}
+    # Never more successes than the rate allows in the time the calls took.
+    assert codes.count("ok") <= rps * (int(elapsed) + 1)
 
 
 def test_admin_calls_need_a_signature(live):
