@@ -107,6 +107,8 @@ MESSAGES = {
         "error",
     ),
     "email_not_lowercase": (_l("Please type your email address in lowercase."), "error"),
+    "current_password_wrong": (_l("Your current password isn't right."), "error"),
+    "password_updated": (_l("Your password has been changed."), "info"),
     "not_found_page": (_l("There's nothing at this address."), "error"),
 }
 

@@ -55,6 +55,7 @@ def complete(tokens: dict[str, Any]) -> Response:
         "sub": claims["sub"],
         "email": claims.get("email", ""),
         "auth_time": claims.get("auth_time", int(time.time())),
+        "signed_in_at": current_app.extensions["gatehouse.settings"].clock(),
     }
     session["access_token"] = tokens["AccessToken"]
     if pending.pending():

@@ -1,13 +1,16 @@
-"""``/account``: who is signed in, and sign out everywhere."""
+"""``/account``: who is signed in, confirming a sign-in, password change, sign out (everywhere)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 
+from .. import mailer
 from ..messages import flash_message
-from ..signin import sign_out, signed_in_user, user_pool
+from ..recent import RETURNS, recent_sign_in_required
+from ..signin import complete, sign_out, signed_in_user, user_pool
 from ..userpool import errors
-from .forms import ButtonForm
+from .forms import ButtonForm, ChangePasswordForm, ConfirmPasswordForm
+from .policy import password_rules
 
 bp = Blueprint("account", __name__)
 
@@ -30,6 +33,59 @@ def overview():
         return _ended()
     attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
     return render_template("account/overview.html", attributes=attributes, form=ButtonForm())
+
+
+@bp.route("/account/confirm", methods=["GET", "POST"])
+def confirm():
+    """Confirm it's you (password again) before changing the account; then go back."""
+    user = signed_in_user()
+    if not user:
+        return redirect(url_for("signin.login"), 303)
+    back = request.args.get("next", "account.overview")
+    if back not in RETURNS:
+        back = "account.overview"
+    form = ConfirmPasswordForm()
+    if not form.validate_on_submit():
+        return render_template("account/confirm.html", form=form, email=user["email"])
+    try:
+        result = user_pool().call(
+            "InitiateAuth",
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": user["email"], "PASSWORD": form.password.data},
+        )
+    except (errors.InvalidCredentials, errors.TooManyAttempts) as exc:
+        flash_message(exc.key)
+        return render_template("account/confirm.html", form=form, email=user["email"])
+    if "AuthenticationResult" not in result:
+        return redirect(url_for("signin.login"), 303)  # MFA: a full sign-in is needed
+    complete(result["AuthenticationResult"])
+    return redirect(url_for(back), 303)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@recent_sign_in_required
+def password():
+    """Change the password (current and new); the account's address is told."""
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return render_template("account/password.html", form=form, rules=password_rules())
+    try:
+        user_pool().call(
+            "ChangePassword",
+            AccessToken=session["access_token"],
+            PreviousPassword=form.current.data,
+            ProposedPassword=form.password.data,
+        )
+    except errors.SessionExpired:
+        return _ended()
+    except (errors.InvalidCredentials, errors.PasswordPolicy, errors.TooManyAttempts) as exc:
+        flash_message(
+            "current_password_wrong" if isinstance(exc, errors.InvalidCredentials) else exc.key
+        )
+        return render_template("account/password.html", form=form, rules=password_rules())
+    mailer.send(session["user"]["email"], "password_changed")
+    flash_message("password_updated")
+    return redirect(url_for("account.overview"), 303)
 
 
 @bp.post("/account/signout-everywhere")

@@ -87,3 +87,16 @@ class ButtonForm(FlaskForm):
     """A form that is only a CSRF-protected button (sign out everywhere, cancel)."""
 
     intent = HiddenField()
+
+
+class ConfirmPasswordForm(FlaskForm):
+    """The current password, to confirm a recent sign-in."""
+
+    password = PasswordField(_l("Password"), validators=PASSWORD)
+
+
+class ChangePasswordForm(FlaskForm):
+    """The current password and a new one."""
+
+    current = PasswordField(_l("Current password"), validators=PASSWORD)
+    password = PasswordField(_l("New password"), validators=PASSWORD)
