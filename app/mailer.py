@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, render_template
+from flask import current_app, render_template, url_for
 
 from .mail import Outbox
 
 log = logging.getLogger(__name__)
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for an email, from GATEHOUSE_BASE_URL — never from the request's Host
+    header, which a client chooses (links in emails must not be poisonable)."""
+    base = current_app.extensions["gatehouse.settings"].base_url.rstrip("/")
+    return base + url_for(endpoint, **values)
 
 
 def send(to: str, template: str, **context) -> None:

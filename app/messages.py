@@ -109,6 +109,22 @@ MESSAGES = {
     "email_not_lowercase": (_l("Please type your email address in lowercase."), "error"),
     "current_password_wrong": (_l("Your current password isn't right."), "error"),
     "password_updated": (_l("Your password has been changed."), "info"),
+    "sign_in_to_confirm_email": (
+        _l("Sign in, then open the link from the email again (or type its code)."),
+        "info",
+    ),
+    "email_changed": (_l("Your email address has been changed."), "info"),
+    "email_change_cancelled": (
+        _l("The email change was cancelled. Your address stays as it was."),
+        "info",
+    ),
+    "code_sent": (_l("We've sent a new code."), "info"),
+    "account_secured": (
+        _l(
+            "You've been signed out everywhere and the change was stopped. Choose a new password with the code we sent."
+        ),
+        "info",
+    ),
     "not_found_page": (_l("There's nothing at this address."), "error"),
 }
 

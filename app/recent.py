@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import current_app, redirect, session, url_for
+from flask import current_app, redirect, request, session, url_for
 
 RECENT_SECONDS = 5 * 60
 # Where /account/confirm may send the person back to: endpoints, never URLs.
-RETURNS = ("account.email", "account.password")
+RETURNS = ("email_change.start", "account.password")
 
 
 def now() -> float:
@@ -31,7 +31,7 @@ def recent_sign_in_required(view):
         if not session.get("user"):
             return redirect(url_for("signin.login"), 303)
         if not is_recent():
-            endpoint = f"{view.__module__.rsplit('.', 1)[-1]}.{view.__name__}"
+            endpoint = request.endpoint
             return redirect(url_for("account.confirm", next=endpoint), 303)
         return view(*args, **kwargs)
 

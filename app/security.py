@@ -48,3 +48,6 @@ def init_app(app: Flask, base_url: str) -> None:
     from .branding import current_brand
 
     app.jinja_env.globals["current_brand"] = current_brand
+    from .mailer import external_url
+
+    app.jinja_env.globals["external_url"] = external_url

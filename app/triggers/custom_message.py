@@ -22,6 +22,8 @@ KINDS = {
     "CustomMessage_SignUp": ("confirm_signup", "/confirm"),
     "CustomMessage_ResendCode": ("confirm_signup", "/confirm"),
     "CustomMessage_ForgotPassword": ("reset_password", "/confirmForgotPassword"),
+    "CustomMessage_UpdateUserAttribute": ("verify_email", "/account/email/confirm"),
+    "CustomMessage_VerifyUserAttribute": ("verify_email", "/account/email/confirm"),
 }
 _ENV = Environment(
     loader=FileSystemLoader(ROOT / "templates"), autoescape=select_autoescape(["html"])
@@ -50,7 +52,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     code = request["codeParameter"]
     base = os.environ.get("GATEHOUSE_BASE_URL", "http://localhost:8000").rstrip("/")
     # The code placeholder must stay literal: Cognito replaces it after the trigger returns.
-    link = f"{base}{path}?email={quote(email)}&code={code}&client_id={quote(client_id)}"
+    if stem == "verify_email":  # the person is signed in; the link needs only the code
+        link = f"{base}{path}?code={code}"
+    else:
+        link = f"{base}{path}?email={quote(email)}&code={code}&client_id={quote(client_id)}"
     context_vars = {"link": link, "code": code, "brand_name": _display_name(client_id)}
     event["response"]["emailSubject"] = (
         _ENV.get_template(f"email/{stem}.subject.txt").render(context_vars).strip()

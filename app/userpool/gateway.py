@@ -73,6 +73,7 @@ OPERATIONS = (
     "AdminDeleteUser",
     "AdminUpdateUserAttributes",
     "AdminLinkProviderForUser",
+    "AdminUserGlobalSignOut",
     "ListUsers",
     "DescribeUserPool",
     "DescribeUserPoolClient",

@@ -193,3 +193,15 @@ def test_describe_another_pool_is_resource_not_found(target):
     with pytest.raises(ClientError) as exc:
         target.idp.describe_user_pool(UserPoolId="us-east-1_nosuchpool")
     assert error_code(exc) == "ResourceNotFoundException"
+
+
+def test_admin_user_global_sign_out(target):
+    email = target.signed_up()
+    tokens = target.sign_in(email)
+    target.idp.admin_user_global_sign_out(UserPoolId=target.pool_id, Username=email)
+    with pytest.raises(ClientError) as exc:
+        target.idp.get_user(AccessToken=tokens["AccessToken"])
+    assert error_code(exc) == "NotAuthorizedException"
+    with pytest.raises(ClientError) as exc:
+        target.idp.admin_user_global_sign_out(UserPoolId=target.pool_id, Username=target.email())
+    assert error_code(exc) == "UserNotFoundException"

@@ -41,7 +41,9 @@ def test_an_old_sign_in_must_be_confirmed_first(signed_in, clock, outbox):
     browser, email = signed_in
     clock.advance(6 * 60)
     response = browser.get("/account/password")
-    assert response.status_code == 303 and response.location.startswith("/account/confirm?next=account.password")
+    assert response.status_code == 303 and response.location.startswith(
+        "/account/confirm?next=account.password"
+    )
     browser.open(response.location)
     browser.submit(response.location, password="Wr0ng-password")
     assert text("invalid_credentials").replace("'", "&#39;") in browser.text()

@@ -136,3 +136,15 @@ def test_the_pools_required_attributes_become_fields(make_app, outbox):
     idp = app.extensions["gatehouse.userpool"].client
     user = idp.admin_get_user(UserPoolId="us-east-1_gatehouse", Username="named@example.com")
     assert {"Name": "given_name", "Value": "Ada"} in user["UserAttributes"]
+
+
+def test_links_in_emails_ignore_the_host_header(app, outbox):
+    email = Browser(app, outbox).account()
+    attacker = Browser(app, outbox)
+    attacker.http.environ_base["HTTP_HOST"] = "evil.example.com"
+    attacker.open("/signup")
+    attacker.submit("/signup", email=email, password=PASSWORD)
+    notice = outbox.messages(email)[-1]
+    assert notice.subject == "Someone tried to sign up with your email"
+    assert "evil.example.com" not in notice.text + notice.html
+    assert "http://localhost:8000/forgotPassword" in notice.text

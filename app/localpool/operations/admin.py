@@ -135,6 +135,18 @@ def admin_update_user_attributes(pool, conn, params: dict[str, Any]) -> dict[str
     return {}
 
 
+@operation("AdminUserGlobalSignOut", "UserUpdate", admin=True)
+def admin_user_global_sign_out(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """Revoke every refresh token of any user, and the access tokens minted from them."""
+    user = _existing(pool, conn, params)
+    origins = conn.execute(
+        "SELECT DISTINCT origin_jti FROM refresh_tokens WHERE sub = ?", (user["sub"],)
+    ).fetchall()
+    for row in origins:
+        pool.revoke_origin(conn, row["origin_jti"])
+    return {}
+
+
 @operation("AdminLinkProviderForUser", "UserFederation", admin=True)
 def admin_link_provider_for_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """Link an external identity (e.g. Google's subject) to an existing native user."""

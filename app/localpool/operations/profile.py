@@ -49,7 +49,11 @@ def apply_attributes(pool, conn, user, items, client_id: str, metadata, *, admin
                 "AliasExistsException", "An account with the given email already exists."
             )
         if new_email == user["email"]:
+            # Setting the current address again cancels a pending change and voids its code.
             user["pending_email"] = None
+            conn.execute(
+                "DELETE FROM codes WHERE sub = ? AND purpose = 'verify_email'", (user["sub"],)
+            )
         elif verified_now:
             user["attributes"]["email"] = new_email
             user["pending_email"] = None

@@ -1,0 +1,200 @@
+"""Email change with double opt-in: the new address confirms (link or code), the old one is told
+at once and again when it is done, and it can stop the change and secure the account.
+
+The user pool keeps the old address as the sign-in email until the new one is verified
+(``AttributesRequireVerificationBeforeUpdate``); the code reaches the new address through the
+CustomMessage trigger, branded and with a link.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from .. import mailer
+from ..magiclink import masked
+from ..messages import flash_message
+from ..recent import recent_sign_in_required
+from ..signin import sign_out, signed_in_user, user_pool
+from ..timing import padded
+from ..userpool import errors
+from .forms import ButtonForm, CodeForm, EmailForm
+
+bp = Blueprint("email_change", __name__)
+PENDING = "pending_email"
+SECURE_SECONDS = 7 * 86400
+
+
+def _secure_serializer() -> URLSafeTimedSerializer:
+    """Signs the "not you?" link sent to the old address."""
+    return URLSafeTimedSerializer(current_app.secret_key, salt="gatehouse.secure-account")
+
+
+def _access() -> str:
+    """The signed-in person's access token."""
+    return session["access_token"]
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@recent_sign_in_required
+def start():
+    """Ask for the new address; it gets a link and code, the old address a notice."""
+    form = EmailForm()
+    if not form.validate_on_submit():
+        return render_template("email_change/start.html", form=form)
+    new = form.email.data.strip().lower()
+    old = session["user"]["email"]
+    if new == old:
+        return redirect(url_for("account.overview"), 303)
+    with padded():
+        try:
+            user_pool().call(
+                "UpdateUserAttributes",
+                AccessToken=_access(),
+                UserAttributes=[{"Name": "email", "Value": new}],
+                ClientMetadata={"client_id": user_pool().client_id},
+            )
+        except errors.AlreadyExists:
+            # Same page as success; the owner of that address is told instead (no enumeration).
+            mailer.send(new, "email_change_taken")
+            session[PENDING] = new
+            return redirect(url_for("email_change.sent"), 303)
+        except errors.SessionExpired:
+            sign_out()
+            return redirect(url_for("signin.login"), 303)
+    token = _secure_serializer().dumps(session["user"]["sub"])
+    mailer.send(
+        old,
+        "email_change_requested",
+        new_masked=masked(new),
+        secure_link=mailer.external_url("email_change.secure", token=token),
+    )
+    session[PENDING] = new
+    return redirect(url_for("email_change.sent"), 303)
+
+
+@bp.route("/account/email/sent", methods=["GET", "POST"])
+def sent():
+    """Type the code from the new address (the link does the same)."""
+    if not signed_in_user() or not session.get(PENDING):
+        return redirect(url_for("account.overview"), 303)
+    form = CodeForm()
+    if form.validate_on_submit():
+        return _verify(form.code.data.strip(), form)
+    return render_template(
+        "email_change/sent.html", form=form, new=session[PENDING], buttons=ButtonForm()
+    )
+
+
+@bp.route("/account/email/confirm", methods=["GET", "POST"])
+def confirm():
+    """The link from the new address: GET shows a button; POST confirms (signed in)."""
+    if not signed_in_user():
+        flash_message("sign_in_to_confirm_email")
+        return redirect(url_for("signin.login"), 303)
+    form = CodeForm()
+    if request.method == "GET":
+        form.code.data = request.args.get("code", "")
+        return render_template("email_change/confirm.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("email_change/confirm.html", form=form)
+    return _verify(form.code.data.strip(), form)
+
+
+def _verify(code: str, form: CodeForm):
+    """VerifyUserAttribute; on success the old address is told, and the session follows."""
+    old = session["user"]["email"]
+    try:
+        user_pool().call(
+            "VerifyUserAttribute", AccessToken=_access(), AttributeName="email", Code=code
+        )
+    except (errors.CodeMismatch, errors.CodeExpired, errors.TooManyAttempts) as exc:
+        flash_message(exc.key)
+        return render_template(
+            "email_change/sent.html",
+            form=CodeForm(formdata=None),
+            new=session.get(PENDING, ""),
+            buttons=ButtonForm(),
+        )
+    except errors.AlreadyExists:
+        flash_message("already_exists")
+        return redirect(url_for("account.overview"), 303)
+    except errors.SessionExpired:
+        sign_out()
+        return redirect(url_for("signin.login"), 303)
+    new = session.pop(PENDING, None) or ""
+    user = session["user"]
+    user["email"] = new
+    session["user"] = user
+    mailer.send(old, "email_changed", new_masked=masked(new))
+    flash_message("email_changed")
+    return redirect(url_for("account.overview"), 303)
+
+
+@bp.post("/account/email/resend")
+def resend():
+    """A new code for the pending address."""
+    form = ButtonForm()
+    if signed_in_user() and session.get(PENDING) and form.validate_on_submit():
+        try:
+            user_pool().call(
+                "GetUserAttributeVerificationCode",
+                AccessToken=_access(),
+                AttributeName="email",
+                ClientMetadata={"client_id": user_pool().client_id},
+            )
+        except (errors.TooManyAttempts, errors.InvalidInput):
+            flash_message("too_many_attempts")
+        else:
+            flash_message("code_sent")
+    return redirect(url_for("email_change.sent"), 303)
+
+
+@bp.post("/account/email/cancel")
+def cancel():
+    """Stop a pending change: setting the current address again clears the pending one."""
+    form = ButtonForm()
+    if signed_in_user() and form.validate_on_submit():
+        try:
+            user_pool().call(
+                "UpdateUserAttributes",
+                AccessToken=_access(),
+                UserAttributes=[{"Name": "email", "Value": session["user"]["email"]}],
+            )
+        except errors.SessionExpired:
+            pass
+        session.pop(PENDING, None)
+        flash_message("email_change_cancelled")
+    return redirect(url_for("account.overview"), 303)
+
+
+@bp.route("/account/secure/<token>", methods=["GET", "POST"])
+def secure(token: str):
+    """ "Not you?" from the old address: sign out everywhere, cancel the change, start a reset."""
+    try:
+        sub = _secure_serializer().loads(token, max_age=SECURE_SECONDS)
+    except BadSignature:
+        return render_template("email_change/secure.html", invalid=True), 400
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        return render_template("email_change/secure.html", form=form)
+    pool = user_pool()
+    try:
+        user = pool.call("AdminGetUser", Username=sub)
+    except errors.NotFound:
+        return render_template("email_change/secure.html", invalid=True), 400
+    email = {a["Name"]: a["Value"] for a in user["UserAttributes"]}["email"]
+    pool.call("AdminUserGlobalSignOut", Username=sub)
+    pool.call(
+        "AdminUpdateUserAttributes",
+        Username=sub,
+        UserAttributes=[{"Name": "email", "Value": email}],
+    )
+    try:
+        pool.call("ForgotPassword", Username=email)
+    except (errors.TooManyAttempts, errors.NotConfirmed):
+        pass
+    sign_out()
+    session["reset_email"] = email
+    flash_message("account_secured")
+    return redirect(url_for("recovery.reset"), 303)
