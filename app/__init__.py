@@ -57,8 +57,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["gatehouse.userpool"] = _user_pool(app, settings)
     app.extensions["gatehouse.domain"] = _pool_domain(app, settings)
 
+    from . import deletions
     from .flows import register
 
+    deletions.init_app(app, settings.data_dir)
     register(app, local_mode=settings.is_local)
     return app
 
@@ -95,6 +97,8 @@ def _user_pool(app: Flask, settings: Settings) -> UserPool:
         csrf.exempt("app.localpool.domain.token")
         csrf.exempt("app.localpool.domain.revoke")
         csrf.exempt("app.localpool.domain.userinfo")
+        csrf.exempt("app.localpool.apple.token")
+        csrf.exempt("app.localpool.apple.revoke")
     else:
         client = build_client(settings)
         defaults = {

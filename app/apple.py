@@ -56,3 +56,57 @@ def apple_subject(identities: list[dict[str, Any]] | None) -> str | None:
         if identity.get("providerName") == "SignInWithApple":
             return identity.get("userId")
     return None
+
+
+class AppleError(Exception):
+    """Apple refused or could not be reached; nothing may be deleted."""
+
+
+def apple_base(settings: Any) -> str:
+    """Apple's endpoints: the real ones, or the local pool's simulated Apple in local mode."""
+    if settings.is_local:
+        return f"{settings.base_url.rstrip('/')}/_localpool/apple"
+    return AUDIENCE
+
+
+def exchange_code(
+    apple: AppleSettings, base: str, http: Any, code: str, redirect_uri: str
+) -> tuple[str, str]:
+    """Apple's token endpoint: a fresh refresh token and the Apple subject it belongs to."""
+    import json
+
+    from joserfc.jws import extract_compact
+
+    response = http.post(
+        f"{base}/auth/token",
+        timeout=10,
+        data={
+            "client_id": apple.services_id,
+            "client_secret": client_secret(apple),
+            "code": code,
+            "grant_type": "authorization_code",
+            "redirect_uri": redirect_uri,
+        },
+    )
+    if response.status_code != 200:
+        raise AppleError(f"token endpoint answered {response.status_code}")
+    body = response.json()
+    # Straight from Apple over TLS, with our client authentication: the subject can be read.
+    subject = json.loads(extract_compact(body["id_token"].encode()).payload)["sub"]
+    return body["refresh_token"], subject
+
+
+def revoke(apple: AppleSettings, base: str, http: Any, refresh_token: str) -> None:
+    """Apple's ``/auth/revoke``; anything but 200 is a failure."""
+    response = http.post(
+        f"{base}/auth/revoke",
+        timeout=10,
+        data={
+            "client_id": apple.services_id,
+            "client_secret": client_secret(apple),
+            "token": refresh_token,
+            "token_type_hint": "refresh_token",
+        },
+    )
+    if response.status_code != 200:
+        raise AppleError(f"revoke answered {response.status_code}")

@@ -66,9 +66,9 @@ class Settings:
         return self.magic_link_key or (self.secret_key if self.is_local else "")
 
     def apple(self):
-        """Sign in with Apple's settings, or None when not configured."""
+        """Sign in with Apple's settings; local mode has its own key, for the simulated Apple."""
         if not self.apple_team_id:
-            return None
+            return _local_apple(self) if self.is_local else None
         from .apple import AppleSettings
 
         return AppleSettings(
@@ -224,6 +224,20 @@ def _validate_apple(s: Settings) -> None:
         raise ConfigError(
             "GATEHOUSE_APPLE_PRIVATE_KEY_FILE must name a readable .p8 (PEM) ES256 key"
         ) from exc
+
+
+def _local_apple(s: Settings):
+    """Local mode's Apple settings: a P-256 key kept in the data directory."""
+    from joserfc.jwk import ECKey
+
+    from .apple import AppleSettings
+
+    path = s.data_dir / "apple_key.p8"
+    if not path.exists():
+        s.data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(ECKey.generate_key("P-256", private=True).as_pem(private=True))
+        path.chmod(0o600)
+    return AppleSettings("LOCALTEAM1", "LOCALKEY01", path.read_text(), "gatehouse.local")
 
 
 def _with_local_secret(s: Settings) -> Settings:

@@ -8,7 +8,7 @@ from flask import current_app, redirect, request, session, url_for
 
 RECENT_SECONDS = 5 * 60
 # Where /account/confirm may send the person back to: endpoints, never URLs.
-RETURNS = ("email_change.start", "account.password")
+RETURNS = ("email_change.start", "account.password", "deletion.confirm")
 
 
 def now() -> float:

@@ -13,7 +13,7 @@ def register(app: Flask, *, local_mode: bool) -> None:
     from ..branding import bp as branding
     from ..oauth.server import build_server
     from ..pages import bp as pages
-    from . import account, email_change, magic, oauth2, recovery, signin, signup, social
+    from . import account, deletion, email_change, magic, oauth2, recovery, signin, signup, social
 
     limits.init_app(app)
     app.extensions["gatehouse.oauth"] = build_server(app)
@@ -28,6 +28,7 @@ def register(app: Flask, *, local_mode: bool) -> None:
         magic.bp,
         social.bp,
         email_change.bp,
+        deletion.bp,
     ):
         app.register_blueprint(module)
     # Machine-to-machine endpoints: clients authenticate themselves, browsers send no cookie.

@@ -53,6 +53,9 @@ def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, 
     from .domain import blueprint as domain_blueprint
 
     app.register_blueprint(domain_blueprint(pool, settings.secret_key))
+    from .apple import blueprint as apple_blueprint
+
+    app.register_blueprint(apple_blueprint(pool, settings.apple()))
     app.extensions["gatehouse.localpool"] = pool
     own = seed.clients.get(settings.client_id or "gatehouse")
     defaults = {

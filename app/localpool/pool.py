@@ -202,9 +202,15 @@ class LocalPool:
         return row is not None
 
     @staticmethod
-    def attribute_list(attrs: dict[str, str]) -> list[dict[str, str]]:
-        """Attributes as Cognito's ``[{"Name": ..., "Value": ...}]`` list."""
-        return [{"Name": k, "Value": v} for k, v in attrs.items()]
+    def attribute_list(
+        attrs: dict[str, str], identities: list | None = None
+    ) -> list[dict[str, str]]:
+        """Attributes as Cognito's ``[{"Name": ..., "Value": ...}]`` list; a user with linked
+        identities also has Cognito's read-only ``identities`` attribute (a JSON string)."""
+        listed = [{"Name": k, "Value": v} for k, v in attrs.items()]
+        if identities:
+            listed.append({"Name": "identities", "Value": json.dumps(identities)})
+        return listed
 
     @staticmethod
     def attribute_dict(items: list[dict[str, str]] | None) -> dict[str, str]:

@@ -27,13 +27,13 @@ class PoolDomain:
 
     def __init__(self, issuer: str, adapters: dict[str, Any] | None = None) -> None:
         self.issuer = issuer
-        self._adapters = adapters or {}
+        self.adapters = adapters or {}
         self._metadata: tuple[float, dict[str, Any]] | None = None
         self._keys: tuple[float, KeySet] | None = None
 
     def _session(self, session: requests.Session) -> requests.Session:
         """Mount in-process adapters (local mode) on a session."""
-        for prefix, adapter in self._adapters.items():
+        for prefix, adapter in self.adapters.items():
             session.mount(prefix, adapter)
         return session
 

@@ -51,7 +51,7 @@ def user_type(pool, user: dict[str, Any], attribute_key: str = "Attributes") -> 
     """Cognito's UserType for a user."""
     return {
         "Username": user["username"],
-        attribute_key: pool.attribute_list(user["attributes"]),
+        attribute_key: pool.attribute_list(user["attributes"], user["identities"]),
         "UserCreateDate": user["created"],
         "UserLastModifiedDate": user["modified"],
         "Enabled": bool(user["enabled"]),

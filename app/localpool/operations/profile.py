@@ -27,7 +27,7 @@ def get_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     user = pool.authenticate_access(conn, params.get("AccessToken"))
     return {
         "Username": user["username"],
-        "UserAttributes": pool.attribute_list(user["attributes"]),
+        "UserAttributes": pool.attribute_list(user["attributes"], user["identities"]),
         **mfa_settings(user),
     }
 

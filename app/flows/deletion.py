@@ -1,0 +1,109 @@
+"""Account deletion: say what will happen; revoke Sign in with Apple first (if linked), then delete
+in the pool; a pool failure after Apple's revoke becomes a durable job, never a lost deletion."""
+
+from __future__ import annotations
+
+import json
+
+import requests
+from authlib.common.security import generate_token
+from authlib.common.urls import add_params_to_uri
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+
+from .. import deletions
+from ..apple import AppleError, apple_base, apple_subject, exchange_code, revoke
+from ..recent import recent_sign_in_required
+from ..signin import sign_out, user_pool
+from ..userpool import errors
+from .forms import ButtonForm
+
+bp = Blueprint("deletion", __name__)
+DELETING = "deleting"
+
+
+def _http() -> requests.Session:
+    """HTTP for Apple's endpoints (in local mode answered in process)."""
+    http = requests.Session()
+    for prefix, adapter in current_app.extensions["gatehouse.domain"].adapters.items():
+        http.mount(prefix, adapter)
+    return http
+
+
+def _callback() -> str:
+    """Where Apple sends the person back (registered as a return URL of the services id)."""
+    return (
+        current_app.extensions["gatehouse.settings"].base_url.rstrip("/") + "/account/delete/apple"
+    )
+
+
+def _account() -> tuple[str, str, str | None]:
+    """(sub, email, Apple subject or None) of the signed-in person."""
+    user = user_pool().call("GetUser", AccessToken=session["access_token"])
+    attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+    identities = json.loads(attributes.get("identities", "[]"))
+    return attributes["sub"], attributes.get("email", ""), apple_subject(identities)
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@recent_sign_in_required
+def confirm():
+    """What deletion does, and the button; the POST starts it."""
+    form = ButtonForm()
+    try:
+        sub, email, apple = _account()
+    except errors.SessionExpired:
+        sign_out()
+        return redirect(url_for("signin.login"), 303)
+    if not form.validate_on_submit():
+        return render_template("deletion/confirm.html", form=form, apple=bool(apple))
+    if apple:
+        settings = current_app.extensions["gatehouse.settings"]
+        state = generate_token(32)
+        session[DELETING] = {"state": state, "apple": apple}
+        url = add_params_to_uri(
+            f"{apple_base(settings)}/auth/authorize",
+            [
+                ("response_type", "code"),
+                ("client_id", settings.apple().services_id),
+                ("redirect_uri", _callback()),
+                ("state", state),
+                ("response_mode", "query"),
+            ],
+        )
+        return redirect(url, 303)
+    return _delete(sub, email)
+
+
+@bp.get("/account/delete/apple")
+def apple_callback():
+    """Back from Apple: get a fresh token for the same Apple ID, revoke it, then delete."""
+    pending = session.pop(DELETING, None)
+    if not pending or request.args.get("state") != pending["state"] or "code" not in request.args:
+        return render_template("deletion/apple_failed.html"), 400
+    settings = current_app.extensions["gatehouse.settings"]
+    apple = settings.apple()
+    try:
+        token, subject = exchange_code(
+            apple, apple_base(settings), _http(), request.args["code"], _callback()
+        )
+        if subject != pending["apple"]:
+            raise AppleError("a different Apple ID")
+        revoke(apple, apple_base(settings), _http(), token)
+    except (AppleError, requests.RequestException, KeyError, ValueError):
+        return render_template("deletion/apple_failed.html"), 502  # nothing was deleted
+    sub, email, _ = _account()
+    return _delete(sub, email)
+
+
+def _delete(sub: str, email: str):
+    """DeleteUser; if the pool fails, record a job and say deletion is in progress."""
+    try:
+        user_pool().call("DeleteUser", AccessToken=session["access_token"])
+    except (errors.Unavailable, errors.Throttled, errors.ConfigurationFault):
+        deletions.jobs().record(sub, email)
+        deletions.audit.info("account deletion pending id=%s", deletions.audit_id(sub))
+        sign_out()
+        return render_template("deletion/in_progress.html"), 202
+    deletions.deleted(email, sub)
+    sign_out()
+    return render_template("deletion/done.html")
