@@ -105,3 +105,34 @@ def test_continue_with_google_on_a_branded_page_lands_on_the_demo(front_door, pa
     assert (
         email in claims and '"aud": "northwind"' in claims and '"providerName": "Google"' in claims
     )
+
+
+def test_email_change_end_to_end(front_door, page):
+    old = f"chromium-old-{uuid.uuid4().hex[:8]}@example.com"
+    new = f"chromium-new-{uuid.uuid4().hex[:8]}@example.com"
+    outbox = Outbox(front_door.data_dir / "outbox")
+    page.goto(f"{front_door.url}/signup")
+    page.fill("input[name=email]", old)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/confirm.*"))
+    link = re.search(r"\((http[^)]+/confirm\?[^)]+)\)", outbox.messages(old)[-1].text).group(1)
+    page.goto(link)
+    page.click("text=Confirm my email")
+    page.wait_for_url(re.compile(r".*/login.*"))
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/account$"))
+    page.click("text=Change your email address")
+    page.fill("input[name=email]", new)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/account/email/sent$"))
+    assert f"Check {new}" in page.content()
+    confirm = re.search(
+        r"(http://\S+/account/email/confirm\?code=\d{6})", outbox.messages(new)[-1].text
+    ).group(1)
+    page.goto(confirm)
+    page.click("text=Confirm this address")
+    page.wait_for_url(re.compile(r".*/account$"))
+    assert new in page.content()
+    assert outbox.messages(old)[-1].subject == "Your account's email address was changed"
