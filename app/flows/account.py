@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from .. import mailer
@@ -32,7 +34,23 @@ def overview():
     except errors.SessionExpired:
         return _ended()
     attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
-    return render_template("account/overview.html", attributes=attributes, form=ButtonForm())
+    return render_template(
+        "account/overview.html",
+        attributes=attributes,
+        form=ButtonForm(),
+        methods=sign_in_methods(user["Username"], attributes),
+        mfa="SOFTWARE_TOKEN_MFA" in user.get("UserMFASettingList", []),
+    )
+
+
+def sign_in_methods(username: str, attributes: dict[str, str]) -> list[str]:
+    """How this person can sign in: a password (native users) and each linked provider."""
+    from ..flows.social import LABELS
+
+    identities = json.loads(attributes.get("identities", "[]"))
+    providers = [LABELS.get(i["providerName"], i["providerName"]) for i in identities]
+    native = not any(username == f"{i['providerName']}_{i['userId']}" for i in identities)
+    return (["Password"] if native else []) + providers
 
 
 @bp.route("/account/confirm", methods=["GET", "POST"])

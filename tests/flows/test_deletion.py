@@ -136,3 +136,17 @@ def test_each_action_is_refused_without_csrf(app, outbox, path):
     )
     assert response.status_code == 400
     assert not _gone(app, email)
+
+
+def test_the_overview_lists_sign_in_methods(app, outbox):
+    apple = apple_account(app, outbox)
+    assert "Sign in with: Apple." in apple.open("/account").get_data(as_text=True)
+    linked = Browser(app, outbox)
+    email = linked.account("linked@example.com")
+    other = Browser(app, outbox)
+    response = other.get(continue_as(other, email))  # linked, then retried once
+    while response.status_code in (302, 303) and "/account" not in response.location:
+        response = other.get(response.location)
+    linked.sign_in(email)
+    page = linked.open("/account").get_data(as_text=True)
+    assert "Sign in with: Password, Google." in page and "Two-step verification: off." in page
