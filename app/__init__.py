@@ -10,7 +10,7 @@ from flask import Flask
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from . import error_pages, security
+from . import error_pages, mailer, security
 from .branding import load_brands
 from .config import ConfigError, Settings, load_settings
 from .sessions import ServerSessionInterface
@@ -45,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=3600,
     )
     app.extensions["gatehouse.settings"] = settings
+    app.extensions["gatehouse.mailer"] = mailer.build_sender(settings)
     store = build_store(settings.redis_url, settings.data_dir, settings.clock)
     app.extensions["gatehouse.store"] = store
     app.session_interface = ServerSessionInterface(store, SESSION_SECONDS)

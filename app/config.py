@@ -42,6 +42,7 @@ class Settings:
     aws_read_timeout: float = 5.0
     log_level: str = "INFO"
     magic_link_key: str = ""
+    mail_from: str = ""
     min_response_ms: int = 400
     apple_team_id: str = ""
     apple_key_id: str = ""
@@ -124,6 +125,7 @@ _ENV = {
     "log_level": ("GATEHOUSE_LOG_LEVEL", str),
     "branding_dir": ("GATEHOUSE_BRANDING_DIR", Path),
     "magic_link_key": ("GATEHOUSE_MAGIC_LINK_KEY", str),
+    "mail_from": ("GATEHOUSE_MAIL_FROM", str),
     "min_response_ms": ("GATEHOUSE_MIN_RESPONSE_MS", int),
     "apple_team_id": ("GATEHOUSE_APPLE_TEAM_ID", str),
     "apple_key_id": ("GATEHOUSE_APPLE_KEY_ID", str),
@@ -194,7 +196,7 @@ def _validate(s: Settings) -> None:
         raise ConfigError(
             f"GATEHOUSE_MAGIC_LINK_KEY must be at least {MIN_SECRET_LENGTH} characters"
         )
-    for name in ("user_pool_id", "client_id", "pool_domain"):
+    for name in ("user_pool_id", "client_id", "pool_domain", "mail_from"):
         if not getattr(s, name):
             raise ConfigError(f"{_ENV[name][0]} must be set in cognito mode")
     if not s.base_url.startswith("https://"):

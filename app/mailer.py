@@ -1,7 +1,5 @@
-"""Gatehouse's own emails (not the pool's): rendered from templates/email/, sent to the outbox.
-
-In local mode the outbox is the delivery; in cognito mode messages also go through Amazon SES
-when ``GATEHOUSE_MAIL_FROM`` is set.
+"""Gatehouse's own emails (not the pool's): rendered from templates/email/ and delivered by the
+app's sender — the outbox in local mode, Amazon SES (``GATEHOUSE_MAIL_FROM``) in cognito mode.
 """
 
 from __future__ import annotations
@@ -27,6 +25,43 @@ def send(to: str, template: str, **context) -> None:
     subject = render_template(f"email/{template}.subject.txt", **context).strip()
     text = render_template(f"email/{template}.txt", **context)
     html = render_template(f"email/{template}.html", **context)
-    settings = current_app.extensions["gatehouse.settings"]
-    Outbox(settings.outbox_dir).send(to, subject, text, html)
+    current_app.extensions["gatehouse.mailer"].send(to, subject, text, html)
     log.info("sent %s email", template)
+
+
+class SesSender:
+    """Sends through Amazon SES (v2), from the configured address."""
+
+    def __init__(self, client, sender: str) -> None:
+        self.client = client
+        self.sender = sender
+
+    def send(self, to: str, subject: str, text: str, html: str) -> None:
+        """One message with a text and an HTML part."""
+        self.client.send_email(
+            FromEmailAddress=self.sender,
+            Destination={"ToAddresses": [to]},
+            Content={
+                "Simple": {
+                    "Subject": {"Data": subject, "Charset": "UTF-8"},
+                    "Body": {
+                        "Text": {"Data": text, "Charset": "UTF-8"},
+                        "Html": {"Data": html, "Charset": "UTF-8"},
+                    },
+                }
+            },
+        )
+
+
+def build_sender(settings):
+    """The outbox in local mode; SES in cognito mode (with botocore's standard retries)."""
+    if settings.is_local:
+        return Outbox(settings.outbox_dir)
+    import boto3
+
+    from .userpool.client import client_config
+
+    client = boto3.session.Session().client(
+        "sesv2", region_name=settings.region, config=client_config(settings)
+    )
+    return SesSender(client, settings.mail_from)

@@ -13,6 +13,7 @@ from ..signin import complete, sign_out, signed_in_user, user_pool
 from ..userpool import errors
 from .forms import ButtonForm, ChangePasswordForm, ConfirmPasswordForm
 from .policy import password_rules
+from .social import LABELS
 
 bp = Blueprint("account", __name__)
 
@@ -45,8 +46,6 @@ def overview():
 
 def sign_in_methods(username: str, attributes: dict[str, str]) -> list[str]:
     """How this person can sign in: a password (native users) and each linked provider."""
-    from ..flows.social import LABELS
-
     identities = json.loads(attributes.get("identities", "[]"))
     providers = [LABELS.get(i["providerName"], i["providerName"]) for i in identities]
     native = not any(username == f"{i['providerName']}_{i['userId']}" for i in identities)

@@ -17,6 +17,7 @@ COGNITO = {
     "GATEHOUSE_CLIENT_ID": "abc123",
     "GATEHOUSE_POOL_DOMAIN": "https://login.auth.eu-west-1.amazoncognito.com",
     "GATEHOUSE_BASE_URL": "https://login.example.com",
+    "GATEHOUSE_MAIL_FROM": "Example <no-reply@example.com>",
 }
 
 
@@ -47,6 +48,7 @@ def test_cognito_mode_with_everything_set():
         ({"GATEHOUSE_USER_POOL_ID": ""}, "GATEHOUSE_USER_POOL_ID"),
         ({"GATEHOUSE_CLIENT_ID": ""}, "GATEHOUSE_CLIENT_ID"),
         ({"GATEHOUSE_POOL_DOMAIN": ""}, "GATEHOUSE_POOL_DOMAIN"),
+        ({"GATEHOUSE_MAIL_FROM": ""}, "GATEHOUSE_MAIL_FROM"),
         ({"GATEHOUSE_POOL_DOMAIN": "http://login.example.com"}, "GATEHOUSE_POOL_DOMAIN"),
         ({"GATEHOUSE_BASE_URL": "http://login.example.com"}, "GATEHOUSE_BASE_URL"),
         ({"GATEHOUSE_MODE": "production"}, "GATEHOUSE_MODE"),
