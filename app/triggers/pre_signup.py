@@ -23,10 +23,9 @@ from disposable_email_domains import blocklist
 
 @dataclass
 class Deps:
-    """A cognito-idp client with admin rights, the pool id, and the refused domains."""
+    """A cognito-idp client with admin rights, and the refused domains."""
 
     idp: Any
-    pool_id: str
     blocked_domains: frozenset[str] = field(default_factory=lambda: frozenset(blocklist))
 
 
@@ -60,12 +59,13 @@ def _link_if_known(
         return
     provider, _, subject = event["userName"].partition("_")
     quoted = email.replace("\\", "\\\\").replace('"', '\\"')
-    users = deps.idp.list_users(UserPoolId=deps.pool_id, Filter=f'email = "{quoted}"')["Users"]
+    pool_id = event["userPoolId"]  # from the event: the function needs no pool id of its own
+    users = deps.idp.list_users(UserPoolId=pool_id, Filter=f'email = "{quoted}"')["Users"]
     natives = [u for u in users if u["UserStatus"] != "EXTERNAL_PROVIDER"]
     if len(natives) != 1:
         return  # none, or ambiguous: a new user
     deps.idp.admin_link_provider_for_user(
-        UserPoolId=deps.pool_id,
+        UserPoolId=pool_id,
         DestinationUser={
             "ProviderName": "Cognito",
             "ProviderAttributeValue": natives[0]["Username"],
@@ -97,7 +97,6 @@ class Handler:
 
             self._deps = Deps(
                 idp=boto3.client("cognito-idp"),
-                pool_id=os.environ["GATEHOUSE_USER_POOL_ID"],
                 blocked_domains=_blocked(
                     os.environ.get("GATEHOUSE_BLOCKED_EMAIL_DOMAINS", ""),
                     os.environ.get("GATEHOUSE_BLOCK_DISPOSABLE_EMAILS", "true") != "false",
@@ -110,7 +109,7 @@ class Handler:
         blocked = _blocked(settings.blocked_email_domains, settings.block_disposable_emails)
 
         def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-            deps = Deps(services["idp"], services["pool_id"], blocked)
+            deps = Deps(services["idp"], blocked)
             return pre_sign_up(event, deps)
 
         return handler
