@@ -64,6 +64,21 @@ def authorize(browser: Browser, client_id: str = "demo") -> str:
     return verifier
 
 
+def exchange(browser: Browser, callback: str, verifier: str) -> dict:
+    """The app's side: exchange the code in the callback URL at Gatehouse's token endpoint."""
+    code = parse_qs(urlsplit(callback).query)["code"][0]
+    return browser.http.post(
+        "/oauth2/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": "demo",
+            "code": code,
+            "redirect_uri": CALLBACK,
+            "code_verifier": verifier,
+        },
+    ).json
+
+
 def claims_of(app, id_token: str) -> dict:
     keys = KeySet.import_key_set(app.extensions["gatehouse.localpool"].signer.jwks())
     return jwt.decode(id_token, keys).claims
@@ -90,17 +105,7 @@ def test_a_new_person_signs_in_with_google_and_the_app_gets_identities(app, outb
     callback = continue_as(browser, "new.google@example.com")
     response = browser.get(callback)
     assert response.status_code == 303 and response.location.startswith(CALLBACK + "?code=")
-    code = parse_qs(urlsplit(response.location).query)["code"][0]
-    token = browser.http.post(
-        "/oauth2/token",
-        data={
-            "grant_type": "authorization_code",
-            "client_id": "demo",
-            "code": code,
-            "redirect_uri": CALLBACK,
-            "code_verifier": verifier,
-        },
-    ).json
+    token = exchange(browser, response.location, verifier)
     claims = claims_of(app, token["id_token"])
     assert claims["aud"] == "demo" and claims["email"] == "new.google@example.com"
     assert claims["identities"][0]["providerName"] == "Google"
@@ -123,17 +128,7 @@ def test_password_user_then_google_is_one_user(app, outbox):
     idp = app.extensions["gatehouse.userpool"].client
     users = idp.list_users(UserPoolId="us-east-1_gatehouse", Filter=f'email = "{email}"')["Users"]
     assert len(users) == 1 and users[0]["UserStatus"] == "CONFIRMED"
-    code = parse_qs(urlsplit(response.location).query)["code"][0]
-    token = fresh.http.post(
-        "/oauth2/token",
-        data={
-            "grant_type": "authorization_code",
-            "client_id": "demo",
-            "code": code,
-            "redirect_uri": CALLBACK,
-            "code_verifier": verifier,
-        },
-    ).json
+    token = exchange(fresh, response.location, verifier)
     claims = claims_of(app, token["id_token"])
     assert (
         claims["sub"] == users[0]["Username"]

@@ -6,13 +6,11 @@ import re
 import uuid
 
 import requests
-from authlib.common.security import generate_token
-from authlib.integrations.requests_client import OAuth2Session
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from .person import Person
-from .test_oauth2_front_door import sign_up_and_confirm
+from .test_oauth2_front_door import sign_up_and_confirm, start_flow
 
 
 def google(front_door, person: Person, start_url: str, email: str):
@@ -39,17 +37,9 @@ def google(front_door, person: Person, start_url: str, email: str):
 
 
 def flow(front_door):
+    """The demo app's side: discovery, an Authlib client, the authorization URL and verifier."""
     discovery = requests.get(f"{front_door.url}/.well-known/openid-configuration", timeout=5).json()
-    client = OAuth2Session(
-        "demo",
-        redirect_uri=f"{front_door.url}/demo/callback",
-        scope="openid email profile",
-        code_challenge_method="S256",
-    )
-    verifier = generate_token(64)
-    url, _ = client.create_authorization_url(
-        discovery["authorization_endpoint"], code_verifier=verifier
-    )
+    client, url, verifier = start_flow(front_door, discovery)
     return discovery, client, url, verifier
 
 
