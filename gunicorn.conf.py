@@ -9,6 +9,8 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = 30
 accesslog = "-"
-# Query strings can carry codes and states: log the path only.
+# Query strings carry codes and states, and some paths carry tokens: the logger class
+# redacts them (app/log_redaction.py), and the format prints the path only.
+logger_class = "app.log_redaction.RedactingLogger"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -12,6 +12,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .log_redaction import redact_path
 from .messages import text
 from .userpool.errors import ConfigurationFault, Throttled, Unavailable, UserPoolError
 
@@ -61,5 +62,5 @@ def init_app(app: Flask) -> None:
         """Any other fault: log it (path only, no cookies) and show the generic page."""
         if isinstance(error, HTTPException):
             return error
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, redact_path(request.path))
         return _page("unexpected", 500)

@@ -23,6 +23,7 @@ class LiveServer:
 
     url: str
     data_dir: Path
+    log: Path
 
 
 def free_port() -> int:
@@ -65,7 +66,7 @@ def start(tmp: Path, seed_text: str | None = None) -> tuple[subprocess.Popen, Li
             raise RuntimeError((tmp / "server.log").read_text())
         try:
             with urllib.request.urlopen(f"{url}/healthz", timeout=1):
-                return proc, LiveServer(url, tmp / "data")
+                return proc, LiveServer(url, tmp / "data", tmp / "server.log")
         except OSError:
             time.sleep(0.2)
     proc.kill()

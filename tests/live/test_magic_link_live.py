@@ -28,3 +28,7 @@ def test_ask_in_one_browser_sign_in_from_another(front_door):
     again = Person(front_door.url)
     again.open(link)
     assert again.submit(link).status_code == 400
+    # The token travels in the path; gunicorn's access log must not print it.
+    token = link.rsplit("/magic/", 1)[1]
+    log = front_door.log.read_text()
+    assert '"GET /magic/[redacted]"' in log and token not in log
