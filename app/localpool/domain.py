@@ -193,25 +193,14 @@ def blueprint(pool, secret_key: str) -> Blueprint:
                     id_extra={"nonce": record["nonce"]} if record["nonce"] else None,
                 )
         elif grant == "refresh_token":
-            with pool.db.transaction() as conn:
-                found = pool.refresh_record(conn, request.form.get("refresh_token", ""))
-                if (
-                    found is None
-                    or found["client_id"] != client.id
-                    or found["revoked"]
-                    or found["expires"] <= pool.clock()
-                ):
-                    return jsonify(error="invalid_grant"), 400
-                user = pool.user_by_sub(conn, found["sub"])
-                result = pool.issue_tokens(
-                    conn,
-                    user,
-                    client,
-                    "TokenGeneration_RefreshTokens",
-                    auth_time=found["auth_time"],
-                    refresh=False,
-                    origin_jti=found["origin_jti"],
-                )
+            try:
+                with pool.db.transaction() as conn:
+                    user, found = pool.refresh_owner(
+                        conn, request.form.get("refresh_token", ""), client
+                    )
+                    result = pool.reissue(conn, user, client, found)
+            except PoolError:
+                return jsonify(error="invalid_grant"), 400
         else:
             return jsonify(error="unsupported_grant_type"), 400
         body = {

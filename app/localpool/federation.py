@@ -15,8 +15,6 @@ from .errors import PoolError
 from .operations.signup import pre_sign_up
 from .seed import AppClient
 
-BUILT_IN = ("Google", "Facebook", "SignInWithApple", "LoginWithAmazon")
-
 
 class AlreadyFoundEntry(PoolError):
     """The identity was linked during this very sign-in; the caller should sign in again."""

@@ -323,6 +323,45 @@ class LocalPool:
             "SELECT * FROM refresh_tokens WHERE token_hash = ?", (_digest(token or ""),)
         ).fetchone()
 
+    def refresh_owner(
+        self, conn: sqlite3.Connection, token: str, client: AppClient
+    ) -> tuple[dict[str, Any], sqlite3.Row]:
+        """The user and record of a live refresh token issued to this client, or Cognito's
+        NotAuthorizedException saying why not (the API and the OAuth2 domain share this)."""
+        record = self.refresh_record(conn, token)
+        if record is None or record["client_id"] != client.id:
+            raise not_authorized("Invalid Refresh Token")
+        if record["revoked"]:
+            raise not_authorized("Refresh Token has been revoked")
+        if record["expires"] <= self.clock():
+            raise not_authorized("Refresh Token has expired")
+        user = self.user_by_sub(conn, record["sub"])
+        if user is None or not user["enabled"]:
+            raise not_authorized("Invalid Refresh Token")
+        return user, record
+
+    def reissue(
+        self, conn: sqlite3.Connection, user: dict[str, Any], client: AppClient, record: sqlite3.Row
+    ) -> dict[str, Any]:
+        """New ID and access tokens for the sign-in a refresh token belongs to (no new one)."""
+        return self.issue_tokens(
+            conn,
+            user,
+            client,
+            "TokenGeneration_RefreshTokens",
+            auth_time=record["auth_time"],
+            refresh=False,
+            origin_jti=record["origin_jti"],
+        )
+
+    def sign_out_everywhere(self, conn: sqlite3.Connection, sub: str) -> None:
+        """Revoke every refresh token of a user and every access token minted from them."""
+        origins = conn.execute(
+            "SELECT DISTINCT origin_jti FROM refresh_tokens WHERE sub = ?", (sub,)
+        ).fetchall()
+        for row in origins:
+            self.revoke_origin(conn, row["origin_jti"])
+
     def authenticate_access(self, conn: sqlite3.Connection, token: str | None) -> dict[str, Any]:
         """The user an access token belongs to, refusing expired, revoked or signed-out tokens."""
         claims = self.signer.verify_access(token or "", self.clock())

@@ -236,3 +236,27 @@ def test_disposable_addresses_are_refused_with_a_clear_message(browser):
     browser.submit("/signup", email="someone@mailinator.com", password=PASSWORD)
     assert text("disposable_email").replace("'", "&#39;") in browser.text()
     assert 'value="someone@mailinator.com"' in browser.text()
+
+
+def test_the_pool_domain_refuses_the_refresh_token_of_a_deleted_user(app, client):
+    idp = app.extensions["gatehouse.userpool"].client
+    idp.admin_create_user(
+        UserPoolId="us-east-1_gatehouse",
+        Username="gone@example.com",
+        TemporaryPassword="Corr3ct-horse",
+        MessageAction="SUPPRESS",
+    )
+    pool = app.extensions["gatehouse.localpool"]
+    with pool.db.transaction() as conn:
+        user = pool.find_user(conn, "gone@example.com")
+        refresh = pool.issue_tokens(conn, user, pool.clients["demo"], "TokenGeneration_HostedAuth")[
+            "RefreshToken"
+        ]
+        conn.execute(
+            "DELETE FROM users WHERE sub = ?", (user["sub"],)
+        )  # the token outlives its user
+    response = client.post(
+        "/_localpool/oauth2/token",
+        data={"grant_type": "refresh_token", "client_id": "demo", "refresh_token": refresh},
+    )
+    assert response.status_code == 400 and response.json["error"] == "invalid_grant"

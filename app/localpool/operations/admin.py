@@ -139,11 +139,7 @@ def admin_update_user_attributes(pool, conn, params: dict[str, Any]) -> dict[str
 def admin_user_global_sign_out(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """Revoke every refresh token of any user, and the access tokens minted from them."""
     user = _existing(pool, conn, params)
-    origins = conn.execute(
-        "SELECT DISTINCT origin_jti FROM refresh_tokens WHERE sub = ?", (user["sub"],)
-    ).fetchall()
-    for row in origins:
-        pool.revoke_origin(conn, row["origin_jti"])
+    pool.sign_out_everywhere(conn, user["sub"])
     return {}
 
 

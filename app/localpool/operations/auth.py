@@ -130,28 +130,11 @@ def _challenge(pool, conn, client, user, name: str, data: dict, public: dict) ->
 
 def _refresh(pool, conn, client: AppClient, auth: dict[str, str]) -> dict[str, Any]:
     """REFRESH_TOKEN_AUTH: new ID and access tokens from a live refresh token."""
-    record = pool.refresh_record(conn, auth.get("REFRESH_TOKEN", ""))
-    if record is None or record["client_id"] != client.id:
-        raise not_authorized("Invalid Refresh Token")
-    if record["revoked"]:
-        raise not_authorized("Refresh Token has been revoked")
-    if record["expires"] <= pool.clock():
-        raise not_authorized("Refresh Token has expired")
-    user = pool.user_by_sub(conn, record["sub"])
-    if user is None or not user["enabled"]:
-        raise not_authorized("Invalid Refresh Token")
+    user, record = pool.refresh_owner(conn, auth.get("REFRESH_TOKEN", ""), client)
     pool.check_secret_hash(
         client, [user["username"], user["sub"], user["email"] or ""], auth.get("SECRET_HASH")
     )
-    result = pool.issue_tokens(
-        conn,
-        user,
-        client,
-        "TokenGeneration_RefreshTokens",
-        auth_time=record["auth_time"],
-        refresh=False,
-        origin_jti=record["origin_jti"],
-    )
+    result = pool.reissue(conn, user, client, record)
     return {"ChallengeParameters": {}, "AuthenticationResult": result}
 
 

@@ -153,11 +153,7 @@ def delete_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
 def global_sign_out(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """Revoke every refresh token of the user and every access token minted from them."""
     user = pool.authenticate_access(conn, params.get("AccessToken"))
-    origins = conn.execute(
-        "SELECT DISTINCT origin_jti FROM refresh_tokens WHERE sub = ?", (user["sub"],)
-    ).fetchall()
-    for row in origins:
-        pool.revoke_origin(conn, row["origin_jti"])
+    pool.sign_out_everywhere(conn, user["sub"])
     return {}
 
 
