@@ -7,6 +7,7 @@ base taken from ClientMetadata would let anyone calling SignUp make the pool mai
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,13 @@ _ENV = Environment(
 
 def _display_name(client_id: str) -> str:
     """The app client's brand name (the default brand's for unknown clients)."""
-    root = Path(os.environ.get("GATEHOUSE_BRANDING_DIR", ROOT / "branding"))
+    return _brand_name(os.environ.get("GATEHOUSE_BRANDING_DIR", str(ROOT / "branding")), client_id)
+
+
+@functools.lru_cache(maxsize=256)
+def _brand_name(root_dir: str, client_id: str) -> str:
+    """Read a brand once per process: brands change only with a deployment."""
+    root = Path(root_dir)
     folder = root / client_id if client_id and (root / client_id).is_dir() else root / DEFAULT
     try:
         return load_brand(folder).display_name
