@@ -10,12 +10,14 @@ directly (with these settings), checks the subject matches, and revokes that tok
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from joserfc import jwt
 from joserfc.jwk import ECKey
+from joserfc.jws import extract_compact
 
 AUDIENCE = "https://appleid.apple.com"
 SECRET_SECONDS = 300  # Apple allows up to six months; a short life limits a leak
@@ -69,28 +71,30 @@ def apple_base(settings: Any) -> str:
     return AUDIENCE
 
 
+def _post(apple: AppleSettings, http: Any, url: str, **fields: str) -> Any:
+    """POST to an Apple endpoint as our client (services id and client secret); 200 or AppleError."""
+    response = http.post(
+        url,
+        timeout=10,
+        data={"client_id": apple.services_id, "client_secret": client_secret(apple), **fields},
+    )
+    if response.status_code != 200:
+        raise AppleError(f"{url} answered {response.status_code}")
+    return response
+
+
 def exchange_code(
     apple: AppleSettings, base: str, http: Any, code: str, redirect_uri: str
 ) -> tuple[str, str]:
     """Apple's token endpoint: a fresh refresh token and the Apple subject it belongs to."""
-    import json
-
-    from joserfc.jws import extract_compact
-
-    response = http.post(
+    body = _post(
+        apple,
+        http,
         f"{base}/auth/token",
-        timeout=10,
-        data={
-            "client_id": apple.services_id,
-            "client_secret": client_secret(apple),
-            "code": code,
-            "grant_type": "authorization_code",
-            "redirect_uri": redirect_uri,
-        },
-    )
-    if response.status_code != 200:
-        raise AppleError(f"token endpoint answered {response.status_code}")
-    body = response.json()
+        code=code,
+        grant_type="authorization_code",
+        redirect_uri=redirect_uri,
+    ).json()
     # Straight from Apple over TLS, with our client authentication: the subject can be read.
     subject = json.loads(extract_compact(body["id_token"].encode()).payload)["sub"]
     return body["refresh_token"], subject
@@ -98,15 +102,4 @@ def exchange_code(
 
 def revoke(apple: AppleSettings, base: str, http: Any, refresh_token: str) -> None:
     """Apple's ``/auth/revoke``; anything but 200 is a failure."""
-    response = http.post(
-        f"{base}/auth/revoke",
-        timeout=10,
-        data={
-            "client_id": apple.services_id,
-            "client_secret": client_secret(apple),
-            "token": refresh_token,
-            "token_type_hint": "refresh_token",
-        },
-    )
-    if response.status_code != 200:
-        raise AppleError(f"revoke answered {response.status_code}")
+    _post(apple, http, f"{base}/auth/revoke", token=refresh_token, token_type_hint="refresh_token")
