@@ -72,7 +72,7 @@ def apple_base(settings: Any) -> str:
 
 
 def _post(apple: AppleSettings, http: Any, url: str, **fields: str) -> Any:
-    """POST to an Apple endpoint as our client (services id and client secret); 200 or AppleError."""
+    """POST to Apple as our client (services id and client secret); anything but 200 fails."""
     response = http.post(
         url,
         timeout=10,
