@@ -26,6 +26,21 @@ class LiveServer:
     log: Path
 
 
+def local_idp(server: LiveServer):
+    """A plain boto3 cognito-idp client for the live server's local pool (no retries)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "cognito-idp",
+        region_name="us-east-1",
+        endpoint_url=f"{server.url}/_localpool",
+        aws_access_key_id="any",
+        aws_secret_access_key="any",
+        config=Config(retries={"mode": "standard", "max_attempts": 1}),
+    )
+
+
 def free_port() -> int:
     """A free TCP port on the loopback interface."""
     with socket.socket() as sock:

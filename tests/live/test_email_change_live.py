@@ -6,11 +6,9 @@ from __future__ import annotations
 import re
 import uuid
 
-import boto3
-from botocore.config import Config
-
 from app.mail import Outbox
 
+from .conftest import local_idp
 from .person import Person
 from .test_oauth2_front_door import PASSWORD, sign_up_and_confirm
 
@@ -23,14 +21,7 @@ def test_email_change_live(front_door):
     sign_up_and_confirm(front_door, person, old)
     person.open("/login")
     assert person.submit("/login", email=old, password=PASSWORD).headers["Location"] == "/account"
-    idp = boto3.client(
-        "cognito-idp",
-        region_name="us-east-1",
-        endpoint_url=f"{front_door.url}/_localpool",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"mode": "standard", "max_attempts": 1}),
-    )
+    idp = local_idp(front_door)
     tokens = idp.initiate_auth(
         ClientId="demo",
         AuthFlow="USER_PASSWORD_AUTH",

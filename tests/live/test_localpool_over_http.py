@@ -7,9 +7,7 @@ import time
 import urllib.request
 import uuid
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from joserfc import jwt
 from joserfc.jwk import KeySet
@@ -17,20 +15,15 @@ from joserfc.jwk import KeySet
 from app.mail import Outbox
 from tests.conftest import code_in
 
+from .conftest import local_idp
+
 PASSWORD = "Corr3ct-horse"
 
 
 @pytest.fixture(scope="module")
 def idp(live):
     """A plain boto3 client whose endpoint is the live local pool."""
-    return boto3.client(
-        "cognito-idp",
-        region_name="us-east-1",
-        endpoint_url=f"{live.url}/_localpool",
-        aws_access_key_id="any",
-        aws_secret_access_key="any",
-        config=Config(retries={"mode": "standard", "max_attempts": 1}),
-    )
+    return local_idp(live)
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ import requests
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from .conftest import local_idp
 from .person import Person
 from .test_oauth2_front_door import sign_up_and_confirm, start_flow
 
@@ -56,21 +57,12 @@ def test_new_person_with_google_gets_identities(front_door):
 
 
 def test_password_then_google_is_one_user(front_door):
-    import boto3
-    from botocore.config import Config
 
     email = f"both-{uuid.uuid4().hex[:8]}@example.com"
     sign_up_and_confirm(front_door, Person(front_door.url), email)
     discovery, client, url, verifier = flow(front_door)
     callback = google(front_door, Person(front_door.url), url, email)
     assert "code=" in callback
-    idp = boto3.client(
-        "cognito-idp",
-        region_name="us-east-1",
-        endpoint_url=f"{front_door.url}/_localpool",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"mode": "standard", "max_attempts": 1}),
-    )
+    idp = local_idp(front_door)
     users = idp.list_users(UserPoolId="us-east-1_gatehouse", Filter=f'email = "{email}"')["Users"]
     assert len(users) == 1
