@@ -78,3 +78,19 @@ def test_seed_users_are_created_once(make_app, tmp_path):
         UserPoolId="us-east-1_gatehouse", Filter='email = "seeded@example.com"'
     )["Users"]
     assert len(users) == 1
+
+
+def test_the_default_seed_has_a_confirmed_demo_user_who_can_sign_in(app):
+    seed = load_seed(DEFAULT_SEED, base_url=BASE)
+    (demo,) = [u for u in seed.users if u.email == "demo@example.com"]
+    assert demo.password == "Demo-passw0rd" and demo.confirmed
+    idp = app.extensions["gatehouse.userpool"].client
+    out = idp.initiate_auth(
+        ClientId="demo",
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "demo@example.com", "PASSWORD": "Demo-passw0rd"},
+    )
+    assert out["AuthenticationResult"]["IdToken"]
+    user = idp.admin_get_user(UserPoolId="us-east-1_gatehouse", Username="demo@example.com")
+    attrs = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+    assert user["UserStatus"] == "CONFIRMED" and attrs["email_verified"] == "true"
