@@ -6,6 +6,7 @@ to ``/_localpool/`` and Gatehouse's own gateway see exactly the same behaviour.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Mapping
@@ -35,8 +36,11 @@ def handle(
         except ValueError as exc:
             raise PoolError("SerializationException", "Request body is not JSON") from exc
         pool.admit(op.category)
+        run = op.run
+        if op.prepare is not None:
+            run = functools.partial(op.run, prepared=op.prepare(pool, params))
         with pool.db.transaction() as conn:
-            result = op.run(pool, conn, params)
+            result = run(pool, conn, params)
         return 200, {"Content-Type": CONTENT_TYPE}, json.dumps(result).encode()
     except PoolError as err:
         log.info("local pool %s -> %s", name or target, err.code)

@@ -48,10 +48,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(tmp: Path, seed_text: str | None = None) -> tuple[subprocess.Popen, LiveServer]:
+def start(
+    tmp: Path, seed_text: str | None = None, **env: str
+) -> tuple[subprocess.Popen, LiveServer]:
     """Start gunicorn on a free port; waits (at most 30 s) until /healthz answers.
 
     ``seed_text`` replaces the default seed; ``{base}`` in its URLs is the server's URL.
+    ``env`` adds environment variables (``WEB_CONCURRENCY="2"``, say).
     """
     port = free_port()
     seed = SEED
@@ -65,6 +68,7 @@ def start(tmp: Path, seed_text: str | None = None) -> tuple[subprocess.Popen, Li
         GATEHOUSE_DATA_DIR=str(tmp / "data"),
         GATEHOUSE_LOCALPOOL_SEED=str(seed),
         GATEHOUSE_BASE_URL=f"http://127.0.0.1:{port}",
+        **env,
     )
     log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(

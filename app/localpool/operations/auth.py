@@ -12,9 +12,9 @@ import pyotp
 
 from .. import srp
 from ..errors import PoolError, invalid_parameter, not_authorized
-from ..passwords import check_policy, credentials, matches
+from ..passwords import check_policy, judge, make_secret, secret_for, trusted
 from ..seed import AppClient
-from . import operation
+from . import acceptable, known_client, operation
 
 FLOW_PERMISSION = {
     "USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH",
@@ -26,8 +26,33 @@ FLOW_PERMISSION = {
 MFA_TRIES = 3
 
 
-@operation("InitiateAuth", "UserAuthentication")
-def initiate_auth(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+def _prepare_initiate(pool, params: dict[str, Any]) -> dict[str, Any]:
+    """Before the transaction: the password's verdict (USER_PASSWORD_AUTH), or the numbers of
+    the SRP challenge (USER_SRP_AUTH), for the user as read now."""
+    client, flow = known_client(pool, params), params.get("AuthFlow")
+    auth = params.get("AuthParameters")
+    if client is None or FLOW_PERMISSION.get(flow) not in client.explicit_auth_flows:
+        return {}
+    if not isinstance(auth, dict) or not isinstance(auth.get("USERNAME"), str):
+        return {}
+    with pool.db.reading() as conn:
+        user = pool.find_user(conn, auth["USERNAME"])
+    if flow == "USER_PASSWORD_AUTH":
+        user = user if user is not None and user["native"] else None
+        verdict = judge(user, auth.get("PASSWORD"))
+        prepared: dict[str, Any] = {"verdict": verdict}
+        if verdict.ok and not user["srp_verifier"]:
+            pool_name = srp.pool_name(pool.id)
+            prepared["srp"] = srp.new_verifier(pool_name, user["username"], auth["PASSWORD"])
+        return prepared
+    big_a = _srp_a(auth.get("SRP_A"))
+    if flow != "USER_SRP_AUTH" or big_a is None:
+        return {}
+    return {"challenge": _srp_numbers(pool, user, auth["USERNAME"], big_a)}
+
+
+@operation("InitiateAuth", "UserAuthentication", prepare=_prepare_initiate)
+def initiate_auth(pool, conn, params: dict[str, Any], prepared: dict) -> dict[str, Any]:
     """Start a sign-in with one of the flows the app client allows."""
     client = pool.client(params.get("ClientId"))
     flow = params.get("AuthFlow", "")
@@ -37,15 +62,15 @@ def initiate_auth(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
         raise invalid_parameter(f"{flow} flow not enabled for this client")
     auth = params.get("AuthParameters") or {}
     if flow == "USER_PASSWORD_AUTH":
-        return _password(pool, conn, client, auth)
+        return _password(pool, conn, client, auth, prepared)
     if flow == "USER_SRP_AUTH":
-        return _srp_start(pool, conn, client, auth)
+        return _srp_start(pool, conn, client, auth, prepared)
     if flow == "CUSTOM_AUTH":
         return _custom_start(pool, conn, client, auth, params.get("ClientMetadata"))
     return _refresh(pool, conn, client, auth)
 
 
-def _password(pool, conn, client: AppClient, auth: dict[str, str]) -> dict[str, Any]:
+def _password(pool, conn, client: AppClient, auth: dict[str, str], prepared) -> dict[str, Any]:
     """USER_PASSWORD_AUTH: an unknown user and a wrong password get the same answer."""
     username = auth.get("USERNAME", "")
     if not username:
@@ -56,14 +81,17 @@ def _password(pool, conn, client: AppClient, auth: dict[str, str]) -> dict[str, 
         user = None  # federated users have no password
     if user is not None:
         pool.check_not_locked(user)
-    if not matches(user, auth.get("PASSWORD", "")):
+    if not trusted(prepared.get("verdict"), user, auth.get("PASSWORD", "")):
         if user is not None:
             pool.record_password_failure(conn, user)
         raise not_authorized()
     user["failed_logins"] = 0
     if not user["srp_verifier"]:
         # A password set before the pool kept SRP verifiers gets one now that it is known.
-        user.update(credentials(auth["PASSWORD"], user["username"], pool.id))
+        salt, verifier = prepared.get("srp") or srp.new_verifier(
+            srp.pool_name(pool.id), user["username"], auth["PASSWORD"]
+        )
+        user.update(srp_salt=salt, srp_verifier=verifier)
     pool.save_user(conn, user)
     return _after_password(pool, conn, client, user)
 
@@ -163,35 +191,55 @@ def _refresh(pool, conn, client: AppClient, auth: dict[str, str]) -> dict[str, A
 SRP_A_MAX_HEX = 2048  # A is below N (768 hex digits); longer input is refused unparsed
 
 
-def _srp_start(pool, conn, client: AppClient, auth: dict[str, str]) -> dict[str, Any]:
-    """USER_SRP_AUTH: answer SRP_A with the PASSWORD_VERIFIER challenge. A user who is unknown,
-    federated or without a verifier gets a decoy salt and verifier derived from the name asked
-    for, so the answer looks like a known user's and is the same on every call."""
+def _srp_a(text: Any) -> int | None:
+    """The client's SRP_A as a number, or None when it is not one SRP accepts."""
+    if not isinstance(text, str) or not text or len(text) > SRP_A_MAX_HEX:
+        return None
+    try:
+        big_a = int(text, 16)
+    except ValueError:
+        return None
+    return big_a if big_a % srp.N else None
+
+
+def _srp_numbers(pool, user, username: str, big_a: int) -> dict[str, Any]:
+    """The PASSWORD_VERIFIER challenge for a user (or, for one who is unknown, federated or has
+    no verifier, a decoy derived from the name asked for); ``sub`` and ``verifier`` say which
+    stored values it was made from."""
+    if user is not None and user["native"] and user["srp_verifier"]:
+        salt, verifier, user_id = user["srp_salt"], int(user["srp_verifier"], 16), user["username"]
+        made_from = {"sub": user["sub"], "verifier": user["srp_verifier"]}
+    else:
+        salt, verifier, user_id = srp.decoy(pool.signer.derive("srp-decoy"), username)
+        made_from = {"sub": None, "verifier": None}
+    public, state = srp.challenge(big_a, salt, verifier, user_id)
+    state["username"] = user_id
+    if made_from["sub"] is None:
+        state["decoy_verifier"] = f"{verifier:x}"
+    return {**made_from, "public": public, "state": state}
+
+
+def _srp_start(pool, conn, client: AppClient, auth: dict[str, str], prepared) -> dict[str, Any]:
+    """USER_SRP_AUTH: answer SRP_A with the PASSWORD_VERIFIER challenge; an unknown user's
+    answer looks like a known user's and is the same on every call."""
     username = auth.get("USERNAME", "")
     for key in ("USERNAME", "SRP_A"):
         if not auth.get(key):
             raise invalid_parameter(f"Missing required parameter {key}")
-    try:
-        if len(auth["SRP_A"]) > SRP_A_MAX_HEX:
-            raise ValueError(auth["SRP_A"])
-        big_a = int(auth["SRP_A"], 16)
-    except (TypeError, ValueError) as exc:
-        raise invalid_parameter("SRP_A is not a valid hexadecimal number.") from exc
-    if big_a % srp.N == 0:
+    big_a = _srp_a(auth["SRP_A"])
+    if big_a is None:
         raise invalid_parameter("SRP_A is not a valid SRP value.")
     pool.check_secret_hash(client, [username], auth.get("SECRET_HASH"))
     user = pool.find_user(conn, username)
-    if user is not None and user["native"] and user["srp_verifier"]:
-        salt, verifier, user_id = user["srp_salt"], int(user["srp_verifier"], 16), user["username"]
-    else:
+    if user is None or not user["native"] or not user["srp_verifier"]:
         user = None
-        salt, verifier, user_id = srp.decoy(pool.signer.derive("srp-decoy"), username)
-    public, state = srp.challenge(big_a, salt, verifier, user_id)
-    state["username"] = user_id
-    if user is None:
-        state["decoy_verifier"] = f"{verifier:x}"
+    made = prepared.get("challenge")
+    now = {"sub": user and user["sub"], "verifier": user and user["srp_verifier"]}
+    if made is None or (made["sub"], made["verifier"]) != (now["sub"], now["verifier"]):
+        made = _srp_numbers(pool, user, username, big_a)  # the user changed meanwhile (rare)
+    state = made["state"]
     _keep_session(pool, conn, state["block"], client, user, "PASSWORD_VERIFIER", state)
-    return {"ChallengeName": "PASSWORD_VERIFIER", "ChallengeParameters": public}
+    return {"ChallengeName": "PASSWORD_VERIFIER", "ChallengeParameters": made["public"]}
 
 
 PASSWORD_CLAIM = (
@@ -215,14 +263,8 @@ def _check_password_claim(responses: dict[str, Any]) -> str:
         ) from exc
 
 
-def _answer_password_verifier(pool, conn, client, user, state, responses, timestamp):
-    """Check the SRP password claim: a wrong one counts toward the lockout like a wrong password,
-    and a decoy session fails the same way."""
-    named = pool.find_user(conn, responses["USERNAME"])
-    if user is not None and (named is None or named["sub"] != user["sub"]):
-        raise not_authorized()
-    if user is not None:
-        pool.check_not_locked(user)
+def _proof(pool, user, state: dict, responses: dict, timestamp: str) -> dict[str, Any]:
+    """Whether the password claim proves the password, and the verifier it was checked against."""
     stored = user["srp_verifier"] if user else state.get("decoy_verifier")
     proved = bool(stored) and srp.proves_password(
         state,
@@ -232,7 +274,22 @@ def _answer_password_verifier(pool, conn, client, user, state, responses, timest
         timestamp,
         responses["PASSWORD_CLAIM_SIGNATURE"],
     )
-    if user is None or not proved:
+    return {"block": state["block"], "verifier": stored, "proved": proved}
+
+
+def _answer_password_verifier(pool, conn, client, user, state, responses, timestamp, prepared):
+    """Check the SRP password claim: a wrong one counts toward the lockout like a wrong password,
+    and a decoy session fails the same way."""
+    named = pool.find_user(conn, responses["USERNAME"])
+    if user is not None and (named is None or named["sub"] != user["sub"]):
+        raise not_authorized()
+    if user is not None:
+        pool.check_not_locked(user)
+    proof = prepared.get("proof")
+    stored = user["srp_verifier"] if user else state.get("decoy_verifier")
+    if proof is None or (proof["block"], proof["verifier"]) != (state["block"], stored):
+        proof = _proof(pool, user, state, responses, timestamp)  # changed meanwhile (rare)
+    if user is None or not proof["proved"]:
         if user is not None:
             pool.record_password_failure(conn, user)
         raise not_authorized()
@@ -344,8 +401,39 @@ def _custom_step(pool, conn, client, user, state: dict[str, Any]) -> dict[str, A
 # ---- responding to challenges --------------------------------------------------------------
 
 
-@operation("RespondToAuthChallenge", "UserAuthentication")
-def respond_to_auth_challenge(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+def _prepare_respond(pool, params: dict[str, Any]) -> dict[str, Any]:
+    """Before the transaction: the SRP password claim's proof (PASSWORD_VERIFIER), or the new
+    password's secret (NEW_PASSWORD_REQUIRED), for the pending challenge as read now."""
+    name, responses = params.get("ChallengeName"), params.get("ChallengeResponses")
+    if known_client(pool, params) is None or not isinstance(responses, dict):
+        return {}
+    if name == "PASSWORD_VERIFIER":
+        try:
+            timestamp = _check_password_claim(responses)
+        except PoolError:
+            return {}
+        session = responses["PASSWORD_CLAIM_SECRET_BLOCK"]
+    elif name == "NEW_PASSWORD_REQUIRED" and acceptable(pool, responses.get("NEW_PASSWORD")):
+        session = params.get("Session")
+    else:
+        return {}
+    with pool.db.reading() as conn:
+        row = conn.execute(
+            "SELECT * FROM auth_sessions WHERE id = ?",
+            (session if isinstance(session, str) else "",),
+        ).fetchone()
+        user = pool.user_by_sub(conn, row["sub"]) if row and row["sub"] else None
+    if row is None or row["challenge"] != name:
+        return {}
+    if name == "PASSWORD_VERIFIER":
+        return {"proof": _proof(pool, user, json.loads(row["data"]), responses, timestamp)}
+    if user is None:
+        return {}
+    return {"secret": make_secret(responses["NEW_PASSWORD"], user["username"], pool.id)}
+
+
+@operation("RespondToAuthChallenge", "UserAuthentication", prepare=_prepare_respond)
+def respond_to_auth_challenge(pool, conn, params: dict[str, Any], prepared: dict) -> dict:
     """Answer a pending challenge; the session is single use except for a mistyped TOTP code."""
     client = pool.client(params.get("ClientId"))
     name = params.get("ChallengeName")
@@ -373,9 +461,11 @@ def respond_to_auth_challenge(pool, conn, params: dict[str, Any]) -> dict[str, A
         check_policy(pool.settings.password_policy, responses.get("NEW_PASSWORD", ""))
     conn.execute("DELETE FROM auth_sessions WHERE id = ?", (row["id"],))
     if name == "PASSWORD_VERIFIER":
-        return _answer_password_verifier(pool, conn, client, user, data, responses, timestamp)
+        return _answer_password_verifier(
+            pool, conn, client, user, data, responses, timestamp, prepared
+        )
     if name == "NEW_PASSWORD_REQUIRED":
-        return _answer_new_password(pool, conn, client, user, responses)
+        return _answer_new_password(pool, conn, client, user, responses, prepared)
     return _answer_custom(pool, conn, client, user, data, responses, params.get("ClientMetadata"))
 
 
@@ -408,14 +498,14 @@ def _answer_custom(pool, conn, client, user, state, responses, metadata) -> dict
     return _custom_step(pool, conn, client, user, state)
 
 
-def _answer_new_password(pool, conn, client, user, responses) -> dict[str, Any]:
+def _answer_new_password(pool, conn, client, user, responses, prepared) -> dict[str, Any]:
     """Set the permanent password of a user created with a temporary one."""
     password = responses.get("NEW_PASSWORD", "")
     check_policy(pool.settings.password_policy, password)
     for key, value in responses.items():
         if key.startswith("userAttributes."):
             user["attributes"][key.split(".", 1)[1]] = value
-    user.update(credentials(password, user["username"], pool.id))
+    user.update(secret_for(prepared.get("secret"), user["username"], password, pool.id).columns())
     user["status"] = "CONFIRMED"
     pool.save_user(conn, user)
     return _tokens_or_mfa(pool, conn, client, user, "TokenGeneration_NewPasswordChallenge")
