@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import secrets
 from typing import Any
 
 import pyotp
@@ -14,7 +13,8 @@ from .. import srp
 from ..errors import PoolError, invalid_parameter, not_authorized
 from ..passwords import check_policy, judge, make_secret, secret_for, trusted
 from ..seed import AppClient
-from . import acceptable, known_client, operation
+from . import acceptable, custom_auth, known_client, operation, srp_auth
+from .challenges import after_password, tokens_or_mfa
 
 FLOW_PERMISSION = {
     "USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH",
@@ -45,10 +45,10 @@ def _prepare_initiate(pool, params: dict[str, Any]) -> dict[str, Any]:
             pool_name = srp.pool_name(pool.id)
             prepared["srp"] = srp.new_verifier(pool_name, user["username"], auth["PASSWORD"])
         return prepared
-    big_a = _srp_a(auth.get("SRP_A"))
+    big_a = srp_auth.parse_srp_a(auth.get("SRP_A"))
     if flow != "USER_SRP_AUTH" or big_a is None:
         return {}
-    return {"challenge": _srp_numbers(pool, user, auth["USERNAME"], big_a)}
+    return {"challenge": srp_auth.numbers(pool, user, auth["USERNAME"], big_a)}
 
 
 @operation("InitiateAuth", "UserAuthentication", prepare=_prepare_initiate)
@@ -64,9 +64,9 @@ def initiate_auth(pool, conn, params: dict[str, Any], prepared: dict) -> dict[st
     if flow == "USER_PASSWORD_AUTH":
         return _password(pool, conn, client, auth, prepared)
     if flow == "USER_SRP_AUTH":
-        return _srp_start(pool, conn, client, auth, prepared)
+        return srp_auth.start(pool, conn, client, auth, prepared)
     if flow == "CUSTOM_AUTH":
-        return _custom_start(pool, conn, client, auth, params.get("ClientMetadata"))
+        return custom_auth.start(pool, conn, client, auth, params.get("ClientMetadata"))
     return _refresh(pool, conn, client, auth)
 
 
@@ -93,87 +93,7 @@ def _password(pool, conn, client: AppClient, auth: dict[str, str], prepared) -> 
         )
         user.update(srp_salt=salt, srp_verifier=verifier)
     pool.save_user(conn, user)
-    return _after_password(pool, conn, client, user)
-
-
-def _after_password(pool, conn, client: AppClient, user: dict[str, Any]) -> dict[str, Any]:
-    """What follows a right password (USER_PASSWORD_AUTH or SRP): a refusal, the new-password
-    challenge for a temporary password, the MFA challenge, or tokens."""
-    _check_can_sign_in(user)
-    if user["status"] == "FORCE_CHANGE_PASSWORD":
-        days = pool.settings.password_policy.temporary_password_validity_days
-        if user["created"] + days * 86400 < pool.clock():
-            raise not_authorized(
-                "Temporary password has expired and must be reset by an administrator."
-            )
-        visible = {
-            k: v for k, v in user["attributes"].items() if k not in ("sub", "email_verified")
-        }
-        return _challenge(
-            pool,
-            conn,
-            client,
-            user,
-            "NEW_PASSWORD_REQUIRED",
-            {},
-            {
-                "USER_ID_FOR_SRP": user["username"],
-                "requiredAttributes": "[]",
-                "userAttributes": json.dumps(visible),
-            },
-        )
-    return _tokens_or_mfa(pool, conn, client, user, "TokenGeneration_Authentication")
-
-
-def _check_can_sign_in(user: dict[str, Any]) -> None:
-    """Refuse users who are disabled, unconfirmed or must reset their password."""
-    if not user["enabled"]:
-        raise not_authorized("User is disabled.")
-    if user["status"] == "UNCONFIRMED":
-        raise PoolError("UserNotConfirmedException", "User is not confirmed.")
-    if user["status"] == "RESET_REQUIRED":
-        raise PoolError("PasswordResetRequiredException", "Password reset required for the user")
-
-
-def _tokens_or_mfa(pool, conn, client, user, source: str) -> dict[str, Any]:
-    """Finish sign-in, or ask for the TOTP code when the user prefers software-token MFA."""
-    if user["mfa_preferred"] and user["mfa_secret"]:
-        return _challenge(
-            pool,
-            conn,
-            client,
-            user,
-            "SOFTWARE_TOKEN_MFA",
-            {"source": source},
-            {"USER_ID_FOR_SRP": user["username"]},
-        )
-    return {
-        "ChallengeParameters": {},
-        "AuthenticationResult": pool.issue_tokens(conn, user, client, source),
-    }
-
-
-def _challenge(pool, conn, client, user, name: str, data: dict, public: dict) -> dict[str, Any]:
-    """Record a pending challenge under a fresh session and return it to the caller."""
-    session = secrets.token_urlsafe(96)
-    _keep_session(pool, conn, session, client, user, name, data)
-    return {"ChallengeName": name, "Session": session, "ChallengeParameters": public}
-
-
-def _keep_session(pool, conn, session: str, client, user, name: str, data: dict) -> None:
-    """Store a pending challenge until the pool's auth-session lifetime ends."""
-    conn.execute(
-        "INSERT INTO auth_sessions VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            session,
-            user["sub"] if user else None,
-            client.id,
-            data.get("username") or (user["username"] if user else ""),
-            name,
-            json.dumps(data),
-            pool.clock() + pool.settings.auth_session_seconds,
-        ),
-    )
+    return after_password(pool, conn, client, user)
 
 
 def _refresh(pool, conn, client: AppClient, auth: dict[str, str]) -> dict[str, Any]:
@@ -184,118 +104,6 @@ def _refresh(pool, conn, client: AppClient, auth: dict[str, str]) -> dict[str, A
     )
     result = pool.reissue(conn, user, client, record)
     return {"ChallengeParameters": {}, "AuthenticationResult": result}
-
-
-# ---- SRP ------------------------------------------------------------------------------------
-
-SRP_A_MAX_HEX = 2048  # A is below N (768 hex digits); longer input is refused unparsed
-
-
-def _srp_a(text: Any) -> int | None:
-    """The client's SRP_A as a number, or None when it is not one SRP accepts."""
-    if not isinstance(text, str) or not text or len(text) > SRP_A_MAX_HEX:
-        return None
-    try:
-        big_a = int(text, 16)
-    except ValueError:
-        return None
-    return big_a if big_a % srp.N else None
-
-
-def _srp_numbers(pool, user, username: str, big_a: int) -> dict[str, Any]:
-    """The PASSWORD_VERIFIER challenge for a user (or, for one who is unknown, federated or has
-    no verifier, a decoy derived from the name asked for); ``sub`` and ``verifier`` say which
-    stored values it was made from."""
-    if user is not None and user["native"] and user["srp_verifier"]:
-        salt, verifier, user_id = user["srp_salt"], int(user["srp_verifier"], 16), user["username"]
-        made_from = {"sub": user["sub"], "verifier": user["srp_verifier"]}
-    else:
-        salt, verifier, user_id = srp.decoy(pool.signer.derive("srp-decoy"), username)
-        made_from = {"sub": None, "verifier": None}
-    public, state = srp.challenge(big_a, salt, verifier, user_id)
-    state["username"] = user_id
-    if made_from["sub"] is None:
-        state["decoy_verifier"] = f"{verifier:x}"
-    return {**made_from, "public": public, "state": state}
-
-
-def _srp_start(pool, conn, client: AppClient, auth: dict[str, str], prepared) -> dict[str, Any]:
-    """USER_SRP_AUTH: answer SRP_A with the PASSWORD_VERIFIER challenge; an unknown user's
-    answer looks like a known user's and is the same on every call."""
-    username = auth.get("USERNAME", "")
-    for key in ("USERNAME", "SRP_A"):
-        if not auth.get(key):
-            raise invalid_parameter(f"Missing required parameter {key}")
-    big_a = _srp_a(auth["SRP_A"])
-    if big_a is None:
-        raise invalid_parameter("SRP_A is not a valid SRP value.")
-    pool.check_secret_hash(client, [username], auth.get("SECRET_HASH"))
-    user = pool.find_user(conn, username)
-    if user is None or not user["native"] or not user["srp_verifier"]:
-        user = None
-    made = prepared.get("challenge")
-    now = {"sub": user and user["sub"], "verifier": user and user["srp_verifier"]}
-    if made is None or (made["sub"], made["verifier"]) != (now["sub"], now["verifier"]):
-        made = _srp_numbers(pool, user, username, big_a)  # the user changed meanwhile (rare)
-    state = made["state"]
-    _keep_session(pool, conn, state["block"], client, user, "PASSWORD_VERIFIER", state)
-    return {"ChallengeName": "PASSWORD_VERIFIER", "ChallengeParameters": made["public"]}
-
-
-PASSWORD_CLAIM = (
-    "PASSWORD_CLAIM_SIGNATURE",
-    "PASSWORD_CLAIM_SECRET_BLOCK",
-    "TIMESTAMP",
-    "USERNAME",
-)
-
-
-def _check_password_claim(responses: dict[str, Any]) -> str:
-    """Refuse an incomplete PASSWORD_VERIFIER answer; returns its TIMESTAMP as Cognito reads it."""
-    for key in PASSWORD_CLAIM:
-        if not isinstance(responses.get(key), str) or not responses[key]:
-            raise invalid_parameter(f"Missing required parameter {key}")
-    try:
-        return srp.canonical_timestamp(responses["TIMESTAMP"])
-    except srp.BadTimestamp as exc:
-        raise invalid_parameter(
-            f"TIMESTAMP format should be {srp.TIMESTAMP_FORMAT} in english."
-        ) from exc
-
-
-def _proof(pool, user, state: dict, responses: dict, timestamp: str) -> dict[str, Any]:
-    """Whether the password claim proves the password, and the verifier it was checked against."""
-    stored = user["srp_verifier"] if user else state.get("decoy_verifier")
-    proved = bool(stored) and srp.proves_password(
-        state,
-        int(stored, 16),
-        srp.pool_name(pool.id),
-        state["username"],
-        timestamp,
-        responses["PASSWORD_CLAIM_SIGNATURE"],
-    )
-    return {"block": state["block"], "verifier": stored, "proved": proved}
-
-
-def _answer_password_verifier(pool, conn, client, user, state, responses, timestamp, prepared):
-    """Check the SRP password claim: a wrong one counts toward the lockout like a wrong password,
-    and a decoy session fails the same way."""
-    named = pool.find_user(conn, responses["USERNAME"])
-    if user is not None and (named is None or named["sub"] != user["sub"]):
-        raise not_authorized()
-    if user is not None:
-        pool.check_not_locked(user)
-    proof = prepared.get("proof")
-    stored = user["srp_verifier"] if user else state.get("decoy_verifier")
-    if proof is None or (proof["block"], proof["verifier"]) != (state["block"], stored):
-        proof = _proof(pool, user, state, responses, timestamp)  # changed meanwhile (rare)
-    if user is None or not proof["proved"]:
-        if user is not None:
-            pool.record_password_failure(conn, user)
-        raise not_authorized()
-    user["failed_logins"] = 0
-    pool.save_user(conn, user)
-    return _after_password(pool, conn, client, user)
 
 
 @operation("GetTokensFromRefreshToken", "UserAuthentication")
@@ -317,87 +125,6 @@ def get_tokens_from_refresh_token(pool, conn, params: dict[str, Any]) -> dict[st
     return {"AuthenticationResult": pool.reissue(conn, user, client, record)}
 
 
-# ---- custom auth ----------------------------------------------------------------------------
-
-
-def _custom_start(pool, conn, client, auth: dict[str, str], metadata) -> dict[str, Any]:
-    """CUSTOM_AUTH: ask DefineAuthChallenge what to do with an empty session."""
-    if not pool.triggers.configured("DefineAuthChallenge"):
-        raise invalid_parameter("Custom auth lambda trigger is not configured for the user pool.")
-    username = auth.get("USERNAME", "")
-    if not username:
-        raise invalid_parameter("Missing required parameter USERNAME")
-    pool.check_secret_hash(client, [username], auth.get("SECRET_HASH"))
-    user = pool.find_user(conn, username)
-    if user is not None and user["native"]:
-        if not user["enabled"]:
-            raise not_authorized("User is disabled.")
-        if user["status"] == "UNCONFIRMED":
-            raise PoolError("UserNotConfirmedException", "User is not confirmed.")
-    elif user is not None:
-        user = None
-    state = {"username": username, "session": [], "metadata": metadata or {}}
-    return _custom_step(pool, conn, client, user, state)
-
-
-def _trigger_request(user, state: dict[str, Any], **extra) -> dict[str, Any]:
-    """The request part shared by the three custom-auth triggers."""
-    request = {"userAttributes": dict(user["attributes"]) if user else {}, **extra}
-    if state["metadata"]:
-        request["clientMetadata"] = dict(state["metadata"])
-    request["userNotFound"] = user is None
-    return request
-
-
-def _custom_step(pool, conn, client, user, state: dict[str, Any]) -> dict[str, Any]:
-    """One round of Cognito's custom-auth loop: define, then issue tokens, fail, or create."""
-    if len(state["session"]) >= pool.settings.custom_auth_max_rounds:
-        raise not_authorized("Incorrect username or password.")
-    user_name = user["username"] if user else state["username"]
-    triggers = pool.triggers
-    define = triggers.invoke(
-        "DefineAuthChallenge",
-        triggers.event(
-            "DefineAuthChallenge_Authentication",
-            user_name,
-            client.id,
-            _trigger_request(user, state, session=state["session"]),
-            {"challengeName": None, "issueTokens": False, "failAuthentication": False},
-        ),
-    )
-    if define.get("failAuthentication"):
-        raise not_authorized("Incorrect username or password.")
-    if define.get("issueTokens"):
-        if user is None:
-            raise not_authorized("Incorrect username or password.")
-        return _tokens_or_mfa(pool, conn, client, user, "TokenGeneration_Authentication")
-    name = define.get("challengeName")
-    if name != "CUSTOM_CHALLENGE":
-        raise PoolError(
-            "InvalidLambdaResponseException", "Invalid challengeName from DefineAuthChallenge"
-        )
-    created = triggers.invoke(
-        "CreateAuthChallenge",
-        triggers.event(
-            "CreateAuthChallenge_Authentication",
-            user_name,
-            client.id,
-            _trigger_request(user, state, challengeName=name, session=state["session"]),
-            {
-                "publicChallengeParameters": {},
-                "privateChallengeParameters": {},
-                "challengeMetadata": None,
-            },
-        ),
-    )
-    data = dict(state)
-    data["private"] = created.get("privateChallengeParameters") or {}
-    data["challengeMetadata"] = created.get("challengeMetadata")
-    public = {str(k): str(v) for k, v in (created.get("publicChallengeParameters") or {}).items()}
-    public["USERNAME"] = user_name
-    return _challenge(pool, conn, client, user, name, data, public)
-
-
 # ---- responding to challenges --------------------------------------------------------------
 
 
@@ -409,7 +136,7 @@ def _prepare_respond(pool, params: dict[str, Any]) -> dict[str, Any]:
         return {}
     if name == "PASSWORD_VERIFIER":
         try:
-            timestamp = _check_password_claim(responses)
+            timestamp = srp_auth.check_claim(responses)
         except PoolError:
             return {}
         session = responses["PASSWORD_CLAIM_SECRET_BLOCK"]
@@ -426,7 +153,7 @@ def _prepare_respond(pool, params: dict[str, Any]) -> dict[str, Any]:
     if row is None or row["challenge"] != name:
         return {}
     if name == "PASSWORD_VERIFIER":
-        return {"proof": _proof(pool, user, json.loads(row["data"]), responses, timestamp)}
+        return {"proof": srp_auth.proof(pool, user, json.loads(row["data"]), responses, timestamp)}
     if user is None:
         return {}
     return {"secret": make_secret(responses["NEW_PASSWORD"], user["username"], pool.id)}
@@ -441,7 +168,7 @@ def respond_to_auth_challenge(pool, conn, params: dict[str, Any], prepared: dict
     session, timestamp = params.get("Session") or "", ""
     if name == "PASSWORD_VERIFIER":
         # SRP's state travels in the secret block, as with Cognito: no Session is sent.
-        timestamp = _check_password_claim(responses)
+        timestamp = srp_auth.check_claim(responses)
         session = responses["PASSWORD_CLAIM_SECRET_BLOCK"]
     row = conn.execute("SELECT * FROM auth_sessions WHERE id = ?", (session,)).fetchone()
     if row is None or row["expires"] <= pool.clock() or row["client_id"] != client.id:
@@ -461,41 +188,12 @@ def respond_to_auth_challenge(pool, conn, params: dict[str, Any], prepared: dict
         check_policy(pool.settings.password_policy, responses.get("NEW_PASSWORD", ""))
     conn.execute("DELETE FROM auth_sessions WHERE id = ?", (row["id"],))
     if name == "PASSWORD_VERIFIER":
-        return _answer_password_verifier(
-            pool, conn, client, user, data, responses, timestamp, prepared
-        )
+        return srp_auth.answer(pool, conn, client, user, data, responses, timestamp, prepared)
     if name == "NEW_PASSWORD_REQUIRED":
         return _answer_new_password(pool, conn, client, user, responses, prepared)
-    return _answer_custom(pool, conn, client, user, data, responses, params.get("ClientMetadata"))
-
-
-def _answer_custom(pool, conn, client, user, state, responses, metadata) -> dict[str, Any]:
-    """Ask VerifyAuthChallengeResponse, add the result to the session, and loop to define."""
-    if metadata:
-        state["metadata"] = metadata
-    verdict = pool.triggers.invoke(
-        "VerifyAuthChallengeResponse",
-        pool.triggers.event(
-            "VerifyAuthChallengeResponse_Authentication",
-            user["username"] if user else state["username"],
-            client.id,
-            _trigger_request(
-                user,
-                state,
-                privateChallengeParameters=state.get("private", {}),
-                challengeAnswer=responses.get("ANSWER", ""),
-            ),
-            {"answerCorrect": False},
-        ),
+    return custom_auth.answer(
+        pool, conn, client, user, data, responses, params.get("ClientMetadata")
     )
-    state["session"].append(
-        {
-            "challengeName": "CUSTOM_CHALLENGE",
-            "challengeResult": bool(verdict.get("answerCorrect")),
-            "challengeMetadata": state.get("challengeMetadata"),
-        }
-    )
-    return _custom_step(pool, conn, client, user, state)
 
 
 def _answer_new_password(pool, conn, client, user, responses, prepared) -> dict[str, Any]:
@@ -508,7 +206,7 @@ def _answer_new_password(pool, conn, client, user, responses, prepared) -> dict[
     user.update(secret_for(prepared.get("secret"), user["username"], password, pool.id).columns())
     user["status"] = "CONFIRMED"
     pool.save_user(conn, user)
-    return _tokens_or_mfa(pool, conn, client, user, "TokenGeneration_NewPasswordChallenge")
+    return tokens_or_mfa(pool, conn, client, user, "TokenGeneration_NewPasswordChallenge")
 
 
 def _answer_mfa(pool, conn, client, user, row, data, responses) -> dict[str, Any]:
