@@ -48,7 +48,8 @@ def token_response(result: dict[str, Any]) -> dict[str, Any]:
 class AuthorizationCode:
     """A stored code as Authlib's AuthorizationCodeMixin expects it."""
 
-    def __init__(self, record: dict[str, Any]) -> None:
+    def __init__(self, code: str, record: dict[str, Any]) -> None:
+        self.code = code
         self.record = record
         self.code_challenge = record.get("code_challenge")
         self.code_challenge_method = record.get("code_challenge_method")
@@ -68,14 +69,12 @@ class CodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = TOKEN_AUTH_METHODS
 
     def query_authorization_code(self, code: str, client: AppClient) -> AuthorizationCode | None:
-        """Take the code out of the store: whatever happens next, it cannot be used again."""
-        record = store().take(f"authcode:{code}")
+        """Read the code without using it up: a request that fails the client, redirect URI or
+        PKCE check must not spend the code of the real client."""
+        record = store().get(f"authcode:{code}")
         if record is None or record["client_id"] != client.get_client_id():
             return None
-        return AuthorizationCode(record)
-
-    def delete_authorization_code(self, authorization_code: AuthorizationCode) -> None:
-        """Already gone: ``query_authorization_code`` took it."""
+        return AuthorizationCode(code, record)
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> dict[str, Any]:
         """The user is whoever the stored tokens belong to."""
@@ -86,8 +85,11 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         raise NotImplementedError
 
     def create_token_response(self):
-        """Return the pool's tokens exactly as the pool issued them."""
-        record = self.request.authorization_code.record
+        """Take the code (atomically: of two concurrent exchanges one gets invalid_grant), then
+        return the pool's tokens exactly as the pool issued them."""
+        record = store().take(f"authcode:{self.request.authorization_code.code}")
+        if record is None:
+            raise InvalidGrantError("Invalid 'code' in request.")
         return 200, token_response(record["tokens"]), self.TOKEN_RESPONSE_HEADER
 
 
