@@ -27,12 +27,15 @@ def _refuse(message_key: str, status: int = 400):
     return render_template("error.html", message=text(message_key), status=status), status
 
 
-def _back_with_error(redirect_uri: str, error: str, description: str, state: str | None):
-    """Send an error to a registered redirect URI (RFC 6749 §4.1.2.1)."""
+def _back_with_error(
+    redirect_uri: str, error: str, description: str, state: str | None, implicit: bool
+):
+    """Send an error to a registered redirect URI (RFC 6749 §4.1.2.1; in the fragment for the
+    implicit grant, §4.2.2.1)."""
     params = [("error", error), ("error_description", description)]
     if state is not None:
         params.append(("state", state))
-    return redirect(add_params_to_uri(redirect_uri, params), 302)
+    return redirect(add_params_to_uri(redirect_uri, params, fragment=implicit), 302)
 
 
 @bp.get("/oauth2/authorize")
@@ -51,32 +54,33 @@ def authorize():
     args = request.args
     client = load_client(args["client_id"])
     redirect_uri, state = args["redirect_uri"], args.get("state")
+    implicit = args["response_type"] == "token"
+
+    def refuse(error: str, description: str):
+        """Back to the app with an error."""
+        return _back_with_error(redirect_uri, error, description, state, implicit)
+
     requested = (args.get("scope") or " ".join(client.scopes)).split()
     if any(scope not in client.scopes for scope in requested):
-        return _back_with_error(
-            redirect_uri, "invalid_scope", "A requested scope is not allowed.", state
-        )
-    if args.get("code_challenge") and args.get("code_challenge_method", "plain") != "S256":
-        return _back_with_error(
-            redirect_uri, "invalid_request", "Only S256 PKCE is supported.", state
-        )
-    if not client.secret and not args.get("code_challenge"):
-        return _back_with_error(redirect_uri, "invalid_request", "PKCE (S256) is required.", state)
+        return refuse("invalid_scope", "A requested scope is not allowed.")
+    # PKCE belongs to the code flow; the implicit grant has no code to protect.
+    challenge = None if implicit else args.get("code_challenge")
+    if challenge and args.get("code_challenge_method", "plain") != "S256":
+        return refuse("invalid_request", "Only S256 PKCE is supported.")
+    if not implicit and not client.secret and not challenge:
+        return refuse("invalid_request", "PKCE (S256) is required.")
     provider = args.get("identity_provider")
     if provider and provider != "COGNITO" and provider not in client.providers:
-        return _back_with_error(
-            redirect_uri, "invalid_request", "This identity provider is not available.", state
-        )
+        return refuse("invalid_request", "This identity provider is not available.")
     pending.remember(
         {
             "client_id": client.client_id,
+            "response_type": args["response_type"],
             "redirect_uri": redirect_uri,
             "state": state,
             "scope": " ".join(requested),
-            "code_challenge": args.get("code_challenge"),
-            "code_challenge_method": args.get("code_challenge_method")
-            if args.get("code_challenge")
-            else None,
+            "code_challenge": challenge,
+            "code_challenge_method": args.get("code_challenge_method") if challenge else None,
             "nonce": args.get("nonce"),
         }
     )
@@ -93,7 +97,8 @@ def authorize():
 @bp.post("/oauth2/token")
 @json_errors
 def token():
-    """authorization_code (with PKCE) and refresh_token, with Authlib's client authentication."""
+    """authorization_code (with PKCE) and refresh_token, with Authlib's client authentication;
+    client_credentials, answered by the pool's OAuth2 domain."""
     return _server().create_token_response()
 
 
@@ -185,8 +190,13 @@ def discovery():
             "userinfo_endpoint": f"{base}/oauth2/userInfo",
             "revocation_endpoint": f"{base}/oauth2/revoke",
             "end_session_endpoint": f"{base}/logout",
-            "response_types_supported": ["code"],
-            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "response_types_supported": ["code", "token"],
+            "grant_types_supported": [
+                "authorization_code",
+                "implicit",
+                "refresh_token",
+                "client_credentials",
+            ],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "scopes_supported": [
