@@ -13,6 +13,7 @@ from ..oauth.json_errors import json_errors, oauth_error
 from ..oauth.server import TOKEN_AUTH_METHODS
 from ..signin import sign_out, user_pool
 from ..userpool import errors
+from ..userpool.domain import DomainError
 
 bp = Blueprint("oauth2", __name__)
 
@@ -153,25 +154,59 @@ def revoke():
 @bp.get("/logout")
 def logout():
     """Cognito's sign-out: end Gatehouse's session, then go to a registered sign-out URL,
-    or (with ``redirect_uri`` and ``response_type``) start a new sign-in.
+    or (with ``redirect_uri`` and ``response_type``) start a new sign-in. Also OpenID Connect
+    RP-Initiated Logout 1.0 (``id_token_hint``, ``post_logout_redirect_uri``, ``state``).
 
     A GET, as Cognito's is: apps link to it. It only ends Gatehouse's own session.
     """
-    client = load_client(request.args.get("client_id"))
+    args = request.args
+    if "id_token_hint" in args or "post_logout_redirect_uri" in args:
+        return _rp_initiated_logout()
+    client = load_client(args.get("client_id"))
     if client is None:
         return _refuse("bad_logout_request")
-    logout_uri = request.args.get("logout_uri")
+    logout_uri = args.get("logout_uri")
     if logout_uri is not None:
         if logout_uri not in client.logout_urls:
             return _refuse("bad_logout_request")
         sign_out()
         return redirect(logout_uri, 302)
-    if request.args.get("redirect_uri") and request.args.get("response_type"):
-        if not client.check_redirect_uri(request.args["redirect_uri"]):
+    if args.get("redirect_uri") and args.get("response_type"):
+        if not client.check_redirect_uri(args["redirect_uri"]):
             return _refuse("bad_logout_request")
         sign_out()
-        return redirect(url_for("oauth2.authorize", **request.args), 302)
+        return redirect(url_for("oauth2.authorize", **args), 302)
     return _refuse("bad_logout_request")
+
+
+def _rp_initiated_logout():
+    """OIDC RP-initiated logout: the app client is the hint's audience or ``client_id`` (they
+    must agree); the sign-out URL must be one of its own, exactly. Anything that does not check
+    out gets the error page, never a redirect."""
+    args = request.args
+    client_id = args.get("client_id")
+    if "id_token_hint" in args:
+        try:
+            claims = current_app.extensions["gatehouse.domain"].id_token_hint_claims(
+                args["id_token_hint"]
+            )
+        except DomainError:
+            return _refuse("bad_logout_request")
+        if client_id is not None and client_id != claims.get("aud"):
+            return _refuse("bad_logout_request")
+        client_id = claims.get("aud")
+    client = load_client(client_id if isinstance(client_id, str) else None)
+    if client is None:
+        return _refuse("bad_logout_request")
+    target = args.get("post_logout_redirect_uri")
+    if target is not None and target not in client.logout_urls:
+        return _refuse("bad_logout_request")
+    sign_out()
+    if target is None:
+        return render_template("oauth2/signed_out.html", message=text("signed_out"))
+    if args.get("state") is not None:
+        target = add_params_to_uri(target, [("state", args["state"])])
+    return redirect(target, 302)
 
 
 @bp.get("/.well-known/openid-configuration")
