@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from urllib.parse import parse_qs, urlsplit
-
-import pytest
 
 from .conftest import Browser
 from .oauth2_app import CALLBACK, authorize_url, code_of, exchange, signed_in_callback
-
-
-@pytest.fixture
-def implicit_app(app):
-    """The app with the seeded ``demo`` client also allowed the implicit grant."""
-    client = app.extensions["gatehouse.localpool"].clients["demo"]
-    if "implicit" not in client.allowed_oauth_flows:
-        client.allowed_oauth_flows.append("implicit")
-    return app
 
 
 def test_the_token_response_carries_the_granted_scope(browser: Browser):
@@ -34,8 +25,8 @@ def test_the_token_response_carries_the_granted_scope(browser: Browser):
     assert refreshed["scope"] == "openid email" and "refresh_token" not in refreshed
 
 
-def test_implicit_grant_puts_the_tokens_in_the_fragment(implicit_app, outbox):
-    browser = Browser(implicit_app, outbox)
+def test_implicit_grant_puts_the_tokens_in_the_fragment(app, outbox):
+    browser = Browser(app, outbox)
     email = browser.account()
     response = browser.get(authorize_url("demo", response_type="token", scope="openid email"))
     assert response.status_code == 303 and response.location.startswith("/login")
@@ -53,8 +44,8 @@ def test_implicit_grant_puts_the_tokens_in_the_fragment(implicit_app, outbox):
     assert info.status_code == 200 and info.json["email"] == email
 
 
-def test_implicit_grant_without_openid_has_no_id_token(implicit_app, outbox):
-    browser = Browser(implicit_app, outbox)
+def test_implicit_grant_without_openid_has_no_id_token(app, outbox):
+    browser = Browser(app, outbox)
     email = browser.account()
     browser.get(authorize_url("demo", response_type="token", scope="email"))
     fragment = parse_qs(urlsplit(browser.sign_in(email).location).fragment)
@@ -68,8 +59,8 @@ def test_implicit_grant_is_refused_for_a_client_without_it(client):
     assert query["error"] == ["unsupported_response_type"] and query["state"] == ["app-state"]
 
 
-def test_implicit_errors_go_back_in_the_fragment(implicit_app):
-    response = implicit_app.test_client().get(
+def test_implicit_errors_go_back_in_the_fragment(app):
+    response = app.test_client().get(
         authorize_url("demo", response_type="token", scope="openid admin:everything")
     )
     assert response.status_code == 302 and response.location.startswith(CALLBACK + "#")
@@ -87,11 +78,28 @@ def test_discovery_lists_the_grants_and_response_types(client):
     }
 
 
-def test_client_credentials_answer_is_the_domains(app, client):
-    secret = app.extensions["gatehouse.localpool"].clients["gatehouse"].secret
-    form = {"grant_type": "client_credentials", "scope": "nothing/here"}
-    ours = client.post("/oauth2/token", data=form, auth=("gatehouse", secret))
-    domains = client.post("/_localpool/oauth2/token", data=form, auth=("gatehouse", secret))
-    assert (ours.status_code, ours.json) == (domains.status_code, domains.json)
-    wrong = client.post("/oauth2/token", data=form, auth=("gatehouse", "wrong"))
-    assert wrong.status_code == 401 and wrong.json["error"] == "invalid_client"
+def test_client_credentials_are_answered_by_the_pools_domain(app, client):
+    secret = app.extensions["gatehouse.localpool"].clients["m2m"].secret
+    form = {"grant_type": "client_credentials", "scope": "demo-api/read"}
+    response = client.post("/oauth2/token", data=form, auth=("m2m", secret))
+    assert response.status_code == 200, response.json
+    assert response.json.keys() == {"access_token", "expires_in", "token_type"}
+    payload = response.json["access_token"].split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert claims["client_id"] == "m2m" and claims["scope"] == "demo-api/read"
+    # The client's own authentication goes with it, in the form too.
+    in_form = {**form, "client_id": "m2m", "client_secret": secret}
+    assert client.post("/oauth2/token", data=in_form).status_code == 200
+
+
+def test_client_credentials_errors_are_the_domains(app, client):
+    secret = app.extensions["gatehouse.localpool"].clients["m2m"].secret
+    for auth, form in [
+        (("m2m", "wrong"), {"grant_type": "client_credentials"}),
+        (("m2m", secret), {"grant_type": "client_credentials", "scope": "demo-api/delete"}),
+        (("demo", ""), {"grant_type": "client_credentials"}),
+    ]:
+        ours = client.post("/oauth2/token", data=form, auth=auth)
+        domains = client.post("/_localpool/oauth2/token", data=form, auth=auth)
+        assert ours.status_code >= 400
+        assert (ours.status_code, ours.json) == (domains.status_code, domains.json)
