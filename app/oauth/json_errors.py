@@ -18,12 +18,12 @@ from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
 from ..log_redaction import redact_path
+from ..store import StoreUnavailable
 from ..userpool import errors
 
 log = logging.getLogger(__name__)
-# What the store (SQLite or Redis) raises when it cannot answer.
-STORE_FAILURES = (sqlite3.Error, RedisError)
-STORE_RETRY_SECONDS = 5
+# The store's failure, and its backends' when raised outside it (by the rate limiter, say).
+STORE_FAILURES = (StoreUnavailable, sqlite3.OperationalError, RedisError)
 
 
 def oauth_error(
@@ -66,11 +66,13 @@ def json_errors(view: Callable[..., Response]) -> Callable[..., Response]:
             return view(*args, **kwargs)
         except OAuth2Error as error:
             return from_authlib(error)
-        except (errors.Throttled, errors.Unavailable) as error:
+        except errors.Unavailable as error:  # throttled, unreachable, or unclear
             return unavailable(error.retry_after)
         except STORE_FAILURES as error:
-            log.warning("store failed on %s: %s", redact_path(request.path), type(error).__name__)
-            return unavailable(STORE_RETRY_SECONDS)
+            log.error(
+                "store unavailable on %s: %s", redact_path(request.path), type(error).__name__
+            )
+            return unavailable(StoreUnavailable.retry_after)
         except HTTPException as error:
             # A malformed or oversized body: the client's fault, said in the client's language.
             return oauth_error("invalid_request", error.name, error.code or 400)

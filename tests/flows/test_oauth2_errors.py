@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import base64
-import sqlite3
 
 import pytest
 
 from app.localpool.seed import THROTTLE_CATEGORIES
+from app.store import StoreUnavailable
 
 from .conftest import Browser
 from .oauth2_app import code_of, exchange, signed_in_callback
@@ -94,7 +94,7 @@ def test_a_failing_store_is_503_json(app, browser: Browser, monkeypatch):
     callback, verifier = signed_in_callback(browser)
 
     def broken(*args, **kwargs):
-        raise sqlite3.OperationalError("disk I/O error")
+        raise StoreUnavailable("OperationalError: disk I/O error")
 
     store = app.extensions["gatehouse.store"]
     monkeypatch.setattr(store, "get", broken)
