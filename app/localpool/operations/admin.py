@@ -121,7 +121,7 @@ def admin_create_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
 def admin_delete_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """Delete any user."""
     user = _existing(pool, conn, params)
-    delete_everything(conn, user["sub"])
+    delete_everything(pool, conn, user["sub"])
     return {}
 
 
