@@ -18,6 +18,7 @@ THROTTLE_CATEGORIES = (
     "UserList",
     "UserResourceRead",
     "UserFederation",
+    "UserPoolClientRead",
 )
 TRIGGERS = (
     "PreSignUp",
