@@ -10,16 +10,16 @@ from flask import Flask
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from . import error_pages, mailer, security
+from . import error_pages, hosts, housekeeping, mailer, security, sessions
 from .branding import load_brands
 from .config import ConfigError, Settings, load_settings
-from .sessions import ServerSessionInterface
 from .store import build_store
 from .userpool import UserPool, build_client
 from .userpool.domain import PoolDomain
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSION_SECONDS = 12 * 3600
+PURGE_SECONDS = 300
 csrf = CSRFProtect()
 babel = Babel()
 
@@ -43,17 +43,22 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         OUTBOX_DIR=settings.outbox_dir,
         TESTING=bool(settings.extra.get("TESTING", False)),
         WTF_CSRF_TIME_LIMIT=3600,
+        # Faults reach the error pages in tests too, exactly as in production.
+        PROPAGATE_EXCEPTIONS=False,
     )
     app.extensions["gatehouse.settings"] = settings
+    if settings.is_local:
+        hosts.one_host_name(app, settings.base_url)
     app.extensions["gatehouse.mailer"] = mailer.build_sender(settings)
     store = build_store(settings.redis_url, settings.data_dir, settings.clock)
     app.extensions["gatehouse.store"] = store
-    app.session_interface = ServerSessionInterface(store, SESSION_SECONDS)
+    housekeeping.init_app(app, settings.clock)
+    housekeeping.add(app, "purge expired records", store.purge, PURGE_SECONDS)
+    sessions.init_app(app, store, SESSION_SECONDS)
     app.extensions["gatehouse.brands"] = load_brands(settings.branding_dir)
     _check_magic_links(app, settings)
-    csrf.init_app(app)
     babel.init_app(app)
-    security.init_app(app, settings.base_url)
+    security.init_app(app, settings.base_url, csrf, local=settings.is_local)
     error_pages.init_app(app)
     app.extensions["gatehouse.userpool"] = _user_pool(app, settings)
     app.extensions["gatehouse.domain"] = _pool_domain(app, settings)
@@ -63,6 +68,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     deletions.init_app(app, settings.data_dir)
     register(app, local_mode=settings.is_local)
+    if settings.is_local and not settings.dangerously_serve_local_mode_on_network:
+        hosts.serve_loopback_only(app)
     return app
 
 
@@ -107,4 +114,4 @@ def _user_pool(app: Flask, settings: Settings) -> UserPool:
             "client_id": settings.client_id,
             "client_secret": settings.client_secret,
         }
-    return UserPool(client, **defaults)
+    return UserPool(client, max_attempts=settings.aws_max_attempts, **defaults)

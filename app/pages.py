@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template
 
+from .store import StoreUnavailable
+
 bp = Blueprint("pages", __name__)
 
 
@@ -11,7 +13,11 @@ bp = Blueprint("pages", __name__)
 def home() -> str:
     """What Gatehouse is, with links to sign in (and the demo app in local mode)."""
     settings = current_app.extensions["gatehouse.settings"]
-    return render_template("home.html", local_mode=settings.is_local)
+    return render_template(
+        "home.html",
+        local_mode=settings.is_local,
+        demo_users=current_app.extensions.get("gatehouse.demo_users", []),
+    )
 
 
 @bp.get("/healthz")
@@ -22,7 +28,21 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """The user pool answers; a load balancer should send no traffic until it does."""
-    if current_app.extensions["gatehouse.userpool"].ready():
-        return jsonify(status="ready")
-    return jsonify(status="unavailable"), 503, {"Retry-After": "10"}
+    """The user pool and the store answer; a load balancer sends no traffic until both do."""
+    parts = {
+        "pool": current_app.extensions["gatehouse.userpool"].ready(),
+        "store": _store_ready(),
+    }
+    report = {name: "ok" if ok else "unavailable" for name, ok in parts.items()}
+    if all(parts.values()):
+        return jsonify(status="ready", **report)
+    return jsonify(status="unavailable", **report), 503, {"Retry-After": "10"}
+
+
+def _store_ready() -> bool:
+    """The store can be written and read now."""
+    try:
+        current_app.extensions["gatehouse.store"].ping()
+    except StoreUnavailable:
+        return False
+    return True

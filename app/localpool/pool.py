@@ -20,7 +20,7 @@ from .codes import Codes
 from .db import Database
 from .errors import PoolError, invalid_parameter, not_authorized
 from .messages import MessageSender
-from .passwords import hash_password
+from .passwords import credentials
 from .seed import AppClient, Seed
 from .tokens import ADMIN_SCOPE, Signer
 from .triggers import TriggerRunner
@@ -44,6 +44,8 @@ USER_COLUMNS = (
     "mfa_preferred",
     "identities",
     "linked_to",
+    "srp_salt",
+    "srp_verifier",
 )
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CODE_GRACE_SECONDS = 24 * 3600  # see LocalPool.purge
@@ -178,7 +180,9 @@ class LocalPool:
             "email": attrs["email"],
             "native": 1 if native else 0,
             "attributes": attrs,
-            "password_hash": hash_password(password) if password else None,
+            "password_hash": None,
+            "srp_salt": None,
+            "srp_verifier": None,
             "status": status,
             "enabled": 1,
             "created": now,
@@ -192,6 +196,8 @@ class LocalPool:
             "identities": [],
             "linked_to": None,
         }
+        if password:
+            user.update(credentials(password, user["username"], self.id))
         self.save_user(conn, user)
         return user
 
@@ -234,7 +240,7 @@ class LocalPool:
 
     def check_email(self, email: str) -> str:
         """Refuse a malformed email the way Cognito does; return it lowercased."""
-        if not email or not _EMAIL.match(email):
+        if not email or not _EMAIL.fullmatch(email):
             raise invalid_parameter("Invalid email address format.")
         return email.lower()
 

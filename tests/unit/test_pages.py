@@ -42,7 +42,7 @@ def test_session_cookie_flags(make_app):
 
 def test_health_and_readiness(client):
     assert client.get("/healthz").json == {"status": "ok"}
-    assert client.get("/readyz").json == {"status": "ready"}
+    assert client.get("/readyz").json == {"status": "ready", "pool": "ok", "store": "ok"}
 
 
 def test_readiness_fails_when_the_pool_throttles(app, client):
@@ -109,3 +109,27 @@ def test_a_form_without_an_email_is_limited_per_ip_not_globally(app):
         typed = account_key()
     with app.test_request_context("/login", method="POST", data={"email": "a@example.com"}):
         assert account_key() == typed and "a@example.com" not in typed
+
+
+def test_the_start_page_leads_to_the_demo_and_the_outbox(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/demo"' in page and 'href="/_dev/mail"' in page and 'href="/login"' in page
+
+
+def test_outbox_links_are_clickable_exactly_as_emailed(app, client, outbox):
+    import re
+
+    from tests.flows.conftest import Browser
+
+    browser = Browser(app, outbox)
+    browser.open("/signup")
+    browser.submit("/signup", email="clicks@example.com", password="Corr3ct-horse")
+    mail = outbox.messages("clicks@example.com")[-1]
+    link = re.search(r"\((http[^)]+/confirm\?[^)]+)\)", mail.text).group(1)
+    page = client.get(f"/_dev/mail/{mail.path.name}").get_data(as_text=True)
+    assert f'<a href="{link.replace("&", "&amp;")}"' in page
+
+
+def test_the_start_page_shows_the_seeded_account_in_local_mode(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "<code>demo@example.com</code>" in page and "<code>Demo-passw0rd</code>" in page
