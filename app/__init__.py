@@ -10,7 +10,7 @@ from flask import Flask
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from . import error_pages, mailer, security
+from . import error_pages, hosts, mailer, security
 from .branding import load_brands
 from .config import ConfigError, Settings, load_settings
 from .sessions import ServerSessionInterface
@@ -45,15 +45,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=3600,
     )
     app.extensions["gatehouse.settings"] = settings
+    if settings.is_local:
+        hosts.init_app(app, settings.base_url)
     app.extensions["gatehouse.mailer"] = mailer.build_sender(settings)
     store = build_store(settings.redis_url, settings.data_dir, settings.clock)
     app.extensions["gatehouse.store"] = store
     app.session_interface = ServerSessionInterface(store, SESSION_SECONDS)
     app.extensions["gatehouse.brands"] = load_brands(settings.branding_dir)
     _check_magic_links(app, settings)
-    csrf.init_app(app)
     babel.init_app(app)
-    security.init_app(app, settings.base_url)
+    security.init_app(app, settings.base_url, csrf)
     error_pages.init_app(app)
     app.extensions["gatehouse.userpool"] = _user_pool(app, settings)
     app.extensions["gatehouse.domain"] = _pool_domain(app, settings)

@@ -1,10 +1,13 @@
-"""Security headers on every response (DESIGN.md §5), and the CSP nonce for templates."""
+"""Security headers on every response (DESIGN.md §5), the CSP nonce for templates, and CSRF
+protection of every form POST."""
 
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, g
+from flask import Flask, Response, current_app, g, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
 # form-action is left out on purpose: browsers apply it to the redirect that follows a form
 # POST, and after sign-in that redirect goes to the app client's registered callback URL.
@@ -32,8 +35,42 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
-def init_app(app: Flask, base_url: str) -> None:
-    """Install the headers, secure cookie settings and the template helper.
+def _origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, lowercased."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def check_form_post(csrf: CSRFProtect) -> None:
+    """Refuse a form POST without this session's CSRF token, or one a browser says came from
+    another site.
+
+    Flask-WTF's token (bound to the session, signed, timed) is the protection. Its
+    ``WTF_CSRF_SSL_STRICT`` referrer check cannot be used: every page sends
+    ``Referrer-Policy: no-referrer`` (DESIGN.md §5), so over HTTPS a browser sends no ``Referer``
+    and ``Origin: null``, and every POST would fail. The origin check is done with Fetch
+    Metadata instead, which browsers send whatever the referrer policy: ``Sec-Fetch-Site`` is
+    ``same-origin`` for Gatehouse's own forms, so ``cross-site`` or ``same-site`` (a sibling
+    subdomain is another origin) is refused. A real ``Origin`` header, when a browser sends one,
+    must be Gatehouse's. Clients that send neither (scripts, old browsers) rely on the token
+    alone, as they always did.
+    """
+    if request.method not in current_app.config["WTF_CSRF_METHODS"]:
+        return
+    g.pop("csrf_valid", None)
+    csrf.protect(apply_exemptions=True)
+    if not g.get("csrf_valid"):
+        return  # an exempt endpoint: machine clients that authenticate themselves
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        raise CSRFError("The form was sent from another site.")
+    origin = request.headers.get("Origin", "null")
+    base = current_app.extensions["gatehouse.settings"].base_url
+    if origin != "null" and origin.lower() not in (_origin(base), _origin(request.host_url)):
+        raise CSRFError("The form was sent from another origin.")
+
+
+def init_app(app: Flask, base_url: str, csrf: CSRFProtect) -> None:
+    """Install the headers, secure cookie settings, CSRF protection and the template helpers.
 
     Cookies are Secure whenever Gatehouse is served over https, which cognito mode requires;
     only a local-mode run on plain http (``make run``) sends them without the flag.
@@ -42,7 +79,12 @@ def init_app(app: Flask, base_url: str) -> None:
         SESSION_COOKIE_SECURE=base_url.startswith("https://"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # See check_form_post: the token is checked there, with Fetch Metadata, not the referrer.
+        WTF_CSRF_SSL_STRICT=False,
+        WTF_CSRF_CHECK_DEFAULT=False,
     )
+    csrf.init_app(app)
+    app.before_request(lambda: check_form_post(csrf))
     app.after_request(add_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     from .branding import current_brand

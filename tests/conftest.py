@@ -7,6 +7,7 @@ import re
 import time
 
 import pytest
+from flask.testing import FlaskClient
 
 from app import create_app
 from app.mail import Outbox
@@ -43,6 +44,28 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+class BaseURLClient(FlaskClient):
+    """Flask's test client, sending requests to the app's base URL (its scheme and host) as a
+    browser would; a request may still pass its own ``base_url``."""
+
+    def open(self, *args, **kwargs):
+        """Default ``base_url`` to the app's GATEHOUSE_BASE_URL."""
+        if not kwargs.get("base_url") and not (args and not isinstance(args[0], str)):
+            kwargs["base_url"] = self.base_url
+        return super().open(*args, **kwargs)
+
+    @property
+    def base_url(self) -> str:
+        """Where this client sends requests: the app's base URL unless set otherwise."""
+        return getattr(self, "_base_url", None) or (
+            self.application.extensions["gatehouse.settings"].base_url
+        )
+
+    @base_url.setter
+    def base_url(self, value: str) -> None:
+        self._base_url = value
+
+
 @pytest.fixture
 def make_app(tmp_path, clock):
     """Build an app on its own data directory; keyword arguments become test config."""
@@ -56,7 +79,9 @@ def make_app(tmp_path, clock):
             "min_response_ms": 80,
         }
         base.update(config)
-        return create_app(base)
+        app = create_app(base)
+        app.test_client_class = BaseURLClient
+        return app
 
     return build
 
@@ -69,10 +94,8 @@ def app(make_app):
 
 @pytest.fixture
 def client(app):
-    """Flask's test client over https (cookies are Secure, so they need https)."""
-    test_client = app.test_client()
-    test_client.environ_base["wsgi.url_scheme"] = "https"
-    return test_client
+    """Flask's test client, at the app's base URL."""
+    return app.test_client()
 
 
 @pytest.fixture

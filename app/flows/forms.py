@@ -2,33 +2,67 @@
 
 from __future__ import annotations
 
+import re
+
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto, _is_submitted
 from wtforms import EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
-EMAIL = [
-    DataRequired(),
-    Length(max=254),
-    Regexp(
-        r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an email address like name@example.com.")
-    ),
-]
+from ..emails import MAX_LENGTH, is_valid
+
+# Control characters have no place in anything a person types here (CR/LF would reach headers).
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class Form(FlaskForm):
+    """Every Gatehouse form: fields come from an HTML form post, never from a JSON body.
+
+    Flask-WTF would also read ``request.get_json()``; no page posts JSON, and JSON can carry
+    values a form cannot (lone surrogates, nested objects), so it is not accepted at all.
+    """
+
+    class Meta:
+        """Read form fields only."""
+
+        def wrap_formdata(self, form, formdata):
+            """``request.form`` on a submitted form, else nothing (or what the caller passed)."""
+            if formdata is _Auto:
+                return request.form if _is_submitted() and request.form else None
+            return formdata
+
+
+def _no_control_characters(form, field) -> None:
+    """Refuse control characters in a typed value."""
+    if field.data and CONTROL.search(field.data):
+        raise ValidationError(_l("This contains characters that can't be used here."))
+
+
+def _email_address(form, field) -> None:
+    """A real email address (one recipient, no header tricks)."""
+    if field.data and not is_valid(field.data.strip()):
+        raise ValidationError(_l("Enter an email address like name@example.com."))
+
+
+EMAIL = [DataRequired(), Length(max=MAX_LENGTH), _email_address]
+# ASCII digits only: \d would also take other scripts' digits (١٢٣٤٥٦), which no code contains.
 CODE = [
     DataRequired(),
-    Regexp(r"^\s*\d{6}\s*$", message=_l("Enter the 6-digit code from the email.")),
+    Regexp(r"^\s*[0-9]{6}\s*$", message=_l("Enter the 6-digit code from the email.")),
 ]
 PASSWORD = [DataRequired(), Length(max=256)]
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     """Email and password."""
 
     email = EmailField(_l("Email"), validators=EMAIL)
     password = PasswordField(_l("Password"), validators=PASSWORD)
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(Form):
     """A new account: email and a new password."""
 
     email = EmailField(_l("Email"), validators=EMAIL)
@@ -45,25 +79,27 @@ def signup_form(attributes: list[tuple[str, str]]) -> SignUpForm:
         setattr(
             WithAttributes,
             f"attr_{name}",
-            StringField(label, validators=[DataRequired(), Length(max=2048)]),
+            StringField(
+                label, validators=[DataRequired(), Length(max=2048), _no_control_characters]
+            ),
         )
     return WithAttributes()
 
 
-class EmailForm(FlaskForm):
+class EmailForm(Form):
     """Just an email: forgot password, resend a code."""
 
     email = EmailField(_l("Email"), validators=EMAIL)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An emailed code for an email address (typed, or carried by a link)."""
 
     email = EmailField(_l("Email"), validators=EMAIL)
     code = StringField(_l("Code from the email"), validators=CODE)
 
 
-class ResetForm(FlaskForm):
+class ResetForm(Form):
     """A reset code and the new password."""
 
     email = EmailField(_l("Email"), validators=EMAIL)
@@ -71,31 +107,31 @@ class ResetForm(FlaskForm):
     password = PasswordField(_l("New password"), validators=PASSWORD)
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     """The permanent password for an account created with a temporary one."""
 
     password = PasswordField(_l("New password"), validators=PASSWORD)
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     """A one-time code from an authenticator app."""
 
     code = StringField(_l("Code from your authenticator app"), validators=CODE)
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(Form):
     """A form that is only a CSRF-protected button (sign out everywhere, cancel)."""
 
     intent = HiddenField()
 
 
-class ConfirmPasswordForm(FlaskForm):
+class ConfirmPasswordForm(Form):
     """The current password, to confirm a recent sign-in."""
 
     password = PasswordField(_l("Password"), validators=PASSWORD)
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     """The current password and a new one."""
 
     current = PasswordField(_l("Current password"), validators=PASSWORD)

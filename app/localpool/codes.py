@@ -51,7 +51,8 @@ class Codes:
                 "TooManyFailedAttemptsException",
                 "Too many failed attempts. Request a new code and try again.",
             )
-        if not hmac.compare_digest(row["code"], (given or "").strip()):
+        # Bytes: compare_digest refuses non-ASCII str (a code typed in other digits, say).
+        if not hmac.compare_digest(row["code"].encode(), (given or "").strip().encode()):
             conn.execute(
                 "UPDATE codes SET failures = failures + 1 WHERE sub = ? AND purpose = ?",
                 (sub, purpose),

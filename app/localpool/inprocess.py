@@ -27,6 +27,7 @@ class InProcessAdapter(BaseAdapter):
         url = urlsplit(request.url)
         answer = self.app.test_client().open(
             url.path,
+            base_url=f"{url.scheme}://{url.netloc}",
             query_string=url.query,
             method=request.method,
             headers=dict(request.headers),

@@ -219,7 +219,7 @@ class LocalPool:
 
     def check_email(self, email: str) -> str:
         """Refuse a malformed email the way Cognito does; return it lowercased."""
-        if not email or not _EMAIL.match(email):
+        if not email or not _EMAIL.fullmatch(email):
             raise invalid_parameter("Invalid email address format.")
         return email.lower()
 

@@ -64,7 +64,10 @@ class Browser:
 
 
 def _local(location: str) -> bool:
-    return location.startswith(("/", "http://localhost/", "http://localhost:8000/"))
+    """True for a redirect that stays on Gatehouse (the test apps' base URLs)."""
+    return location.startswith(
+        ("/", "http://localhost/", "http://localhost:8000/", "https://localhost:8000/")
+    )
 
 
 @pytest.fixture
