@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from ..messages import text
 from ..oauth import pending
 from ..oauth.clients import load_client
+from ..oauth.json_errors import json_errors, oauth_error
 from ..oauth.server import TOKEN_AUTH_METHODS
 from ..signin import sign_out, user_pool
 from ..userpool import errors
@@ -90,54 +91,58 @@ def authorize():
 
 
 @bp.post("/oauth2/token")
+@json_errors
 def token():
     """authorization_code (with PKCE) and refresh_token, with Authlib's client authentication."""
     return _server().create_token_response()
 
 
 @bp.route("/oauth2/userInfo", methods=["GET", "POST"])
+@json_errors
 def userinfo():
     """The signed-in user's attributes, for a Bearer access token."""
     header = request.headers.get("Authorization", "")
     scheme, _, access = header.partition(" ")
     if scheme.lower() != "bearer" or not access:
-        return _unauthorized("invalid_request")
+        return _unauthorized("invalid_request", "A Bearer access token is required.")
     try:
         user = user_pool().call("GetUser", AccessToken=access.strip())
     except (errors.SessionExpired, errors.InvalidInput):
-        return _unauthorized("invalid_token")
+        return _unauthorized("invalid_token", "The access token is invalid, expired or revoked.")
     claims = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
     claims["username"] = user["Username"]
     return jsonify(claims)
 
 
-def _unauthorized(error: str):
+def _unauthorized(error: str, description: str):
     """RFC 6750's 401 answer."""
-    response = jsonify(error=error)
-    response.status_code = 401
-    response.headers["WWW-Authenticate"] = f'Bearer error="{error}"'
-    return response
+    return oauth_error(error, description, 401, {"WWW-Authenticate": f'Bearer error="{error}"'})
 
 
 @bp.post("/oauth2/revoke")
+@json_errors
 def revoke():
-    """Revoke a refresh token (and the access tokens minted from it) for an authenticated client."""
+    """Revoke a refresh token (and the access tokens minted from it), with Cognito's answers:
+    200 and an empty body for a revoked, unknown or another client's token (nothing is said
+    about tokens the client does not hold), 400 for a missing token or an access token."""
     server = _server()
     oauth_request = server.create_oauth2_request(request)
-    try:
-        client = server.authenticate_client(oauth_request, TOKEN_AUTH_METHODS, "revoke")
-    except OAuth2Error as error:
-        return server.handle_error_response(oauth_request, error)
+    client = server.authenticate_client(oauth_request, TOKEN_AUTH_METHODS, "revoke")
     value = request.form.get("token")
     if not value:
-        return jsonify(error="invalid_request"), 400
+        return oauth_error("invalid_request", "Missing 'token' in request.")
     try:
         user_pool().call("RevokeToken", ClientId=client.get_client_id(), Token=value)
+    except errors.InvalidInput:
+        pass  # not even the shape of a refresh token: one the client does not hold
     except errors.ConfigurationFault as fault:
         if fault.code == "UnsupportedTokenTypeException":
-            return jsonify(error="unsupported_token_type"), 400
-        raise
-    return "", 200
+            return oauth_error("unsupported_token_type", "Only refresh tokens can be revoked.")
+        if fault.code == "UnsupportedOperationException":
+            return oauth_error("invalid_request", "Token revocation is off for this app client.")
+        if fault.code != "UnauthorizedException":  # another client's token
+            raise
+    return current_app.response_class(b"", 200, mimetype="application/json")
 
 
 @bp.get("/logout")
@@ -165,6 +170,7 @@ def logout():
 
 
 @bp.get("/.well-known/openid-configuration")
+@json_errors
 def discovery():
     """Where the endpoints are; the issuer and JWKS are the user pool's, as are the tokens."""
     settings = current_app.extensions["gatehouse.settings"]

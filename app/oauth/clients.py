@@ -9,7 +9,7 @@ from authlib.oauth2.rfc6749 import ClientMixin
 from authlib.oauth2.rfc6749.util import scope_to_list
 from flask import current_app
 
-from ..userpool.errors import ConfigurationFault
+from ..userpool.errors import ConfigurationFault, InvalidInput
 
 
 class AppClient(ClientMixin):
@@ -69,7 +69,9 @@ def load_client(client_id: str | None) -> AppClient | None:
     pool = current_app.extensions["gatehouse.userpool"]
     try:
         return AppClient(pool.app_client(client_id))
+    except InvalidInput:  # not even the shape of a client id
+        return None
     except ConfigurationFault as fault:
-        if fault.code in ("ResourceNotFoundException", "InvalidParameterException"):
+        if fault.code == "ResourceNotFoundException":
             return None
         raise
