@@ -19,6 +19,8 @@ THROTTLE_CATEGORIES = (
     "UserResourceRead",
     "UserFederation",
 )
+# App-client keys whose URLs may start with ``{base}``, the server's base URL.
+URL_KEYS = ("callback_urls", "logout_urls")
 TRIGGERS = (
     "PreSignUp",
     "PostConfirmation",
@@ -124,8 +126,24 @@ def _build(cls: type, data: dict[str, Any], where: str, path: Path) -> Any:
     return cls(**data)
 
 
-def load_seed(path: Path, overrides: dict[str, Any] | None = None) -> Seed:
-    """Read a seed file; ``overrides`` replaces pool settings (tests use it for limits)."""
+def _with_base(client: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """An app client's table with ``{base}`` in its URL lists replaced by the base URL."""
+    client = dict(client)
+    for key in URL_KEYS:
+        if isinstance(client.get(key), list):
+            client[key] = [
+                url.replace("{base}", base_url) if isinstance(url, str) else url
+                for url in client[key]
+            ]
+    return client
+
+
+def load_seed(path: Path, overrides: dict[str, Any] | None = None, *, base_url: str) -> Seed:
+    """Read a seed file; ``overrides`` replaces pool settings (tests use it for limits).
+
+    ``{base}`` in an app client's callback and sign-out URLs becomes ``base_url``, so the
+    seeded clients follow the server wherever it runs (any port, host or scheme).
+    """
     try:
         raw = tomllib.loads(Path(path).read_text())
     except FileNotFoundError as exc:
@@ -151,7 +169,7 @@ def load_seed(path: Path, overrides: dict[str, Any] | None = None) -> Seed:
             raise SeedError(f"{path}: unknown key pool.throttle.{name}")
     clients = {}
     for i, item in enumerate(raw.get("clients", [])):
-        client = _build(AppClient, item, f"clients[{i}]", path)
+        client = _build(AppClient, _with_base(item, base_url), f"clients[{i}]", path)
         clients[client.id] = client
     users = [_build(SeedUser, u, f"users[{i}]", path) for i, u in enumerate(raw.get("users", []))]
     providers = {}

@@ -86,8 +86,7 @@ def app_origin(tmp_path_factory, tls):
 def gatehouse(tmp_path_factory, tls, app_origin) -> LiveServer:
     """Gatehouse on ``https://localhost:<port>`` with the ``spa`` app client of ``app_origin``."""
     tmp = tmp_path_factory.mktemp("gatehouse-https")
-    seed = SEED.read_text().replace("http://localhost:8000", "{base}")
-    seed += SPA_CLIENT.replace("{app}", app_origin.url)
+    seed = SEED.read_text() + SPA_CLIENT.replace("{app}", app_origin.url)
     proc, server = start(tmp, seed, tls=tls, host="localhost")
     settings = {"gatehouse": server.url, "userPoolId": POOL_ID, "clientId": CLIENT_ID}
     (app_origin.root / "config.js").write_text(f"window.GATEHOUSE_TEST = {json.dumps(settings)};\n")
