@@ -146,14 +146,20 @@ def wait_for_step(page, name: str) -> dict:
 
     A failed step fails the test with the app's error and console, not a time-out.
     """
-    page.wait_for_function(
-        "name => [name, name + '-failed'].includes(document.getElementById('state').textContent)",
-        arg=name,
-    )
-    state = page.text_content("#state")
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            "name => [name, name + '-failed']"
+            ".includes(document.getElementById('state')?.textContent)",
+            arg=name,
+        )
+    except PlaywrightTimeout:
+        pass
+    state = page.text_content("#state") if page.query_selector("#state") else None
     assert state == name, (
-        f"step {name}: {page.text_content('#error')}\nurl: {page.url}\n"
-        + "\n".join(page.console_lines[-20:])
+        f"step {name}: the app says {state!r}, error {page.text_content('#error')}"
+        f"\nurl: {page.url}\n" + "\n".join(page.console_lines[-20:])
     )
     return json.loads(page.text_content("#result") or "null")
 
