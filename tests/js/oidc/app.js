@@ -6,7 +6,8 @@ import { UserManager, WebStorageStateStore } from "oidc-client-ts";
 const config = window.GATEHOUSE_TEST;
 const here = `${window.location.origin}/oidc/`;
 
-// The settings the README gives for oidc-client-ts: keep the two identical.
+// Gatehouse's discovery document is at the authority; the ID token carries no nonce, and
+// oidc-client-ts sends none unless asked.
 const manager = new UserManager({
   authority: config.gatehouse,
   client_id: config.clientId,

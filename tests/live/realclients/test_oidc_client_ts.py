@@ -1,6 +1,6 @@
 """oidc-client-ts, bundled from npm, in Chromium, on another origin, against Gatehouse on HTTPS.
 
-The app's `UserManager` settings are the README's. Every step is read back from the page.
+The app's `UserManager` settings are in tests/js/oidc/app.js. Every step is read back from the page.
 """
 
 from __future__ import annotations
