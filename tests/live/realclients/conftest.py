@@ -60,9 +60,10 @@ def launch_chromium(playwright, tls: TLSFiles):
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium_tls(tls):
-    """One Chromium for the real-client walks."""
+    """A Chromium per test module: Playwright's sync API runs one instance at a time, and
+    tests/live/test_browser.py starts its own."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
