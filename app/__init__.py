@@ -108,4 +108,4 @@ def _user_pool(app: Flask, settings: Settings) -> UserPool:
             "client_id": settings.client_id,
             "client_secret": settings.client_secret,
         }
-    return UserPool(client, **defaults)
+    return UserPool(client, max_attempts=settings.aws_max_attempts, **defaults)

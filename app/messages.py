@@ -55,6 +55,12 @@ MESSAGES = {
         _l("We can't reach the sign-in service right now. Please try again in a minute."),
         "error",
     ),
+    "ambiguous": (
+        _l(
+            "We couldn't confirm whether that change went through. Check your account before you try again."
+        ),
+        "error",
+    ),
     "configuration": (
         _l(
             "Sign-in isn't set up correctly for this app. The team has been told; please try again later."

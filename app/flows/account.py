@@ -11,6 +11,7 @@ from ..messages import flash_message
 from ..recent import RETURNS, recent_sign_in_required
 from ..signin import complete, sign_out, signed_in_user, user_pool
 from ..userpool import errors
+from ..userpool.reconcile import password_is
 from .forms import ButtonForm, ChangePasswordForm, ConfirmPasswordForm
 from .policy import password_rules
 from .social import LABELS
@@ -86,12 +87,16 @@ def password():
     form = ChangePasswordForm()
     if not form.validate_on_submit():
         return render_template("account/password.html", form=form, rules=password_rules())
+    pool = user_pool()
     try:
-        user_pool().call(
+        pool.call(
             "ChangePassword",
             AccessToken=session["access_token"],
             PreviousPassword=form.current.data,
             ProposedPassword=form.password.data,
+            reconcile=password_is(
+                pool, pool.client_id, session["user"]["email"], form.password.data
+            ),
         )
     except errors.SessionExpired:
         return _ended()

@@ -15,6 +15,7 @@ from ..apple import AppleError, apple_base, apple_subject, exchange_code, revoke
 from ..recent import recent_sign_in_required
 from ..signin import sign_out, user_pool
 from ..userpool import errors
+from ..userpool.reconcile import user_gone
 from .forms import ButtonForm
 
 bp = Blueprint("deletion", __name__)
@@ -97,8 +98,9 @@ def apple_callback():
 
 def _delete(sub: str, email: str):
     """DeleteUser; if the pool fails, record a job and say deletion is in progress."""
+    pool = user_pool()
     try:
-        user_pool().call("DeleteUser", AccessToken=session["access_token"])
+        pool.call("DeleteUser", AccessToken=session["access_token"], reconcile=user_gone(pool, sub))
     except (errors.Unavailable, errors.Throttled, errors.ConfigurationFault):
         deletions.jobs().record(sub, email)
         deletions.audit.info("account deletion pending id=%s", deletions.audit_id(sub))

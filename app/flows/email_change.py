@@ -18,6 +18,7 @@ from ..recent import recent_sign_in_required
 from ..signin import sign_out, signed_in_user, user_pool
 from ..timing import padded
 from ..userpool import errors
+from ..userpool.reconcile import email_is
 from .forms import ButtonForm, CodeForm, EmailForm
 
 bp = Blueprint("email_change", __name__)
@@ -104,9 +105,14 @@ def confirm():
 def _verify(code: str, form: CodeForm):
     """VerifyUserAttribute; on success the old address is told, and the session follows."""
     old = session["user"]["email"]
+    pool = user_pool()
     try:
-        user_pool().call(
-            "VerifyUserAttribute", AccessToken=_access(), AttributeName="email", Code=code
+        pool.call(
+            "VerifyUserAttribute",
+            AccessToken=_access(),
+            AttributeName="email",
+            Code=code,
+            reconcile=email_is(pool, _access(), session.get(PENDING, "")),
         )
     except (errors.CodeMismatch, errors.CodeExpired, errors.TooManyAttempts) as exc:
         flash_message(exc.key)

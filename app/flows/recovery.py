@@ -9,6 +9,7 @@ from ..messages import flash_message
 from ..signin import target_client_id, user_pool
 from ..timing import padded
 from ..userpool import errors
+from ..userpool.reconcile import password_is
 from .forms import EmailForm, ResetForm
 from .policy import password_rules
 
@@ -57,13 +58,15 @@ def reset():
             "recovery/reset.html", form=form, rules=password_rules(), sent=request.args.get("sent")
         )
     email = form.email.data.strip()
+    pool = user_pool()
     try:
-        user_pool().call(
+        pool.call(
             "ConfirmForgotPassword",
             ClientId=target_client_id(),
             Username=email,
             ConfirmationCode=form.code.data.strip(),
             Password=form.password.data,
+            reconcile=password_is(pool, target_client_id(), email, form.password.data),
         )
     except (
         errors.CodeMismatch,

@@ -11,13 +11,10 @@ from ..config import Settings
 
 
 def client_config(settings: Settings) -> Config:
-    """botocore's standard retry mode, a small attempt count, and short timeouts.
-
-    Standard mode retries throttling and transient errors with jittered back-off; a small
-    attempt count keeps a person's wait bounded when the pool is overloaded.
-    """
+    """One attempt per call and short timeouts: the gateway decides what may be tried again
+    (botocore would repeat calls that change data after a timeout)."""
     return Config(
-        retries={"mode": "standard", "max_attempts": settings.aws_max_attempts},
+        retries={"mode": "standard", "total_max_attempts": 1},
         connect_timeout=settings.aws_connect_timeout,
         read_timeout=settings.aws_read_timeout,
         user_agent_extra="gatehouse",

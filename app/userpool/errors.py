@@ -12,10 +12,12 @@ class UserPoolError(Exception):
 
     key = "unexpected"
 
-    def __init__(self, code: str = "", operation: str = "") -> None:
+    def __init__(self, code: str = "", operation: str = "", *, repeatable: bool = False) -> None:
         super().__init__(f"{operation}: {code}" if operation else code)
         self.code = code
         self.operation = operation
+        # True when the same request may be sent again: the pool did not process it.
+        self.repeatable = repeatable
 
 
 class InvalidCredentials(UserPoolError):
@@ -107,18 +109,29 @@ class DeliveryFailed(UserPoolError):
     key = "delivery_failed"
 
 
-class Throttled(UserPoolError):
-    """The pool is throttling: ask the person to retry shortly (``Retry-After``)."""
-
-    key = "throttled"
-    retry_after = 5
-
-
 class Unavailable(UserPoolError):
     """The pool or the network failed; nothing the person did."""
 
     key = "unavailable"
     retry_after = 30
+
+
+class Throttled(Unavailable):
+    """The pool is throttling: ask the person to retry shortly (``Retry-After``). A throttled
+    request was not processed, so it may always be sent again."""
+
+    key = "throttled"
+    retry_after = 5
+
+    def __init__(self, code: str = "", operation: str = "", **_: bool) -> None:
+        super().__init__(code, operation, repeatable=True)
+
+
+class Ambiguous(Unavailable):
+    """A call that changes data got no clear answer, and whether it happened could not be
+    found out: the person is told exactly that, never that it failed or worked."""
+
+    key = "ambiguous"
 
 
 class ConfigurationFault(UserPoolError):

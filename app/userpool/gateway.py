@@ -1,7 +1,19 @@
 """The gateway: every user-pool call goes through ``UserPool.call``.
 
 It fills in what each call needs (pool id, app client id, ``SECRET_HASH`` for app clients with a
-secret) and turns every failure into a domain error from ``errors.py``.
+secret), turns every failure into a domain error from ``errors.py``, and decides what may be
+tried again. botocore's own retries are off: they would repeat a call that changes data after a
+read timeout (the first call may have succeeded) and back off for seconds on
+``LimitExceededException``, which no retry can cure.
+
+What is tried again, within ``GATEHOUSE_AWS_MAX_ATTEMPTS`` attempts in all:
+- throttling (``TooManyRequestsException``) and a connection that never reached the pool: the
+  pool did nothing, so any call may go again;
+- a timeout or a dropped connection after the request was sent, or the pool's internal error:
+  only read-only calls go again. For a call that changes data the outcome is unknown: the
+  caller's ``reconcile`` finds out what happened (True: it did; False: it did not, so one more
+  try is safe); without one, or when it cannot tell, ``Ambiguous`` is raised and the person is
+  told exactly that.
 """
 
 from __future__ import annotations
@@ -10,21 +22,26 @@ import base64
 import hashlib
 import hmac
 import logging
+import random
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from botocore import xform_name
 from botocore.exceptions import (
     ClientError,
     ConnectionError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
     HTTPClientError,
     NoCredentialsError,
     ParamValidationError,
 )
 
 from .errors import (
+    Ambiguous,
     ConfigurationFault,
     InvalidInput,
     Rejected,
@@ -79,6 +96,14 @@ OPERATIONS = (
     "DescribeUserPoolClient",
 )
 CLIENT_CACHE_SECONDS = 60.0
+# Calls that only read: repeating one after an unclear failure cannot change anything.
+READ_ONLY = frozenset(
+    {"GetUser", "AdminGetUser", "ListUsers", "DescribeUserPool", "DescribeUserPoolClient"}
+)
+# Failures that prove the request was never processed.
+NOT_SENT = (EndpointConnectionError, ConnectTimeoutError)
+BACKOFF_SECONDS = 0.1
+Reconcile = Callable[[], "bool | None"]
 
 
 def secret_hash(client_id: str, client_secret: str, username: str) -> str:
@@ -93,12 +118,21 @@ class UserPool:
     """One user pool, reached through one boto3 client."""
 
     def __init__(
-        self, client: Any, *, pool_id: str, client_id: str, client_secret: str = ""
+        self,
+        client: Any,
+        *,
+        pool_id: str,
+        client_id: str,
+        client_secret: str = "",
+        max_attempts: int = 3,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.client = client
         self.pool_id = pool_id
         self.client_id = client_id
         self._own_secret = client_secret
+        self.max_attempts = max_attempts
+        self._sleep = sleep
         self._clients: dict[str, tuple[float, dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
@@ -125,17 +159,44 @@ class UserPool:
     # ---- calls ---------------------------------------------------------------------------
 
     def call(
-        self, operation: str, *, secret_username: str | None = None, **params: Any
+        self,
+        operation: str,
+        *,
+        secret_username: str | None = None,
+        reconcile: Reconcile | None = None,
+        **params: Any,
     ) -> dict[str, Any]:
         """Call an operation by its API name; raise a domain error on any failure.
 
         ``secret_username`` names the user for SECRET_HASH where the request itself does not
-        (REFRESH_TOKEN_AUTH needs the user's username, i.e. their ``sub``).
+        (REFRESH_TOKEN_AUTH needs the user's username, i.e. their ``sub``). ``reconcile`` tells,
+        after an unclear failure of a call that changes data, whether the change was made
+        (see the module docstring); when it was, the call returns ``{}``.
         """
         if operation not in OPERATIONS:
             raise ValueError(f"{operation} is not in the gateway's OPERATIONS")
         params = self._complete(operation, params, secret_username)
         method = getattr(self.client, xform_name(operation))
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._once(operation, method, params)
+            except Ambiguous:
+                verdict = self._reconcile(operation, reconcile)
+                if verdict is True:
+                    return {}
+                if verdict is None or attempt >= self.max_attempts:
+                    raise
+                # The change did not happen: one more try is safe.
+            except (Throttled, Unavailable) as error:
+                if attempt >= self.max_attempts or not error.repeatable:
+                    raise
+            self._sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))
+
+    def _once(self, operation: str, method: Callable[..., Any], params: dict[str, Any]):
+        """One attempt; every failure becomes a domain error (``repeatable`` says if the same
+        request may simply be sent again)."""
         try:
             return method(**params)
         except ClientError as exc:
@@ -149,14 +210,43 @@ class UserPool:
                 or type(error) is UserPoolError
             ):
                 log.warning("user pool %s failed: %s", operation, code)
+            if isinstance(error, Unavailable) and not isinstance(error, Throttled):
+                # The pool's own fault: the request may have been processed.
+                error = self._unclear(operation, code, error)
             raise error from exc
-        except (ConnectionError, HTTPClientError) as exc:
+        except NOT_SENT as exc:
             log.warning("user pool %s unreachable: %s", operation, type(exc).__name__)
-            raise Unavailable(type(exc).__name__, operation) from exc
+            raise Unavailable(type(exc).__name__, operation, repeatable=True) from exc
+        except (ConnectionError, HTTPClientError) as exc:
+            log.warning("user pool %s: no answer: %s", operation, type(exc).__name__)
+            raise self._unclear(
+                operation, type(exc).__name__, Unavailable(type(exc).__name__, operation)
+            ) from exc
         except NoCredentialsError as exc:
             raise ConfigurationFault("NoCredentialsError", operation) from exc
         except ParamValidationError as exc:
             raise InvalidInput("ParamValidationError", operation) from exc
+
+    @staticmethod
+    def _unclear(operation: str, code: str, error: Unavailable) -> Unavailable:
+        """After an unclear failure a read may be repeated; a change's outcome is unknown."""
+        if operation in READ_ONLY:
+            error.repeatable = True
+            return error
+        return Ambiguous(code, operation)
+
+    @staticmethod
+    def _reconcile(operation: str, reconcile: Reconcile | None) -> bool | None:
+        """Ask the caller what happened; a failure to find out counts as not knowing."""
+        if reconcile is None:
+            return None
+        try:
+            verdict = reconcile()
+        except UserPoolError as exc:
+            log.warning("user pool %s: reconcile failed: %s", operation, exc.code)
+            return None
+        log.info("user pool %s: unclear failure reconciled: %s", operation, verdict)
+        return verdict
 
     def _complete(
         self, operation: str, params: dict[str, Any], secret_username: str | None

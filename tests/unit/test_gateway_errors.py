@@ -14,7 +14,7 @@ from botocore.stub import Stubber
 
 from app.messages import MESSAGES
 from app.userpool import errors
-from app.userpool.gateway import OPERATIONS, UserPool
+from app.userpool.gateway import OPERATIONS, READ_ONLY, UserPool
 
 MODEL = botocore.session.get_session().get_service_model("cognito-idp")
 PAIRS = [(op, shape.name) for op in OPERATIONS for shape in MODEL.operation_model(op).error_shapes]
@@ -55,7 +55,7 @@ def gateway():
         "cognito-idp", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"
     )
     with Stubber(client) as stubber:
-        yield UserPool(client, pool_id="us-east-1_test", client_id="app"), stubber
+        yield UserPool(client, pool_id="us-east-1_test", client_id="app", max_attempts=1), stubber
 
 
 def test_the_model_lists_error_codes_for_every_operation():
@@ -79,7 +79,11 @@ def test_every_pair_raises_its_domain_error(gateway, operation, code):
     )
     with pytest.raises(errors.UserPoolError) as exc:
         pool.call(operation, **params_for(operation))
-    assert type(exc.value) is errors.error_for(operation, code)
+    expected = errors.error_for(operation, code)
+    if expected is errors.Unavailable and operation not in READ_ONLY:
+        # The pool's own fault on a call that changes data: it may have been processed.
+        expected = errors.Ambiguous
+    assert type(exc.value) is expected
     assert type(exc.value) is not errors.UserPoolError
     assert exc.value.key in MESSAGES
     assert "raw Cognito text" not in str(MESSAGES[exc.value.key][0])
