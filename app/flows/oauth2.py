@@ -13,6 +13,7 @@ from ..oauth.json_errors import json_errors, oauth_error
 from ..oauth.server import TOKEN_AUTH_METHODS
 from ..signin import sign_out, user_pool
 from ..userpool import errors
+from ..userpool.domain import DomainError
 
 bp = Blueprint("oauth2", __name__)
 
@@ -27,12 +28,15 @@ def _refuse(message_key: str, status: int = 400):
     return render_template("error.html", message=text(message_key), status=status), status
 
 
-def _back_with_error(redirect_uri: str, error: str, description: str, state: str | None):
-    """Send an error to a registered redirect URI (RFC 6749 §4.1.2.1)."""
+def _back_with_error(
+    redirect_uri: str, error: str, description: str, state: str | None, implicit: bool
+):
+    """Send an error to a registered redirect URI (RFC 6749 §4.1.2.1; in the fragment for the
+    implicit grant, §4.2.2.1)."""
     params = [("error", error), ("error_description", description)]
     if state is not None:
         params.append(("state", state))
-    return redirect(add_params_to_uri(redirect_uri, params), 302)
+    return redirect(add_params_to_uri(redirect_uri, params, fragment=implicit), 302)
 
 
 @bp.get("/oauth2/authorize")
@@ -51,32 +55,33 @@ def authorize():
     args = request.args
     client = load_client(args["client_id"])
     redirect_uri, state = args["redirect_uri"], args.get("state")
+    implicit = args["response_type"] == "token"
+
+    def refuse(error: str, description: str):
+        """Back to the app with an error."""
+        return _back_with_error(redirect_uri, error, description, state, implicit)
+
     requested = (args.get("scope") or " ".join(client.scopes)).split()
     if any(scope not in client.scopes for scope in requested):
-        return _back_with_error(
-            redirect_uri, "invalid_scope", "A requested scope is not allowed.", state
-        )
-    if args.get("code_challenge") and args.get("code_challenge_method", "plain") != "S256":
-        return _back_with_error(
-            redirect_uri, "invalid_request", "Only S256 PKCE is supported.", state
-        )
-    if not client.secret and not args.get("code_challenge"):
-        return _back_with_error(redirect_uri, "invalid_request", "PKCE (S256) is required.", state)
+        return refuse("invalid_scope", "A requested scope is not allowed.")
+    # PKCE belongs to the code flow; the implicit grant has no code to protect.
+    challenge = None if implicit else args.get("code_challenge")
+    if challenge and args.get("code_challenge_method", "plain") != "S256":
+        return refuse("invalid_request", "Only S256 PKCE is supported.")
+    if not implicit and not client.secret and not challenge:
+        return refuse("invalid_request", "PKCE (S256) is required.")
     provider = args.get("identity_provider")
     if provider and provider != "COGNITO" and provider not in client.providers:
-        return _back_with_error(
-            redirect_uri, "invalid_request", "This identity provider is not available.", state
-        )
+        return refuse("invalid_request", "This identity provider is not available.")
     pending.remember(
         {
             "client_id": client.client_id,
+            "response_type": args["response_type"],
             "redirect_uri": redirect_uri,
             "state": state,
             "scope": " ".join(requested),
-            "code_challenge": args.get("code_challenge"),
-            "code_challenge_method": args.get("code_challenge_method")
-            if args.get("code_challenge")
-            else None,
+            "code_challenge": challenge,
+            "code_challenge_method": args.get("code_challenge_method") if challenge else None,
             "nonce": args.get("nonce"),
         }
     )
@@ -93,7 +98,8 @@ def authorize():
 @bp.post("/oauth2/token")
 @json_errors
 def token():
-    """authorization_code (with PKCE) and refresh_token, with Authlib's client authentication."""
+    """authorization_code (with PKCE) and refresh_token, with Authlib's client authentication;
+    client_credentials, answered by the pool's OAuth2 domain."""
     return _server().create_token_response()
 
 
@@ -148,25 +154,59 @@ def revoke():
 @bp.get("/logout")
 def logout():
     """Cognito's sign-out: end Gatehouse's session, then go to a registered sign-out URL,
-    or (with ``redirect_uri`` and ``response_type``) start a new sign-in.
+    or (with ``redirect_uri`` and ``response_type``) start a new sign-in. Also OpenID Connect
+    RP-Initiated Logout 1.0 (``id_token_hint``, ``post_logout_redirect_uri``, ``state``).
 
     A GET, as Cognito's is: apps link to it. It only ends Gatehouse's own session.
     """
-    client = load_client(request.args.get("client_id"))
+    args = request.args
+    if "id_token_hint" in args or "post_logout_redirect_uri" in args:
+        return _rp_initiated_logout()
+    client = load_client(args.get("client_id"))
     if client is None:
         return _refuse("bad_logout_request")
-    logout_uri = request.args.get("logout_uri")
+    logout_uri = args.get("logout_uri")
     if logout_uri is not None:
         if logout_uri not in client.logout_urls:
             return _refuse("bad_logout_request")
         sign_out()
         return redirect(logout_uri, 302)
-    if request.args.get("redirect_uri") and request.args.get("response_type"):
-        if not client.check_redirect_uri(request.args["redirect_uri"]):
+    if args.get("redirect_uri") and args.get("response_type"):
+        if not client.check_redirect_uri(args["redirect_uri"]):
             return _refuse("bad_logout_request")
         sign_out()
-        return redirect(url_for("oauth2.authorize", **request.args), 302)
+        return redirect(url_for("oauth2.authorize", **args), 302)
     return _refuse("bad_logout_request")
+
+
+def _rp_initiated_logout():
+    """OIDC RP-initiated logout: the app client is the hint's audience or ``client_id`` (they
+    must agree); the sign-out URL must be one of its own, exactly. Anything that does not check
+    out gets the error page, never a redirect."""
+    args = request.args
+    client_id = args.get("client_id")
+    if "id_token_hint" in args:
+        try:
+            claims = current_app.extensions["gatehouse.domain"].id_token_hint_claims(
+                args["id_token_hint"]
+            )
+        except DomainError:
+            return _refuse("bad_logout_request")
+        if client_id is not None and client_id != claims.get("aud"):
+            return _refuse("bad_logout_request")
+        client_id = claims.get("aud")
+    client = load_client(client_id if isinstance(client_id, str) else None)
+    if client is None:
+        return _refuse("bad_logout_request")
+    target = args.get("post_logout_redirect_uri")
+    if target is not None and target not in client.logout_urls:
+        return _refuse("bad_logout_request")
+    sign_out()
+    if target is None:
+        return render_template("oauth2/signed_out.html", message=text("signed_out"))
+    if args.get("state") is not None:
+        target = add_params_to_uri(target, [("state", args["state"])])
+    return redirect(target, 302)
 
 
 @bp.get("/.well-known/openid-configuration")
@@ -185,8 +225,13 @@ def discovery():
             "userinfo_endpoint": f"{base}/oauth2/userInfo",
             "revocation_endpoint": f"{base}/oauth2/revoke",
             "end_session_endpoint": f"{base}/logout",
-            "response_types_supported": ["code"],
-            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "response_types_supported": ["code", "token"],
+            "grant_types_supported": [
+                "authorization_code",
+                "implicit",
+                "refresh_token",
+                "client_credentials",
+            ],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "scopes_supported": [

@@ -106,6 +106,24 @@ class Signer:
         idt.update(id_overrides or {})
         return self.sign(idt), self.sign(access)
 
+    def mint_client(self, *, client_id: str, scopes: list[str], now: int, minutes: int) -> str:
+        """An access token for an app client itself (client_credentials), with Cognito's M2M
+        claims: no user, so ``sub`` is the client id and there is no username or origin."""
+        return self.sign(
+            {
+                "sub": client_id,
+                "token_use": "access",
+                "scope": " ".join(scopes),
+                "auth_time": now,
+                "iss": self.issuer,
+                "exp": now + minutes * 60,
+                "iat": now,
+                "version": 2,
+                "jti": str(uuid.uuid4()),
+                "client_id": client_id,
+            }
+        )
+
     def verify_access(self, token: str, now: float) -> dict[str, Any]:
         """Check an access token's signature, issuer, use and expiry; return its claims."""
         try:

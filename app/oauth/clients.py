@@ -52,8 +52,8 @@ class AppClient(ClientMixin):
         return method == "none"
 
     def check_response_type(self, response_type: str) -> bool:
-        """Only the authorization code flow."""
-        return response_type == "code" and "code" in self.flows
+        """``code`` for the code flow, ``token`` for the implicit grant, as the client allows."""
+        return {"code": "code", "token": "implicit"}.get(response_type) in self.flows
 
     def check_grant_type(self, grant_type: str) -> bool:
         """Codes for clients allowed the code flow; refresh for every client."""

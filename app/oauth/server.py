@@ -7,7 +7,13 @@ from typing import Any
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.authenticate_client import authenticate_client_secret_basic
-from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError, OAuth2Error
+from authlib.oauth2.rfc6749.errors import (
+    InvalidClientError,
+    InvalidGrantError,
+    InvalidRequestError,
+    OAuth2Error,
+    UnsupportedResponseTypeError,
+)
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import current_app
@@ -15,13 +21,13 @@ from flask import current_app
 from ..userpool import errors
 from .clients import AppClient, load_client
 from .json_errors import from_authlib
-from .pending import refresh_owner, store
+from .pending import refresh_grant, store
 
 TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
 
-def token_response(result: dict[str, Any]) -> dict[str, Any]:
-    """Cognito's AuthenticationResult as an OAuth2 token response."""
+def token_response(result: dict[str, Any], scope: str | None) -> dict[str, Any]:
+    """Cognito's AuthenticationResult as an OAuth2 token response, with the granted scope."""
     body = {
         "access_token": result["AccessToken"],
         "id_token": result["IdToken"],
@@ -30,6 +36,8 @@ def token_response(result: dict[str, Any]) -> dict[str, Any]:
     }
     if result.get("RefreshToken"):
         body["refresh_token"] = result["RefreshToken"]
+    if scope:
+        body["scope"] = scope
     return body
 
 
@@ -69,7 +77,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         return {"sub": authorization_code.record["sub"]}
 
     def save_authorization_code(self, code: str, request: Any) -> None:
-        """Codes are issued by ``pending.issue_code`` after sign-in, not by Authlib."""
+        """Codes are issued by ``pending.finish`` after sign-in, not by Authlib."""
         raise NotImplementedError
 
     def create_token_response(self):
@@ -78,7 +86,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         record = store().take(f"authcode:{self.request.authorization_code.code}")
         if record is None:
             raise InvalidGrantError("Invalid 'code' in request.")
-        return 200, token_response(record["tokens"]), self.TOKEN_RESPONSE_HEADER
+        return 200, token_response(record["tokens"], record["scope"]), self.TOKEN_RESPONSE_HEADER
 
 
 class RefreshGrant(grants.BaseGrant, grants.TokenEndpointMixin):
@@ -98,7 +106,8 @@ class RefreshGrant(grants.BaseGrant, grants.TokenEndpointMixin):
         """Ask the pool for new tokens; a refused refresh token is invalid_grant."""
         client = self.request.client
         refresh = self.request.form["refresh_token"]
-        owner = refresh_owner(refresh) if client.secret else None
+        issued = refresh_grant(refresh) or {}
+        owner = issued.get("sub") if client.secret else None
         if client.secret and owner is None:
             raise InvalidGrantError("Unknown refresh token.")
         pool = current_app.extensions["gatehouse.userpool"]
@@ -112,7 +121,44 @@ class RefreshGrant(grants.BaseGrant, grants.TokenEndpointMixin):
             )
         except (errors.InvalidCredentials, errors.NotFound, errors.InvalidInput) as exc:
             raise InvalidGrantError("The refresh token is invalid, expired or revoked.") from exc
-        return 200, token_response(out["AuthenticationResult"]), self.TOKEN_RESPONSE_HEADER
+        result = token_response(out["AuthenticationResult"], issued.get("scope"))
+        return 200, result, self.TOKEN_RESPONSE_HEADER
+
+
+class TokenGrant(grants.ImplicitGrant):
+    """The implicit grant (``response_type=token``), for app clients that allow it, as Cognito
+    does. Only the request is validated here; the tokens go back after sign-in
+    (``pending.finish``)."""
+
+    def validate_authorization_request(self) -> str:
+        """The client and redirect URI first: only then may an error go back to the app."""
+        client = self.server.query_client(self.request.payload.client_id)
+        if client is None:
+            raise InvalidClientError()
+        redirect_uri = self.validate_authorization_redirect_uri(self.request, client)
+        if not client.check_response_type("token"):
+            raise UnsupportedResponseTypeError("token", redirect_uri=redirect_uri)
+        self.request.client = client
+        return redirect_uri
+
+
+class ClientCredentialsGrant(grants.BaseGrant, grants.TokenEndpointMixin):
+    """client_credentials: passed to the pool's OAuth2 domain with the client's own
+    authentication and scope, and its answer returned as it is (status and body), so an app
+    that used the hosted UI's domain for machine-to-machine tokens only changes the domain."""
+
+    GRANT_TYPE = "client_credentials"
+
+    def validate_token_request(self) -> None:
+        """Nothing to check here: the domain authenticates the client."""
+
+    def create_token_response(self):
+        """The domain's answer."""
+        domain = current_app.extensions["gatehouse.domain"]
+        status, body = domain.token_request(
+            self.request.form.to_dict(), self.request.headers.get("Authorization")
+        )
+        return status, body, self.TOKEN_RESPONSE_HEADER
 
 
 class Server(AuthorizationServer):
@@ -136,9 +182,12 @@ def authenticate_basic(query_client, request) -> AppClient | None:
 
 
 def build_server(app) -> AuthorizationServer:
-    """The authorization server: code grant with PKCE (required for public clients), refresh."""
+    """The authorization server: code grant with PKCE (required for public clients), refresh,
+    implicit, and client_credentials passed to the pool's domain."""
     server = Server(app, query_client=load_client, save_token=lambda *_: None)
     server.register_client_auth_method("client_secret_basic", authenticate_basic)
     server.register_grant(CodeGrant, [CodeChallenge(required=True)])
     server.register_grant(RefreshGrant)
+    server.register_grant(TokenGrant)
+    server.register_grant(ClientCredentialsGrant)
     return server

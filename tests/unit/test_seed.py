@@ -1,4 +1,4 @@
-"""The local pool's seed file: unknown keys and missing files stop start-up, naming them."""
+"""The local pool's seed file: bad keys and missing files stop start-up, naming them."""
 
 from __future__ import annotations
 
@@ -12,8 +12,18 @@ BASE = "http://localhost:8000"
 
 def test_default_seed_has_the_demo_and_gatehouse_clients():
     seed = load_seed(DEFAULT_SEED, base_url=BASE)
-    assert set(seed.clients) == {"demo", "northwind", "gatehouse"}
+    assert set(seed.clients) == {"demo", "northwind", "gatehouse", "m2m"}
     assert not seed.clients["demo"].secret and seed.clients["gatehouse"].secret
+    assert seed.clients["demo"].allowed_oauth_flows == ["code", "implicit"]
+
+
+def test_default_seed_declares_a_resource_server_for_the_m2m_client():
+    seed = load_seed(DEFAULT_SEED, base_url=BASE)
+    api = seed.resource_servers["demo-api"]
+    assert api.name and all(scope.scope_description for scope in api.scopes)
+    m2m = seed.clients["m2m"]
+    assert m2m.secret and m2m.allowed_oauth_flows == ["client_credentials"]
+    assert m2m.allowed_oauth_scopes == api.scope_names() == ["demo-api/read", "demo-api/write"]
 
 
 def test_every_seeded_url_follows_the_base_url():
@@ -43,9 +53,29 @@ def test_a_custom_seed_may_use_base_and_the_app_fills_it_in(make_app, tmp_path):
         ("[pool.throttle]\nUserEverything = 1\n", "pool.throttle.UserEverything"),
         ("[[clients]]\nid = 'a'\ncallbacks = []\n", "clients[0].callbacks"),
         ("[extras]\n", "extras"),
+        (
+            "[[resource_servers]]\nidentifier = 'a'\nname = 'A'\nurl = 'x'\n",
+            "resource_servers[0].url",
+        ),
+        (
+            "[[resource_servers]]\nidentifier = 'a'\nname = 'A'\nscopes = [{ name = 'r' }]\n",
+            "resource_servers[0].scopes[0].name",
+        ),
+        ("[[resource_servers]]\nname = 'A'\n", "resource_servers[0].identifier"),
+        (
+            "[[clients]]\nid = 'a'\nallowed_oauth_scopes = ['openid', 'api/read']\n",
+            "clients[0].allowed_oauth_scopes",
+        ),
+        (
+            "[[resource_servers]]\nidentifier = 'api'\nname = 'API'\n"
+            "scopes = [{ scope_name = 'read' }]\n"
+            "[[clients]]\nid = 'a'\nallowed_oauth_scopes = ['api/read']\n"
+            "[[clients]]\nid = 'b'\nallowed_oauth_scopes = ['api/write']\n",
+            "clients[1].allowed_oauth_scopes",
+        ),
     ],
 )
-def test_unknown_key_is_named_with_the_file(tmp_path, text, key):
+def test_an_unknown_missing_or_undeclared_key_is_named_with_the_file(tmp_path, text, key):
     path = tmp_path / "seed.toml"
     path.write_text(text)
     with pytest.raises(SeedError) as exc:

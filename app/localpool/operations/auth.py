@@ -1,7 +1,9 @@
-"""InitiateAuth and RespondToAuthChallenge: password, refresh, and custom auth with challenges."""
+"""InitiateAuth, RespondToAuthChallenge and GetTokensFromRefreshToken: password, refresh, and
+custom auth with challenges."""
 
 from __future__ import annotations
 
+import hmac
 import json
 import secrets
 from typing import Any
@@ -136,6 +138,25 @@ def _refresh(pool, conn, client: AppClient, auth: dict[str, str]) -> dict[str, A
     )
     result = pool.reissue(conn, user, client, record)
     return {"ChallengeParameters": {}, "AuthenticationResult": result}
+
+
+@operation("GetTokensFromRefreshToken", "UserAuthentication")
+def get_tokens_from_refresh_token(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """New ID and access tokens from a live refresh token of this client (Amplify v6 refreshes
+    only this way). Without refresh-token rotation no new refresh token is issued."""
+    client = pool.client(params.get("ClientId"))
+    if "ALLOW_REFRESH_TOKEN_AUTH" not in client.explicit_auth_flows:
+        raise invalid_parameter("Refresh token flow not enabled for this client")
+    if client.secret:
+        given = params.get("ClientSecret")
+        if not given:
+            raise not_authorized(
+                f"Client {client.id} is configured with secret but ClientSecret was not received"
+            )
+        if not hmac.compare_digest(client.secret.encode(), given.encode()):
+            raise not_authorized(f"Unable to verify secret for client {client.id}")
+    user, record = pool.refresh_owner(conn, params.get("RefreshToken", ""), client)
+    return {"AuthenticationResult": pool.reissue(conn, user, client, record)}
 
 
 # ---- custom auth ----------------------------------------------------------------------------
