@@ -7,6 +7,8 @@ import secrets
 import uuid
 from typing import Any
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
@@ -37,6 +39,14 @@ class Signer:
                 key = RSAKey.import_key(json.loads(row["jwk"]))
         self._key = key
         self.kid = key.kid
+
+    def derive(self, purpose: str) -> bytes:
+        """A 32-byte secret for one purpose, derived from the private key: the same in every
+        process and after a restart, and unknown to anyone without the pool's database."""
+        private = self._key.as_dict(private=True)["d"].encode()
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
+            private
+        )
 
     def jwks(self) -> dict[str, Any]:
         """The public JSON Web Key Set served at ``<issuer>/.well-known/jwks.json``."""
