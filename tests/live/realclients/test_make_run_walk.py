@@ -1,5 +1,6 @@
 """Issue 9's acceptance in Chromium with JavaScript off: `PORT=<port> make run` on a port other
-than 8000, a person at `http://127.0.0.1:<port>/demo`, then the same over HTTPS.
+than 8000, a person at `http://127.0.0.1:<port>/demo`, then the same over HTTPS, served by
+gunicorn and by a TLS proxy in front of it.
 
 The server is started exactly as the README's command starts it (`make run`, with only `PORT`
 set, so the base URL follows the port), apart from a data directory of its own; for HTTPS,
@@ -9,6 +10,7 @@ test-artifacts/screenshots/.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -24,31 +26,47 @@ from app.mail import Outbox
 
 from ..conftest import ROOT, free_port, wait_until_healthy
 from .conftest import PASSWORD, arrive
+from .proxy import TLSProxy
 
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 
 
 class MadeRun:
-    """A `make run` server: how to reach it and where its outbox is."""
+    """A `make run` server: the public port (gunicorn's, or the TLS proxy's) and its outbox."""
 
-    def __init__(self, scheme: str, port: int, data_dir: Path) -> None:
-        self.scheme, self.port, self.data_dir = scheme, port, data_dir
+    def __init__(self, mode: str, port: int, data_dir: Path) -> None:
+        self.mode, self.data_dir = mode, data_dir
+        scheme = "http" if mode == "http" else "https"
         self.base = f"{scheme}://localhost:{port}"
         self.by_address = f"{scheme}://127.0.0.1:{port}"
 
 
-@pytest.fixture(scope="module", params=["http", "https"])
-def made_run(request, tmp_path_factory, tls):
-    """`PORT=<free port> make run` (with the TLS settings for ``https``), stopped afterwards."""
-    scheme = request.param
-    tmp = tmp_path_factory.mktemp(f"make-run-{scheme}")
+def other_port(*taken: int) -> int:
+    """A free port other than the README's 8000 and ``taken``."""
     port = free_port()
-    while port == 8000:
+    while port in (8000, *taken):
         port = free_port()
+    return port
+
+
+@pytest.fixture(scope="module", params=["http", "https", "https-proxy"])
+def made_run(request, tmp_path_factory, tls):
+    """`PORT=<free port> make run`; ``https`` adds gunicorn's certificate, ``https-proxy`` puts a
+    TLS proxy in front (README "Running behind TLS"). Stopped afterwards."""
+    mode = request.param
+    tmp = tmp_path_factory.mktemp(f"make-run-{mode}")
+    port = other_port()
+    public = port if mode != "https-proxy" else other_port(port)
     env = {key: value for key, value in os.environ.items() if not key.startswith("GATEHOUSE_")}
     env.update(PORT=str(port), GATEHOUSE_DATA_DIR=str(tmp / "data"))
-    if scheme == "https":
+    if mode == "https":
         env.update(tls.server_env(), GATEHOUSE_BASE_URL=f"https://localhost:{port}")
+    elif mode == "https-proxy":
+        env.update(
+            REQUESTS_CA_BUNDLE=str(tls.ca),
+            GATEHOUSE_BASE_URL=f"https://localhost:{public}",
+            GATEHOUSE_TRUSTED_PROXIES="1",
+        )
     log = tmp / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
@@ -59,13 +77,13 @@ def made_run(request, tmp_path_factory, tls):
             stderr=subprocess.STDOUT,
             start_new_session=True,  # make and gunicorn in a group of their own, stopped together
         )
-    server = MadeRun(scheme, port, tmp / "data")
-    try:
-        wait_until_healthy(proc, server.base, log, tls if scheme == "https" else None)
+    server = MadeRun(mode, public, tmp / "data")
+    with contextlib.ExitStack() as stack:
+        stack.callback(lambda: (os.killpg(proc.pid, signal.SIGTERM), proc.wait(timeout=15)))
+        if mode == "https-proxy":
+            stack.enter_context(TLSProxy(public, port, tls))
+        wait_until_healthy(proc, server.base, log, tls if mode != "http" else None)
         yield server
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
 
 
 @pytest.fixture
@@ -110,7 +128,7 @@ def claims_on(page) -> dict:
 
 
 def test_sign_up_by_the_emailed_link_then_sign_in_with_the_password(made_run, person):
-    page, email, name = person, f"walk-{uuid.uuid4().hex[:8]}@example.com", made_run.scheme
+    page, email, name = person, f"walk-{uuid.uuid4().hex[:8]}@example.com", made_run.mode
     open_the_demo(page, made_run)
     shot(page, f"walk-{name}-1-demo")
     page.click("text=Sign in to “demo”")
@@ -142,7 +160,7 @@ def test_sign_up_by_the_emailed_link_then_sign_in_with_the_password(made_run, pe
 
 
 def test_sign_in_with_the_simulated_google(made_run, person):
-    page, email, name = person, f"walk-google-{uuid.uuid4().hex[:8]}@example.com", made_run.scheme
+    page, email, name = person, f"walk-google-{uuid.uuid4().hex[:8]}@example.com", made_run.mode
     open_the_demo(page, made_run)
     page.click("text=Sign in to “demo”")
     arrive(page, f"{made_run.base}/login**")
