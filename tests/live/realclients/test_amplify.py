@@ -17,6 +17,19 @@ from .conftest import (
 )
 
 
+def pool_calls(page, gatehouse) -> list[str]:
+    """The Cognito operations the page sends to the local pool, in order, as they happen."""
+    calls: list[str] = []
+
+    def seen(request) -> None:
+        """Keep the operation of each POST to ``/_localpool``."""
+        if request.url.startswith(f"{gatehouse.url}/_localpool") and request.method == "POST":
+            calls.append(request.headers.get("x-amz-target", "").rpartition(".")[2])
+
+    page.on("request", seen)
+    return calls
+
+
 def refresh_token_in(page) -> str:
     """The refresh token Amplify keeps in the app origin's localStorage."""
     token = page.evaluate(
@@ -47,6 +60,7 @@ def sign_out_and_land(page, app_origin, button: str) -> None:
 def test_sign_in_refresh_attributes_and_sign_out(gatehouse, app_origin, app_page, idp):
     email = new_user(gatehouse, idp)
     page = app_page
+    calls = pool_calls(page, gatehouse)
     page.goto(f"{app_origin.url}/amplify/")
     wait_for_step(page, "anonymous")
 
@@ -62,15 +76,18 @@ def test_sign_in_refresh_attributes_and_sign_out(gatehouse, app_origin, app_page
     assert refreshed["sub"] == session["sub"] and refreshed["email"] == email
     assert refreshed["accessJti"] != session["accessJti"], "forceRefresh gave the same token"
     assert refreshed["accessToken"] != session["accessToken"]
+    assert calls == ["GetTokensFromRefreshToken"], calls
 
     page.click("#attributes")
     attributes = wait_for_step(page, "attributes")
     assert attributes["email"] == email and attributes["email_verified"] == "true"
     assert attributes["sub"] == session["sub"]
+    assert calls[1:] == ["GetUser"], calls
 
     refresh = refresh_token_in(page)
     assert refresh_works(idp, refresh)
     sign_out_and_land(page, app_origin, "#sign-out")
+    assert calls[2:] == ["RevokeToken"], calls
     assert not refresh_works(idp, refresh), "signOut() left the refresh token usable"
 
     # Gatehouse's session ended with the sign-out: the next sign-in asks for the password again.
@@ -86,6 +103,8 @@ def test_sign_in_refresh_attributes_and_sign_out(gatehouse, app_origin, app_page
         AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
     )["AuthenticationResult"]["RefreshToken"]
     assert refresh_works(idp, second) and refresh_works(idp, elsewhere)
+    calls.clear()
     sign_out_and_land(page, app_origin, "#sign-out-global")
+    assert calls == ["GlobalSignOut"], calls
     assert not refresh_works(idp, second), "signOut({ global: true }) left this token usable"
     assert not refresh_works(idp, elsewhere), "signOut({ global: true }) left another device in"
