@@ -10,10 +10,9 @@ from flask import Flask
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from . import error_pages, hosts, mailer, security
+from . import error_pages, hosts, mailer, security, sessions
 from .branding import load_brands
 from .config import ConfigError, Settings, load_settings
-from .sessions import ServerSessionInterface
 from .store import build_store
 from .userpool import UserPool, build_client
 from .userpool.domain import PoolDomain
@@ -43,6 +42,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         OUTBOX_DIR=settings.outbox_dir,
         TESTING=bool(settings.extra.get("TESTING", False)),
         WTF_CSRF_TIME_LIMIT=3600,
+        # Faults reach the error pages in tests too, exactly as in production.
+        PROPAGATE_EXCEPTIONS=False,
     )
     app.extensions["gatehouse.settings"] = settings
     if settings.is_local:
@@ -50,11 +51,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["gatehouse.mailer"] = mailer.build_sender(settings)
     store = build_store(settings.redis_url, settings.data_dir, settings.clock)
     app.extensions["gatehouse.store"] = store
-    app.session_interface = ServerSessionInterface(store, SESSION_SECONDS)
+    sessions.init_app(app, store, SESSION_SECONDS)
     app.extensions["gatehouse.brands"] = load_brands(settings.branding_dir)
     _check_magic_links(app, settings)
     babel.init_app(app)
-    security.init_app(app, settings.base_url, csrf)
+    security.init_app(app, settings.base_url, csrf, local=settings.is_local)
     error_pages.init_app(app)
     app.extensions["gatehouse.userpool"] = _user_pool(app, settings)
     app.extensions["gatehouse.domain"] = _pool_domain(app, settings)

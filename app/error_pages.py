@@ -1,66 +1,121 @@
-"""Clear pages for faults: the pool busy or unreachable, bad CSRF, not found, and the 500 page.
+"""Clear pages for faults: the pool or the store busy or unreachable, bad CSRF, too large, not
+found, and the 500 page.
 
 A person never sees a stack trace or Cognito's message; the log line names the cause without
-cookies, tokens or personal data.
+cookies, tokens or personal data. Where a page asks the person to come back later, its words and
+its ``Retry-After`` header come from the same number.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from flask import Flask, render_template, request
+from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from .log_redaction import redact_path
 from .messages import text
-from .userpool.errors import ConfigurationFault, Throttled, Unavailable, UserPoolError
+from .store import StoreUnavailable
+from .userpool.errors import ConfigurationFault, Unavailable, UserPoolError
 
 log = logging.getLogger(__name__)
 
 
-def _page(key: str, status: int, retry_after: int | None = None):
-    """Render the error page for a catalogue key."""
-    body = render_template("error.html", message=text(key), status=status, retry_after=retry_after)
+def retry_words(seconds: int) -> str:
+    """ "Please try again in about N seconds/minutes." for a Retry-After value."""
+    if seconds < 90:
+        return ngettext(
+            "Please try again in about %(num)d second.",
+            "Please try again in about %(num)d seconds.",
+            seconds,
+        )
+    minutes = round(seconds / 60)
+    return ngettext(
+        "Please try again in about %(num)d minute.",
+        "Please try again in about %(num)d minutes.",
+        minutes,
+    )
+
+
+def error_page(key: str, status: int, retry_after: int | None = None):
+    """The error page for a catalogue key; with ``retry_after``, the words and header agree."""
+    body = render_template(
+        "error.html",
+        message=text(key),
+        status=status,
+        retry=retry_words(retry_after) if retry_after else "",
+    )
     headers = {"Retry-After": str(retry_after)} if retry_after else {}
     return body, status, headers
 
 
+def _store_errors() -> tuple[type[BaseException], ...]:
+    """Failures of the store's backends raised outside the store (by the rate limiter, say)."""
+    errors: tuple[type[BaseException], ...] = (StoreUnavailable, sqlite3.OperationalError)
+    try:
+        import redis
+    except ImportError:  # pragma: no cover - redis is a dependency
+        return errors
+    return (*errors, redis.RedisError)
+
+
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
+    store_errors = _store_errors()
 
-    @app.errorhandler(Throttled)
     @app.errorhandler(Unavailable)
-    def pool_busy(error: UserPoolError):
-        """The pool throttled us or could not be reached: 503 with Retry-After."""
-        return _page(error.key, 503, error.retry_after)
+    def pool_busy(error: Unavailable):
+        """The pool throttled us or could not be reached (or left it unclear): 503."""
+        return error_page(error.key, 503, error.retry_after)
 
     @app.errorhandler(ConfigurationFault)
     def pool_misconfigured(error: ConfigurationFault):
         """An operator must fix the pool or app client."""
         log.error("user pool configuration fault: %s %s", error.operation, error.code)
-        return _page("configuration", 500)
+        return error_page("configuration", 500)
 
     @app.errorhandler(UserPoolError)
     def pool_error(error: UserPoolError):
         """A domain error a view did not handle."""
         log.error("unhandled user pool error: %s %s", error.operation, error.code)
-        return _page("unexpected", 500)
+        return error_page("unexpected", 500)
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):
         """A POST without a valid CSRF token changes nothing."""
-        return _page("csrf", 400)
+        return error_page("csrf", 400)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge):
+        """A body larger than any form needs."""
+        return error_page("too_large", 413)
 
     @app.errorhandler(404)
     def not_found(error: HTTPException):
         """Unknown address."""
-        return _page("not_found_page", 404)
+        return error_page("not_found_page", 404)
 
     @app.errorhandler(Exception)
     def fault(error: Exception):
-        """Any other fault: log it (path only, no cookies) and show the generic page."""
+        """Any other fault: the store's is a 503; else log it (path only) and show the 500 page.
+
+        A failure while the response is finished (saving the session, say) reaches here
+        wrapped in InternalServerError; its original exception decides.
+        """
+        if isinstance(error, InternalServerError) and error.original_exception is not None:
+            error = error.original_exception
+        if isinstance(error, store_errors):
+            log.error(
+                "store unavailable on %s %s: %s",
+                request.method,
+                redact_path(request.path),
+                type(error).__name__,
+            )
+            return error_page("store_unavailable", 503, StoreUnavailable.retry_after)
         if isinstance(error, HTTPException):
             return error
         log.exception("unhandled error on %s %s", request.method, redact_path(request.path))
-        return _page("unexpected", 500)
+        return error_page("unexpected", 500)

@@ -9,13 +9,15 @@ address are limited alike.
 from __future__ import annotations
 
 import hashlib
+import math
+import time
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .messages import text
+from .error_pages import error_page
 
 limiter = Limiter(key_func=get_remote_address)
 
@@ -60,16 +62,16 @@ def init_app(app: Flask) -> None:
         )
     app.config.update(
         RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
-        RATELIMIT_HEADERS_ENABLED=True,
+        # Off: Flask-Limiter would put its own Retry-After on every limited response, a 503
+        # from the pool included, so the header and the page's words would disagree.
+        RATELIMIT_HEADERS_ENABLED=False,
         RATELIMIT_STRATEGY="moving-window",
     )
     limiter.init_app(app)
 
     @app.errorhandler(429)
     def too_many(error):
-        """The clear page, with Retry-After (Flask-Limiter adds the header)."""
-        retry_after = getattr(error, "retry_after", None) or 60
-        body = render_template(
-            "error.html", message=text("rate_limited"), status=429, retry_after=retry_after
-        )
-        return body, 429, {"Retry-After": str(retry_after)}
+        """The clear page; Retry-After is when the breached limit lets the next request in."""
+        breached = limiter.current_limit
+        seconds = math.ceil(breached.reset_at - time.time()) if breached else 60
+        return error_page("rate_limited", 429, max(1, seconds))

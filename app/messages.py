@@ -47,14 +47,13 @@ MESSAGES = {
         _l("We couldn't send the email. Check the address and try again later."),
         "error",
     ),
-    "throttled": (
-        _l("We're very busy right now. Please wait a few seconds and try again."),
+    "throttled": (_l("We're very busy right now."), "error"),
+    "unavailable": (_l("We can't reach the sign-in service right now."), "error"),
+    "store_unavailable": (
+        _l("We can't reach our session storage right now. Nothing you entered was saved."),
         "error",
     ),
-    "unavailable": (
-        _l("We can't reach the sign-in service right now. Please try again in a minute."),
-        "error",
-    ),
+    "too_large": (_l("That was more data than this page accepts."), "error"),
     "ambiguous": (
         _l(
             "We couldn't confirm whether that change went through. Check your account before you try again."
@@ -76,10 +75,7 @@ MESSAGES = {
     ),
     "signed_out": (_l("You have signed out."), "info"),
     "signed_out_everywhere": (_l("You have been signed out on every device."), "info"),
-    "rate_limited": (
-        _l("Too many attempts from here. Please wait a minute and try again."),
-        "error",
-    ),
+    "rate_limited": (_l("Too many attempts from here."), "error"),
     "bad_authorize_request": (
         _l(
             "This sign-in link isn't valid: the app isn't registered here, or it asked to return to an address it hasn't registered. Go back to the app and try again."

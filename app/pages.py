@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template
 
+from .store import StoreUnavailable
+
 bp = Blueprint("pages", __name__)
 
 
@@ -22,7 +24,21 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """The user pool answers; a load balancer should send no traffic until it does."""
-    if current_app.extensions["gatehouse.userpool"].ready():
-        return jsonify(status="ready")
-    return jsonify(status="unavailable"), 503, {"Retry-After": "10"}
+    """The user pool and the store answer; a load balancer sends no traffic until both do."""
+    parts = {
+        "pool": current_app.extensions["gatehouse.userpool"].ready(),
+        "store": _store_ready(),
+    }
+    report = {name: "ok" if ok else "unavailable" for name, ok in parts.items()}
+    if all(parts.values()):
+        return jsonify(status="ready", **report)
+    return jsonify(status="unavailable", **report), 503, {"Retry-After": "10"}
+
+
+def _store_ready() -> bool:
+    """The store can be written and read now."""
+    try:
+        current_app.extensions["gatehouse.store"].ping()
+    except StoreUnavailable:
+        return False
+    return True

@@ -24,14 +24,22 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+HSTS = "max-age=63072000; includeSubDomains"
+# Requests larger than this are refused (413) before they are parsed; no form comes near it.
+MAX_BODY_BYTES = 256 * 1024
+
+
 def add_security_headers(response: Response) -> Response:
-    """Strict CSP, no framing, no sniffing, no referrer, and no caching of pages."""
+    """Strict CSP, no framing, no sniffing, no referrer, no caching of pages, and HSTS where
+    Gatehouse is served over https in production."""
     response.headers["Content-Security-Policy"] = CSP.format(nonce=csp_nonce())
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if current_app.config["SESSION_COOKIE_SECURE"] and not current_app.config["GATEHOUSE_LOCAL"]:
+        response.headers["Strict-Transport-Security"] = HSTS
     return response
 
 
@@ -69,13 +77,17 @@ def check_form_post(csrf: CSRFProtect) -> None:
         raise CSRFError("The form was sent from another origin.")
 
 
-def init_app(app: Flask, base_url: str, csrf: CSRFProtect) -> None:
+def init_app(app: Flask, base_url: str, csrf: CSRFProtect, *, local: bool) -> None:
     """Install the headers, secure cookie settings, CSRF protection and the template helpers.
 
     Cookies are Secure whenever Gatehouse is served over https, which cognito mode requires;
-    only a local-mode run on plain http (``make run``) sends them without the flag.
+    only a local-mode run on plain http (``make run``) sends them without the flag. HSTS is sent
+    only outside local mode: pinning ``localhost`` to https would break a developer's other
+    local servers.
     """
     app.config.update(
+        GATEHOUSE_LOCAL=local,
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         SESSION_COOKIE_SECURE=base_url.startswith("https://"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -42,7 +42,7 @@ def test_session_cookie_flags(make_app):
 
 def test_health_and_readiness(client):
     assert client.get("/healthz").json == {"status": "ok"}
-    assert client.get("/readyz").json == {"status": "ready"}
+    assert client.get("/readyz").json == {"status": "ready", "pool": "ok", "store": "ok"}
 
 
 def test_readiness_fails_when_the_pool_throttles(app, client):

@@ -74,3 +74,50 @@ def test_sessions_and_codes_work_with_redis(make_app, outbox, redis_url):  # noq
     email = browser.account()
     assert browser.sign_in(email).location == "/account"
     assert email in browser.open("/account").get_data(as_text=True)
+
+
+def test_keys_by_prefix(store):
+    store.put("follow:a*1", {}, 60)
+    store.put("follow:b", {}, 60)
+    store.put("followup", {}, 60)
+    store.put("other:follow:c", {}, 60)
+    assert store.keys("follow:") == ["follow:a*1", "follow:b"]
+    assert store.keys("follow:a*") == ["follow:a*1"]  # the prefix is literal, not a pattern
+    store.delete("follow:b")
+    assert store.keys("follow:") == ["follow:a*1"]
+
+
+def test_ping_answers_when_the_store_works(store):
+    store.ping()
+
+
+def test_purge_removes_only_expired_records(tmp_path):
+    now = [1000.0]
+    store = SQLiteStore(tmp_path / "s.sqlite3", clock=lambda: now[0])
+    store.put("old", {}, 10)
+    store.put("live", {}, 100)
+    now[0] += 50
+    assert store.purge() == 1
+    assert store.get("live") == {} and store.keys("") == ["live"]
+
+
+def test_a_broken_store_raises_store_unavailable(tmp_path):
+    from app.store import StoreUnavailable
+
+    broken = [
+        RedisStore("redis://127.0.0.1:1/0"),  # nothing listens on port 1
+        SQLiteStore(tmp_path / "gone.sqlite3"),
+    ]
+    broken[1]._conn.close()
+    calls = [
+        ("put", ("k", {}, 1)),
+        ("get", ("k",)),
+        ("take", ("k",)),
+        ("add", ("k", {}, 1)),
+        ("keys", ("k",)),
+        ("ping", ()),
+    ]
+    for store in broken:
+        for name, args in calls:
+            with pytest.raises(StoreUnavailable):
+                getattr(store, name)(*args)
