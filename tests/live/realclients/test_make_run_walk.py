@@ -53,6 +53,9 @@ def other_port(*taken: int) -> int:
 def made_run(request, tmp_path_factory, tls):
     """`PORT=<free port> make run`; ``https`` adds gunicorn's certificate, ``https-proxy`` puts a
     TLS proxy in front (README "Running behind TLS"). Stopped afterwards."""
+    # `make run` would reinstall a venv older than pyproject.toml under this very test run.
+    stale = subprocess.run(["make", "-q", ".venv/.installed-stamp"], cwd=ROOT, timeout=30)
+    assert stale.returncode == 0, ".venv is older than pyproject.toml: run `make test`"
     mode = request.param
     tmp = tmp_path_factory.mktemp(f"make-run-{mode}")
     port = other_port()
