@@ -48,26 +48,24 @@ def tls(tmp_path_factory) -> TLSFiles:
     return make_tls(tmp_path_factory.mktemp("tls"))
 
 
-def launch_chromium(playwright, tls: TLSFiles):
-    """Debian's Chromium, headless, trusting the test server's key (never a downloaded browser)."""
+@pytest.fixture(scope="module")
+def chromium_tls(tls):
+    """Debian's Chromium, headless, trusting the test server's key (never a downloaded browser).
+
+    One per test module: Playwright's sync API runs one instance at a time, and
+    tests/live/test_browser.py starts its own.
+    """
     binary = shutil.which("chromium") or shutil.which("chromium-browser")
     if binary is None:
         if os.environ.get("CI") == "true":
             raise RuntimeError("chromium is not installed; .ci/run installs it")
         pytest.skip("chromium is not installed (apt-get install chromium)")
-    return playwright.chromium.launch(
-        executable_path=binary, headless=True, args=[*FLAGS, tls.chromium_flag()]
-    )
-
-
-@pytest.fixture(scope="module")
-def chromium_tls(tls):
-    """A Chromium per test module: Playwright's sync API runs one instance at a time, and
-    tests/live/test_browser.py starts its own."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = launch_chromium(playwright, tls)
+        browser = playwright.chromium.launch(
+            executable_path=binary, headless=True, args=[*FLAGS, tls.chromium_flag()]
+        )
         yield browser
         browser.close()
 
