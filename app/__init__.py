@@ -47,7 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.extensions["gatehouse.settings"] = settings
     if settings.is_local:
-        hosts.init_app(app, settings.base_url)
+        hosts.one_host_name(app, settings.base_url)
     app.extensions["gatehouse.mailer"] = mailer.build_sender(settings)
     store = build_store(settings.redis_url, settings.data_dir, settings.clock)
     app.extensions["gatehouse.store"] = store
@@ -65,6 +65,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     deletions.init_app(app, settings.data_dir)
     register(app, local_mode=settings.is_local)
+    if settings.is_local and not settings.dangerously_serve_local_mode_on_network:
+        hosts.serve_loopback_only(app)
     return app
 
 

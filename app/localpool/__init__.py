@@ -58,6 +58,8 @@ def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, 
 
     app.register_blueprint(apple_blueprint(pool, settings.apple()))
     app.extensions["gatehouse.localpool"] = pool
+    # The start page shows the seeded accounts that have a password (local mode only).
+    app.extensions["gatehouse.demo_users"] = [(u.email, u.password) for u in seed.users]
     own = seed.clients.get(settings.client_id or "gatehouse")
     defaults = {
         "pool_id": settings.user_pool_id or pool.id,
