@@ -1,23 +1,22 @@
 // A browser app on its own origin that signs in through Gatehouse with oidc-client-ts.
 // Each button runs one UserManager call; its outcome is written to #result (or #error) as
 // JSON, and #state says which step finished, so the test reads everything from the page.
-import { UserManager, WebStorageStateStore } from "oidc-client-ts";
+import { UserManager } from "oidc-client-ts";
 
 const config = window.GATEHOUSE_TEST;
 const here = `${window.location.origin}/oidc/`;
 
-// Gatehouse's discovery document is at the authority; the ID token carries no nonce, and
-// oidc-client-ts sends none unless asked.
+// The README's settings for oidc-client-ts ("Pointing an app at Gatehouse"), key for key
+// (test_oidc_client_ts.py checks that the two name the same settings).
 const manager = new UserManager({
   authority: config.gatehouse,
+  metadataUrl: `${config.gatehouse}/.well-known/openid-configuration`,
   client_id: config.clientId,
   redirect_uri: here,
   post_logout_redirect_uri: `${here}?signed-out`,
   response_type: "code",
-  scope: "openid email profile aws.cognito.signin.user.admin",
-  // Cognito revokes refresh tokens (and the access tokens minted from them), not access tokens.
+  scope: "openid email profile",
   revokeTokenTypes: ["refresh_token"],
-  userStore: new WebStorageStateStore({ store: window.localStorage }),
 });
 
 function show(state, result) {
