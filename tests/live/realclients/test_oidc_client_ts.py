@@ -1,16 +1,32 @@
 """oidc-client-ts, bundled from npm, in Chromium, on another origin, against Gatehouse on HTTPS.
 
-The app's `UserManager` settings are in tests/js/oidc/app.js. Every step is read back from the page.
+The app's `UserManager` settings are the README's (tests/js/oidc/app.js). Every step is read back
+from the page.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from ..conftest import ROOT
 from .conftest import arrive, new_user, refresh_works, sign_in_at_gatehouse, wait_for_step
+
+SETTINGS = re.compile(r"new UserManager\(\{(.*?)\}\);", re.S)
+
+
+def setting_names(source: str) -> list[str]:
+    """The keys of the first ``new UserManager({...})`` in some source text."""
+    return re.findall(r"^\s*(\w+):", SETTINGS.search(source).group(1), re.M)
+
+
+def test_the_app_uses_the_readme_settings():
+    readme = setting_names((ROOT / "README.md").read_text())
+    app = setting_names((ROOT / "tests" / "js" / "oidc" / "app.js").read_text())
+    assert app == readme and "revokeTokenTypes" in app
 
 
 def test_sign_in_refresh_revoke_and_sign_out(gatehouse, app_origin, app_page, idp, tls):
@@ -24,7 +40,7 @@ def test_sign_in_refresh_revoke_and_sign_out(gatehouse, app_origin, app_page, id
     arrive(page, f"{app_origin.url}/oidc/**")
     user = wait_for_step(page, "signed-in")
     assert user["email"] == email and user["refreshToken"] and user["idToken"]
-    assert "aws.cognito.signin.user.admin" in user["scope"].split()
+    assert user["scope"].split() == ["openid", "email", "profile"]
 
     page.click("#refresh")
     refreshed = wait_for_step(page, "refresh")
