@@ -13,17 +13,19 @@ import sqlite3
 from collections.abc import Callable
 
 from authlib.oauth2.rfc6749.errors import OAuth2Error
-from flask import Response, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 from redis.exceptions import RedisError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..log_redaction import redact_path
+from ..store import StoreUnavailable
 from ..userpool import errors
 
 log = logging.getLogger(__name__)
-# What the store (SQLite or Redis) raises when it cannot answer.
-STORE_FAILURES = (sqlite3.Error, RedisError)
-STORE_RETRY_SECONDS = 5
+# The views wrapped by ``json_errors``.
+JSON_ENDPOINTS = frozenset({"oauth2.token", "oauth2.revoke", "oauth2.userinfo", "oauth2.discovery"})
+# The store's failure, and its backends' when raised outside it (by the rate limiter, say).
+STORE_FAILURES = (StoreUnavailable, sqlite3.OperationalError, RedisError)
 
 
 def oauth_error(
@@ -66,11 +68,13 @@ def json_errors(view: Callable[..., Response]) -> Callable[..., Response]:
             return view(*args, **kwargs)
         except OAuth2Error as error:
             return from_authlib(error)
-        except (errors.Throttled, errors.Unavailable) as error:
+        except errors.Unavailable as error:  # throttled, unreachable, or unclear
             return unavailable(error.retry_after)
         except STORE_FAILURES as error:
-            log.warning("store failed on %s: %s", redact_path(request.path), type(error).__name__)
-            return unavailable(STORE_RETRY_SECONDS)
+            log.error(
+                "store unavailable on %s: %s", redact_path(request.path), type(error).__name__
+            )
+            return unavailable(StoreUnavailable.retry_after)
         except HTTPException as error:
             # A malformed or oversized body: the client's fault, said in the client's language.
             return oauth_error("invalid_request", error.name, error.code or 400)
@@ -88,3 +92,24 @@ def json_errors(view: Callable[..., Response]) -> Callable[..., Response]:
             return oauth_error("server_error", "Something went wrong on our side.", 500)
 
     return wrapped
+
+
+def init_app(app: Flask) -> None:
+    """A method the JSON endpoints do not take is refused in their shape too (the routing fails
+    before any view runs, so ``json_errors`` never sees it)."""
+
+    @app.errorhandler(MethodNotAllowed)
+    def method_not_allowed(error: MethodNotAllowed):
+        """405 as JSON on the JSON endpoints; elsewhere Werkzeug's answer, as before."""
+        methods = sorted(error.valid_methods or [])
+        try:
+            rule, _ = current_app.create_url_adapter(request).match(
+                method=methods[0] if methods else "GET", return_rule=True
+            )
+        except HTTPException:
+            return error
+        if rule.endpoint not in JSON_ENDPOINTS:
+            return error
+        return oauth_error(
+            "invalid_request", "Method not allowed.", 405, {"Allow": ", ".join(methods)}
+        )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import base64
-import sqlite3
 
 import pytest
 
 from app.localpool.seed import THROTTLE_CATEGORIES
+from app.store import StoreUnavailable
 
 from .conftest import Browser
 from .oauth2_app import code_of, exchange, signed_in_callback
@@ -94,7 +94,7 @@ def test_a_failing_store_is_503_json(app, browser: Browser, monkeypatch):
     callback, verifier = signed_in_callback(browser)
 
     def broken(*args, **kwargs):
-        raise sqlite3.OperationalError("disk I/O error")
+        raise StoreUnavailable("OperationalError: disk I/O error")
 
     store = app.extensions["gatehouse.store"]
     monkeypatch.setattr(store, "get", broken)
@@ -146,3 +146,23 @@ def test_a_hostile_form_body_is_json(client, path):
     )
     assert response.status_code < 500 and response.mimetype == "application/json"
     assert response.json["error"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/oauth2/token"),
+        ("PUT", "/oauth2/revoke"),
+        ("DELETE", "/oauth2/userInfo"),
+        ("POST", "/.well-known/openid-configuration"),
+    ],
+)
+def test_a_wrong_method_is_json(client, method, path):
+    response = client.open(path, method=method)
+    assert_oauth_error(response, 405, "invalid_request")
+    assert response.headers["Allow"]
+
+
+def test_a_wrong_method_on_a_page_is_not_json(client):
+    response = client.open("/login", method="DELETE")
+    assert response.status_code == 405 and response.mimetype == "text/html"
