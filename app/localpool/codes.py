@@ -51,7 +51,7 @@ class Codes:
                 "TooManyFailedAttemptsException",
                 "Too many failed attempts. Request a new code and try again.",
             )
-        # Bytes: compare_digest refuses non-ASCII str (a code typed in other digits, say).
+        # As bytes: compare_digest refuses str with non-ASCII characters (say, "١٢٣٤٥٦").
         if not hmac.compare_digest(row["code"].encode(), (given or "").strip().encode()):
             conn.execute(
                 "UPDATE codes SET failures = failures + 1 WHERE sub = ? AND purpose = ?",
