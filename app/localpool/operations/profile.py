@@ -171,6 +171,7 @@ def revoke_token(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     if record is None:
         return {}  # an unknown token is not an error (RFC 7009 §2.2)
     if record["client_id"] != client.id:
+        # Only the client a refresh token was issued to may revoke it (docs/localpool.md).
         raise PoolError("UnauthorizedException", "The token was not issued to this client.")
     pool.revoke_origin(conn, record["origin_jti"])
     return {}
