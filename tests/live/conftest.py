@@ -52,12 +52,13 @@ def free_port() -> int:
 
 
 def start(
-    tmp: Path, seed_text: str | None = None, *, tls=None, host: str = "127.0.0.1"
+    tmp: Path, seed_text: str | None = None, *, tls=None, host: str = "127.0.0.1", **env: str
 ) -> tuple[subprocess.Popen, LiveServer]:
     """Start gunicorn on a free port; waits (at most 30 s) until /healthz answers.
 
-    ``seed_text`` replaces the default seed; ``{base}`` in its URLs is the server's URL. With
-    ``tls`` (tests/live/realclients/tls.py) gunicorn serves HTTPS with its certificate.
+    ``seed_text`` replaces the default seed; ``{base}`` in its URLs is the server's URL.
+    With ``tls`` (tests/live/realclients/tls.py) gunicorn serves HTTPS with its certificate.
+    ``env`` adds environment variables (``WEB_CONCURRENCY="2"``, say).
     """
     port = free_port()
     url = f"{'https' if tls else 'http'}://{host}:{port}"
@@ -65,21 +66,21 @@ def start(
     if seed_text is not None:
         seed = tmp / "seed.toml"
         seed.write_text(seed_text)
-    env = dict(
+    environ = dict(
         os.environ,
         PORT=str(port),
         HOST="127.0.0.1",
         GATEHOUSE_DATA_DIR=str(tmp / "data"),
         GATEHOUSE_LOCALPOOL_SEED=str(seed),
         GATEHOUSE_BASE_URL=url,
+        **(tls.server_env() if tls else {}),
+        **env,
     )
-    if tls:
-        env.update(tls.server_env())
     log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
         cwd=ROOT,
-        env=env,
+        env=environ,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
