@@ -64,7 +64,7 @@ class Codes:
                 "TooManyFailedAttemptsException",
                 "Too many failed attempts. Request a new code and try again.",
             )
-        # As bytes: compare_digest refuses str with non-ASCII characters (say, "١٢٣٤٥٦").
+        # Bytes: compare_digest refuses non-ASCII str (a code typed in other digits, say).
         if not hmac.compare_digest(row["code"].encode(), (given or "").strip().encode()):
             conn.execute(
                 "UPDATE codes SET failures = failures + 1 WHERE sub = ? AND purpose = ?",

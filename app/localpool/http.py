@@ -53,11 +53,14 @@ def blueprint(pool) -> Blueprint:
 
 
 def _bounded_body() -> bytes | None:
-    """The request body, or None past MAX_BODY: never more than that is read into memory."""
-    if (request.content_length or 0) > MAX_BODY:
-        return None
+    """The request body, or None past MAX_BODY: never more than that is read into memory.
+
+    The in-process path has the same limit (``validation.parse_request``), so this one replaces
+    the app's MAX_CONTENT_LENGTH for the API: an SDK sees one limit, in Cognito's error shape.
+    """
+    request.max_content_length = MAX_BODY
     try:
         body = request.stream.read(MAX_BODY + 1)
-    except RequestEntityTooLarge:  # the app's own MAX_CONTENT_LENGTH, if it sets a lower one
+    except RequestEntityTooLarge:
         return None
     return body if len(body) <= MAX_BODY else None

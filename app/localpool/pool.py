@@ -415,10 +415,10 @@ class LocalPool:
     def purge(self) -> dict[str, int]:
         """Delete the records nothing can use any more; returns the rows deleted per table.
 
-        Safe to call at any time and from any thread (one transaction); the app calls it
-        periodically. Kept on purpose: a code for a day after it expired, so that typing it
-        still says "expired" rather than "wrong"; a refresh token, and the record of a revoked
-        one, for as long as an access token minted from it could still be live, so that
+        Safe to call at any time and from any thread (one transaction); meant to be called
+        periodically by the app. Kept on purpose: a code for a day after it expired, so that
+        typing it still says "expired" rather than "wrong"; a refresh token, and the record of a
+        revoked one, for as long as an access token minted from it could still be live, so that
         GlobalSignOut and revocation keep covering those access tokens.
         """
         now = self.clock()

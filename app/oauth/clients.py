@@ -69,8 +69,8 @@ def load_client(client_id: str | None) -> AppClient | None:
     pool = current_app.extensions["gatehouse.userpool"]
     try:
         return AppClient(pool.app_client(client_id))
-    except InvalidInput:
-        return None  # an id Cognito's model refuses (a space, a symbol) names no client
+    except InvalidInput:  # not even the shape of a client id
+        return None
     except ConfigurationFault as fault:
         if fault.code == "ResourceNotFoundException":
             return None

@@ -25,7 +25,7 @@ from app import create_app
 from app.localpool.dispatch import TARGET_PREFIX
 from app.localpool.errors import PoolError
 from app.localpool.operations import OPERATIONS
-from app.localpool.validation import check, input_shape
+from app.localpool.validation import MAX_BODY, check, input_shape
 from app.mail import Outbox
 from tests.conftest import code_in
 
@@ -209,13 +209,26 @@ def test_a_missing_or_unknown_target_is_a_4xx(world, caplog, target):
     assert json.loads(response.get_data())["__type"] == "UnknownOperationException"
 
 
-def test_an_oversized_body_is_a_413_in_cognitos_error_shape(world, caplog):
+@pytest.mark.parametrize("size", [MAX_BODY + 1, 2 * MAX_BODY])
+def test_an_oversized_body_is_a_413_in_cognitos_error_shape(world, caplog, size):
     app, _ = world
     headers = {"X-Amz-Target": TARGET_PREFIX + "SignUp"}
-    response = app.test_client().post("/_localpool/", data=b" " * (2 << 20), headers=headers)
+    response = app.test_client().post("/_localpool/", data=b" " * size, headers=headers)
     assert_no_fault(response, caplog)
     assert response.status_code == 413
     assert json.loads(response.get_data())["__type"] == "InvalidParameterException"
+
+
+def test_the_api_takes_bodies_up_to_its_own_limit(world, caplog):
+    """Larger than the app's limit for forms, within the API's: read, and answered as usual."""
+    app, _ = world
+    body = json.dumps({"ClientId": "demo", "Username": "x" * (MAX_BODY - 100)}).encode()
+    assert MAX_BODY - 200 < len(body) <= MAX_BODY
+    headers = {"X-Amz-Target": TARGET_PREFIX + "ForgotPassword"}
+    response = app.test_client().post("/_localpool/", data=body, headers=headers)
+    assert_no_fault(response, caplog)
+    assert response.status_code == 400
+    assert "length less than or equal to 128" in json.loads(response.get_data())["message"]
 
 
 def test_the_model_is_checked_on_the_in_process_path_too(target):
