@@ -65,11 +65,7 @@ def made_run(request, tmp_path_factory, tls):
     if mode == "https":
         env.update(tls.server_env(), GATEHOUSE_BASE_URL=f"https://localhost:{port}")
     elif mode == "https-proxy":
-        env.update(
-            REQUESTS_CA_BUNDLE=str(tls.ca),
-            GATEHOUSE_BASE_URL=f"https://localhost:{public}",
-            GATEHOUSE_TRUSTED_PROXIES="1",
-        )
+        env.update(GATEHOUSE_BASE_URL=f"https://localhost:{public}", GATEHOUSE_TRUSTED_PROXIES="1")
     log = tmp / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(

@@ -25,14 +25,8 @@ class TLSFiles:
     spki_sha256: str
 
     def server_env(self) -> dict[str, str]:
-        """gunicorn's certificate (gunicorn.conf.py), and trust in the CA for the server's own
-        HTTPS calls (the demo app and the social sign-in call the server's base URL)."""
-        return {
-            "TLS_CERT_FILE": str(self.cert),
-            "TLS_KEY_FILE": str(self.key),
-            "REQUESTS_CA_BUNDLE": str(self.ca),
-            "SSL_CERT_FILE": str(self.ca),
-        }
+        """gunicorn's certificate and key (gunicorn.conf.py)."""
+        return {"TLS_CERT_FILE": str(self.cert), "TLS_KEY_FILE": str(self.key)}
 
     def chromium_flag(self) -> str:
         """Chromium trusts the server's key, and only it, without touching a certificate store."""
