@@ -1,4 +1,4 @@
-"""gunicorn settings; each can be overridden by the environment (PORT, WEB_CONCURRENCY)."""
+"""gunicorn settings; each can be overridden by the environment (PORT, WEB_CONCURRENCY, ...)."""
 
 import os
 import sys
@@ -22,3 +22,7 @@ accesslog = "-"
 logger_class = "app.log_redaction.RedactingLogger"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# HTTPS straight from gunicorn: PEM certificate (chain) and key (README "Running behind TLS").
+# Unset, gunicorn speaks plain HTTP, for a TLS proxy in front or a local run.
+certfile = os.environ.get("TLS_CERT_FILE") or None
+keyfile = os.environ.get("TLS_KEY_FILE") or None
