@@ -11,8 +11,8 @@ try:
 except ConfigError as exc:
     sys.exit(f"gatehouse: {exc}")
 bind = f"{host}:{os.environ.get('PORT', '8000')}"
-# One process by default: the embedded SQLite store is for one process (DESIGN.md §6);
-# with GATEHOUSE_REDIS_URL set, raise WEB_CONCURRENCY freely.
+# One process by default: without GATEHOUSE_REDIS_URL, rate limits count in each process's
+# memory (DESIGN.md §6); with it, raise WEB_CONCURRENCY freely.
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = 30

@@ -39,7 +39,7 @@ def local_idp(server: LiveServer, verify: str | None = None):
         endpoint_url=f"{server.url}/_localpool",
         aws_access_key_id="any",
         aws_secret_access_key="any",
-        config=Config(retries={"mode": "standard", "max_attempts": 1}),
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
         verify=verify,
     )
 
