@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntit
 from .log_redaction import redact_path
 from .messages import text
 from .store import StoreUnavailable
-from .userpool.errors import ConfigurationFault, Unavailable, UserPoolError
+from .userpool.errors import ConfigurationFault, InvalidInput, Unavailable, UserPoolError
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,15 @@ def init_app(app: Flask) -> None:
         """An operator must fix the pool or app client."""
         log.error("user pool configuration fault: %s %s", error.operation, error.code)
         return error_page("configuration", 500)
+
+    @app.errorhandler(InvalidInput)
+    def pool_refused_input(error: InvalidInput):
+        """The pool refused what was typed and the view had no better answer: a 400, not a
+        fault (a form should have caught it; the log says which)."""
+        log.warning(
+            "user pool refused input a form let through: %s %s", error.operation, error.code
+        )
+        return error_page("invalid_input", 400)
 
     @app.errorhandler(UserPoolError)
     def pool_error(error: UserPoolError):

@@ -52,7 +52,7 @@ CODE = [
     DataRequired(),
     Regexp(r"^\s*[0-9]{6}\s*$", message=_l("Enter the 6-digit code from the email.")),
 ]
-PASSWORD = [DataRequired(), Length(max=256)]
+PASSWORD = [DataRequired(), Length(max=256), _no_control_characters]
 
 
 class SignInForm(Form):

@@ -192,7 +192,11 @@ class Fuzzer:
             fields["csrf_token"] = csrf
         elif self.rng.random() < 0.5:
             fields["csrf_token"] = self.text()
-        return fields
+        # A form body is bytes: what cannot be encoded (a lone surrogate) arrives as U+FFFD.
+        return {
+            k: v.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+            for k, v in fields.items()
+        }
 
     def json_body(self) -> bytes:
         """Hostile JSON: nesting, wrong types, surrogates, or not JSON at all."""
@@ -291,6 +295,8 @@ def test_ten_thousand_hostile_requests_get_no_5xx(fuzz_app, outbox, caplog):
     signed_in = Browser(fuzz_app, outbox)
     email = signed_in.account("fuzz@example.com")
     signed_in.sign_in(email)
+    stranger = Browser(fuzz_app, outbox)
+    tokens_of_stranger = None
     magic = Browser(fuzz_app, outbox)
     magic.open("/magic-link")
     magic.submit("/magic-link", email=email)
@@ -298,24 +304,33 @@ def test_ten_thousand_hostile_requests_get_no_5xx(fuzz_app, outbox, caplog):
     tokens = {
         id(anonymous): _csrf_of(anonymous, "/login"),
         id(signed_in): _csrf_of(signed_in, "/account"),
+        id(stranger): tokens_of_stranger,
     }
     statuses: collections.Counter[int] = collections.Counter()
+    per_endpoint: dict[str, collections.Counter[int]] = collections.defaultdict(collections.Counter)
     failures = []
     started = time.monotonic()
     for number in range(REQUESTS):
         assert time.monotonic() - started < SECONDS, f"the fuzz run took too long ({number} sent)"
         browser = signed_in if rng.random() < 0.4 else anonymous
-        if number % 250 == 0 and browser is signed_in:
-            # Hostile requests sign the session out now and then: sign in again.
+        if number % 40 == 0:
+            # Hostile requests end sessions now and then (a sign-out, a new session): sign in
+            # again and take fresh tokens, so that most requests get past CSRF and the sign-in.
             if signed_in.get("/account").status_code != 200:
-                signed_in.sign_in(email)
+                if signed_in.sign_in(email).location != "/account":
+                    # Deleted (or its address changed) by a hostile request: a new account.
+                    email = signed_in.account(f"fuzz-{number}@example.com")
+                    signed_in.sign_in(email)
             tokens[id(signed_in)] = _csrf_of(signed_in, "/account")
+            tokens[id(anonymous)] = _csrf_of(anonymous, "/login")
         rule = rng.choice(rules)
         methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
         method = rng.choice(methods + (["OPTIONS"] if rng.random() < 0.03 else []))
         path = fuzzer.path(rule)
         query = fuzzer.query()
         headers = fuzzer.headers(path)
+        if "Cookie" in headers:
+            browser = stranger  # a forged cookie would replace the session of the others
         url = path + ("?" + query if query else "")
         kwargs: dict = {"headers": headers}
         if method == "POST":
@@ -338,12 +353,15 @@ def test_ten_thousand_hostile_requests_get_no_5xx(fuzz_app, outbox, caplog):
             failures.append((method, url, headers, kwargs.get("data"), repr(exc)))
             continue
         statuses[response.status_code] += 1
+        per_endpoint[f"{method} {rule.endpoint}"][response.status_code] += 1
         if response.status_code >= 500:
             failures.append(
                 (method, url, headers, kwargs.get("data"), response.get_data(as_text=True)[:300])
             )
     histogram = dict(sorted(statuses.items()))
     print(f"\nfuzz: {REQUESTS} requests, seed {SEED}, statuses {histogram}")
+    for name, counts in sorted(per_endpoint.items()):
+        print(f"  {name}: {dict(sorted(counts.items()))}")
     assert not failures, f"{len(failures)} requests got a 5xx, e.g. {failures[:5]}"
     tracebacks = [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
     assert not tracebacks, [r.getMessage() for r in tracebacks[:5]]

@@ -59,6 +59,7 @@ def test_readiness_fails_when_the_pool_throttles(app, client):
         (errors.Unavailable("EndpointConnectionError", "SignUp"), 503, "unavailable"),
         (errors.ConfigurationFault("ResourceNotFoundException", "SignUp"), 500, "configuration"),
         (errors.CodeMismatch("CodeMismatchException", "ConfirmSignUp"), 500, "unexpected"),
+        (errors.InvalidInput("InvalidParameterException", "ChangePassword"), 400, "invalid_input"),
         (RuntimeError("boom: secret detail"), 500, "unexpected"),
     ],
 )
