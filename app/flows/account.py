@@ -6,7 +6,8 @@ import json
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
-from .. import mailer
+from .. import followups
+from ..followups import steps
 from ..messages import flash_message
 from ..recent import RETURNS, recent_sign_in_required
 from ..signin import complete, sign_out, signed_in_user, user_pool
@@ -88,16 +89,17 @@ def password():
     if not form.validate_on_submit():
         return render_template("account/password.html", form=form, rules=password_rules())
     pool = user_pool()
+    user = session["user"]
+    notice = steps.mail(user["email"], "password_changed")
     try:
-        pool.call(
-            "ChangePassword",
-            AccessToken=session["access_token"],
-            PreviousPassword=form.current.data,
-            ProposedPassword=form.password.data,
-            reconcile=password_is(
-                pool, pool.client_id, session["user"]["email"], form.password.data
-            ),
-        )
+        with followups.intend([notice], check=steps.password_changed(user["sub"])):
+            pool.call(
+                "ChangePassword",
+                AccessToken=session["access_token"],
+                PreviousPassword=form.current.data,
+                ProposedPassword=form.password.data,
+                reconcile=password_is(pool, pool.client_id, user["email"], form.password.data),
+            )
     except errors.SessionExpired:
         return _ended()
     except (errors.InvalidCredentials, errors.PasswordPolicy, errors.TooManyAttempts) as exc:
@@ -105,7 +107,6 @@ def password():
             "current_password_wrong" if isinstance(exc, errors.InvalidCredentials) else exc.key
         )
         return render_template("account/password.html", form=form, rules=password_rules())
-    mailer.send(session["user"]["email"], "password_changed")
     flash_message("password_updated")
     return redirect(url_for("account.overview"), 303)
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from .. import mailer
+from .. import followups, mailer
+from ..followups import steps
 from ..magiclink import masked
 from ..messages import flash_message
 from ..recent import recent_sign_in_required
@@ -47,29 +48,31 @@ def start():
     old = session["user"]["email"]
     if new == old:
         return redirect(url_for("account.overview"), 303)
-    with padded():
-        try:
-            user_pool().call(
-                "UpdateUserAttributes",
-                AccessToken=_access(),
-                UserAttributes=[{"Name": "email", "Value": new}],
-                ClientMetadata={"client_id": user_pool().client_id},
-            )
-        except errors.AlreadyExists:
-            # Same page as success; the owner of that address is told instead (no enumeration).
-            mailer.send(new, "email_change_taken")
-            session[PENDING] = new
-            return redirect(url_for("email_change.sent"), 303)
-        except errors.SessionExpired:
-            sign_out()
-            return redirect(url_for("signin.login"), 303)
     token = _secure_serializer().dumps(session["user"]["sub"])
-    mailer.send(
+    notice = steps.mail(
         old,
         "email_change_requested",
         new_masked=masked(new),
         secure_link=mailer.external_url("email_change.secure", token=token),
     )
+    with padded():
+        try:
+            with followups.intend([notice]):
+                user_pool().call(
+                    "UpdateUserAttributes",
+                    AccessToken=_access(),
+                    UserAttributes=[{"Name": "email", "Value": new}],
+                    ClientMetadata={"client_id": user_pool().client_id},
+                )
+        except errors.AlreadyExists:
+            # Same page as success; the owner of that address is told instead (no enumeration).
+            with followups.intend([steps.mail(new, "email_change_taken")]):
+                pass
+            session[PENDING] = new
+            return redirect(url_for("email_change.sent"), 303)
+        except errors.SessionExpired:
+            sign_out()
+            return redirect(url_for("signin.login"), 303)
     session[PENDING] = new
     return redirect(url_for("email_change.sent"), 303)
 
@@ -105,15 +108,18 @@ def confirm():
 def _verify(code: str, form: CodeForm):
     """VerifyUserAttribute; on success the old address is told, and the session follows."""
     old = session["user"]["email"]
+    new = session.get(PENDING, "")
     pool = user_pool()
+    notice = steps.mail(old, "email_changed", new_masked=masked(new))
     try:
-        pool.call(
-            "VerifyUserAttribute",
-            AccessToken=_access(),
-            AttributeName="email",
-            Code=code,
-            reconcile=email_is(pool, _access(), session.get(PENDING, "")),
-        )
+        with followups.intend([notice], check=steps.email_is(session["user"]["sub"], new)):
+            pool.call(
+                "VerifyUserAttribute",
+                AccessToken=_access(),
+                AttributeName="email",
+                Code=code,
+                reconcile=email_is(pool, _access(), new),
+            )
     except (errors.CodeMismatch, errors.CodeExpired, errors.TooManyAttempts) as exc:
         flash_message(exc.key)
         return render_template(
@@ -128,11 +134,10 @@ def _verify(code: str, form: CodeForm):
     except errors.SessionExpired:
         sign_out()
         return redirect(url_for("signin.login"), 303)
-    new = session.pop(PENDING, None) or ""
+    session.pop(PENDING, None)
     user = session["user"]
     user["email"] = new
     session["user"] = user
-    mailer.send(old, "email_changed", new_masked=masked(new))
     flash_message("email_changed")
     return redirect(url_for("account.overview"), 303)
 
