@@ -1,8 +1,16 @@
 """gunicorn settings; each can be overridden by the environment (PORT, WEB_CONCURRENCY)."""
 
 import os
+import sys
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+from app.config import ConfigError, refuse_unsafe_bind
+
+host = os.environ.get("HOST", "127.0.0.1")
+try:
+    refuse_unsafe_bind(host)
+except ConfigError as exc:
+    sys.exit(f"gatehouse: {exc}")
+bind = f"{host}:{os.environ.get('PORT', '8000')}"
 # One process by default: the embedded SQLite store is for one process (DESIGN.md §6);
 # with GATEHOUSE_REDIS_URL set, raise WEB_CONCURRENCY freely.
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))

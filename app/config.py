@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,7 @@ class Settings:
     rate_limit_ip: str = "30 per minute"
     rate_limit_account: str = "10 per minute"
     trusted_proxies: int = 0
+    dangerously_serve_local_mode_on_network: bool = False
     branding_dir: Path = Path(__file__).resolve().parent.parent / "branding"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -136,7 +138,40 @@ _ENV = {
     "rate_limit_ip": ("GATEHOUSE_RATE_LIMIT_IP", str),
     "rate_limit_account": ("GATEHOUSE_RATE_LIMIT_ACCOUNT", str),
     "trusted_proxies": ("GATEHOUSE_TRUSTED_PROXIES", int),
+    "dangerously_serve_local_mode_on_network": (
+        "GATEHOUSE_DANGEROUSLY_SERVE_LOCAL_MODE_ON_NETWORK",
+        _flag,
+    ),
 }
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+def refuse_unsafe_bind(host: str, environ: dict[str, str] | None = None) -> None:
+    """Local mode serves its pool's admin API and the outbox: never on a network address.
+
+    Raised at start-up (gunicorn.conf.py calls it with the address it binds), unless
+    GATEHOUSE_DANGEROUSLY_SERVE_LOCAL_MODE_ON_NETWORK says so.
+    """
+    environ = os.environ if environ is None else environ
+    if (environ.get("GATEHOUSE_MODE") or "local") != "local":
+        return
+    if host.strip("[]") in LOOPBACK_HOSTS:
+        return
+    raw = environ.get("GATEHOUSE_DANGEROUSLY_SERVE_LOCAL_MODE_ON_NETWORK") or "false"
+    try:
+        dangerous = _flag(raw)
+    except ValueError as exc:
+        raise ConfigError(
+            f"GATEHOUSE_DANGEROUSLY_SERVE_LOCAL_MODE_ON_NETWORK={raw!r} is not true/false"
+        ) from exc
+    if dangerous:
+        return
+    raise ConfigError(
+        f"Refusing to serve local mode on {host}: it exposes the local pool's admin API "
+        "(/_localpool) and the outbox (/_dev/mail) to the network. Set GATEHOUSE_MODE=cognito "
+        "for a real user pool, bind HOST=127.0.0.1, or set "
+        "GATEHOUSE_DANGEROUSLY_SERVE_LOCAL_MODE_ON_NETWORK=true for a throwaway demo."
+    )
 
 
 def env_names() -> dict[str, str]:
@@ -234,27 +269,53 @@ def _local_apple(s: Settings):
 
     from .apple import AppleSettings
 
-    path = s.data_dir / "apple_key.p8"
-    if not path.exists():
-        s.data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(ECKey.generate_key("P-256", private=True).as_pem(private=True))
-        path.chmod(0o600)
-    return AppleSettings("LOCALTEAM1", "LOCALKEY01", path.read_text(), "gatehouse.local")
+    pem = _kept_secret(
+        s.data_dir / "apple_key.p8",
+        lambda: ECKey.generate_key("P-256", private=True).as_pem(private=True).decode(),
+        lambda text: "PRIVATE KEY" in text,
+    )
+    return AppleSettings("LOCALTEAM1", "LOCALKEY01", pem, "gatehouse.local")
+
+
+def _kept_secret(path: Path, make: Callable[[], str], valid: Callable[[str], bool]) -> str:
+    """A secret kept in a file, created whole or not at all.
+
+    It is written to a temporary file, flushed to disk, then linked into place: ``link`` fails
+    if the file exists, so two workers starting together agree on one value, and a full disk
+    leaves no empty or half-written secret behind (which would stop every later start). A file
+    that is nonetheless unusable (left by an older version) is replaced.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and valid(path.read_text().strip()):
+        return path.read_text().strip()
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(make())
+            fh.flush()
+            os.fsync(fh.fileno())
+        if path.exists():  # unusable: replace it atomically
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another worker won the race: use its value
+    finally:
+        tmp.unlink(missing_ok=True)
+    value = path.read_text().strip()
+    if not valid(value):
+        raise ConfigError(f"{path} holds no usable secret; remove it and start again")
+    return value
 
 
 def _with_local_secret(s: Settings) -> Settings:
     """Give local mode a random secret kept in the data directory, never a constant."""
-    path = s.data_dir / "secret_key"
-    s.data_dir.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        # O_EXCL: two workers starting together must agree on one key.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(48))
     values = {f.name: getattr(s, f.name) for f in fields(Settings)}
-    values["secret_key"] = path.read_text().strip()
+    values["secret_key"] = _kept_secret(
+        s.data_dir / "secret_key",
+        lambda: secrets.token_urlsafe(48),
+        lambda text: len(text) >= MIN_SECRET_LENGTH,
+    )
     return Settings(**values)

@@ -13,7 +13,11 @@ bp = Blueprint("pages", __name__)
 def home() -> str:
     """What Gatehouse is, with links to sign in (and the demo app in local mode)."""
     settings = current_app.extensions["gatehouse.settings"]
-    return render_template("home.html", local_mode=settings.is_local)
+    return render_template(
+        "home.html",
+        local_mode=settings.is_local,
+        demo_users=current_app.extensions.get("gatehouse.demo_users", []),
+    )
 
 
 @bp.get("/healthz")

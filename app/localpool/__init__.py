@@ -22,7 +22,8 @@ __all__ = ["LocalPool", "mount"]
 
 def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, str]]:
     """Start the pool for ``app``; returns the wired client and the gateway's defaults."""
-    seed = load_seed(settings.localpool_seed, settings.extra.get("localpool"))
+    base_url = settings.base_url.rstrip("/")
+    seed = load_seed(settings.localpool_seed, settings.extra.get("localpool"), base_url=base_url)
     # Project triggers get local collaborators, as a Lambda gets its environment.
     services: dict = {}  # filled below, once the client exists: triggers that call the pool
     seed.pool.lambda_config = {
@@ -33,7 +34,7 @@ def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, 
     pool = LocalPool(
         seed,
         db_path=settings.data_dir / "localpool.sqlite3",
-        issuer_base=f"{settings.base_url.rstrip('/')}/_localpool",
+        issuer_base=f"{base_url}/_localpool",
         outbox_dir=settings.outbox_dir,
         region=settings.region,
         **extra,
@@ -41,7 +42,7 @@ def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, 
     # Admin calls are signed, as on AWS; the local pool accepts any key.
     client = build_client(
         settings,
-        endpoint_url=f"{settings.base_url.rstrip('/')}/_localpool",
+        endpoint_url=f"{base_url}/_localpool",
         aws_access_key_id="local",
         aws_secret_access_key="local",
     )
@@ -57,6 +58,8 @@ def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, 
 
     app.register_blueprint(apple_blueprint(pool, settings.apple()))
     app.extensions["gatehouse.localpool"] = pool
+    # The start page shows the seeded accounts that have a password (local mode only).
+    app.extensions["gatehouse.demo_users"] = [(u.email, u.password) for u in seed.users]
     own = seed.clients.get(settings.client_id or "gatehouse")
     defaults = {
         "pool_id": settings.user_pool_id or pool.id,

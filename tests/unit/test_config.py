@@ -92,3 +92,54 @@ def test_a_brand_offering_magic_links_needs_the_link_key(monkeypatch):
         monkeypatch.setenv(key, value)
     with pytest.raises(ConfigError, match="GATEHOUSE_MAGIC_LINK_KEY"):
         create_app()
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "gatehouse.internal"])
+def test_local_mode_refuses_to_bind_a_network_address(host):
+    from app.config import refuse_unsafe_bind
+
+    with pytest.raises(ConfigError, match="GATEHOUSE_DANGEROUSLY_SERVE_LOCAL_MODE_ON_NETWORK"):
+        refuse_unsafe_bind(host, {})
+    refuse_unsafe_bind(host, {"GATEHOUSE_DANGEROUSLY_SERVE_LOCAL_MODE_ON_NETWORK": "true"})
+    refuse_unsafe_bind(host, {"GATEHOUSE_MODE": "cognito"})
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "[::1]", "localhost"])
+def test_local_mode_binds_loopback(host):
+    from app.config import refuse_unsafe_bind
+
+    refuse_unsafe_bind(host, {})
+
+
+def test_the_dockerfile_image_refuses_local_mode():
+    # The image binds HOST=0.0.0.0; with the default mode it must not start.
+    from app.config import refuse_unsafe_bind
+
+    dockerfile = (Path(__file__).resolve().parents[2] / "Dockerfile").read_text()
+    env = dict(re.findall(r"(\w+)=(\S+)", " ".join(re.findall(r"^ENV (.+)$", dockerfile, re.M))))
+    assert env["HOST"] == "0.0.0.0"
+    with pytest.raises(ConfigError):
+        refuse_unsafe_bind(env["HOST"], env)
+
+
+def test_a_full_disk_at_first_start_leaves_no_broken_secret(tmp_path, monkeypatch):
+    import os
+
+    real_fsync = os.fsync
+
+    def full(_fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError):
+        load_settings({"GATEHOUSE_DATA_DIR": str(tmp_path)})
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing half-written
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert len(load_settings({"GATEHOUSE_DATA_DIR": str(tmp_path)}).secret_key) >= 32
+
+
+def test_an_empty_secret_left_behind_is_replaced(tmp_path):
+    (tmp_path / "secret_key").write_text("")
+    settings = load_settings({"GATEHOUSE_DATA_DIR": str(tmp_path)})
+    assert len(settings.secret_key) >= 32
+    assert (tmp_path / "secret_key").read_text().strip() == settings.secret_key

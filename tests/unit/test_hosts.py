@@ -19,3 +19,26 @@ def test_a_post_is_never_redirected(client):
     # A redirected POST would lose its body; the CSRF check answers it instead.
     response = client.post("/login", base_url="http://127.0.0.1:8000", data={})
     assert response.status_code == 400
+
+
+def test_network_peers_are_refused_in_local_mode(client):
+    response = client.get("/_dev/mail", environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert response.status_code == 403
+    assert client.get("/_dev/mail", environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
+    assert client.get("/_dev/mail").status_code == 200  # the test client is 127.0.0.1
+
+
+def test_a_forwarded_header_cannot_make_a_network_peer_look_local(make_app):
+    app = make_app(trusted_proxies=1)
+    response = app.test_client().post(
+        "/_localpool",
+        environ_base={"REMOTE_ADDR": "198.51.100.9"},
+        headers={"X-Forwarded-For": "127.0.0.1"},
+    )
+    assert response.status_code == 403
+
+
+def test_the_dangerous_setting_lets_network_peers_in(make_app):
+    app = make_app(dangerously_serve_local_mode_on_network=True)
+    response = app.test_client().get("/healthz", environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert response.status_code == 200

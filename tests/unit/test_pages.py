@@ -109,3 +109,22 @@ def test_a_form_without_an_email_is_limited_per_ip_not_globally(app):
         typed = account_key()
     with app.test_request_context("/login", method="POST", data={"email": "a@example.com"}):
         assert account_key() == typed and "a@example.com" not in typed
+
+
+def test_the_start_page_leads_to_the_demo_and_the_outbox(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/demo"' in page and 'href="/_dev/mail"' in page and 'href="/login"' in page
+
+
+def test_outbox_links_are_clickable_exactly_as_emailed(app, client, outbox):
+    import re
+
+    from tests.flows.conftest import Browser
+
+    browser = Browser(app, outbox)
+    browser.open("/signup")
+    browser.submit("/signup", email="clicks@example.com", password="Corr3ct-horse")
+    mail = outbox.messages("clicks@example.com")[-1]
+    link = re.search(r"\((http[^)]+/confirm\?[^)]+)\)", mail.text).group(1)
+    page = client.get(f"/_dev/mail/{mail.path.name}").get_data(as_text=True)
+    assert f'<a href="{link.replace("&", "&amp;")}"' in page
