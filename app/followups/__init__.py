@@ -4,30 +4,27 @@ the rest of a deletion) is written to the store before the change, and delivered
 
 The request that makes the change delivers right after it; what is left (an SES outage, a
 crash, an unclear answer from the pool) is delivered by ``flask followups run`` (for cron) and by
-a sweep that runs in process after a response, at most once a minute.
+a sweep in each process (a housekeeping task: after a request, at most once a minute).
 """
 
 from __future__ import annotations
-
-import logging
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from ..store import StoreUnavailable
+from .. import housekeeping
 from . import steps
 from .queue import DELIVERED, DROPPED, FAILED, WAITING, intend, pending_ids, run_due
 
 __all__ = ["intend", "pending_ids", "run_due", "steps"]
-log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60
 # A sweep after a response stays short; cron's run takes everything.
 SWEEP_LIMIT = 50
 
 
 def init_app(app: Flask) -> None:
-    """Add ``flask followups run`` and the in-process sweep."""
+    """Add ``flask followups run`` and the sweep."""
     group = AppGroup("followups", help="Notices and deletions that follow account changes.")
 
     @group.command("run")
@@ -40,25 +37,4 @@ def init_app(app: Flask) -> None:
             raise SystemExit(1)
 
     app.cli.add_command(group)
-    clock = app.extensions["gatehouse.settings"].clock
-    due = {"at": clock() + SWEEP_SECONDS}
-
-    @app.after_request
-    def schedule_sweep(response):
-        """Once a minute per process, deliver what is left after the response has gone."""
-        if clock() >= due["at"]:
-            due["at"] = clock() + SWEEP_SECONDS
-            response.call_on_close(lambda: _sweep(app))
-        return response
-
-
-def _sweep(app: Flask) -> None:
-    """One bounded run of the queue, outside any request; a store outage waits for the next."""
-    with app.app_context():
-        try:
-            results = run_due(SWEEP_LIMIT)
-        except StoreUnavailable as exc:
-            log.warning("follow-up sweep skipped: %s", exc)
-            return
-    if results:
-        log.info("follow-up sweep: %s", dict(results))
+    housekeeping.add(app, "deliver follow-ups", lambda: dict(run_due(SWEEP_LIMIT)), SWEEP_SECONDS)
