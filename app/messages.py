@@ -128,6 +128,8 @@ MESSAGES = {
         "info",
     ),
     "not_found_page": (_l("There's nothing at this address."), "error"),
+    # Account self-service: email change, securing an account, password change.
+    "email_change_none": (_l("There's no email change waiting to be confirmed."), "info"),
 }
 
 

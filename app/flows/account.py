@@ -20,7 +20,7 @@ from .social import LABELS
 bp = Blueprint("account", __name__)
 
 
-def _ended():
+def session_ended():
     """The session's tokens no longer work: sign out here too and ask for a new sign-in."""
     sign_out()
     flash_message("session_expired")
@@ -33,10 +33,9 @@ def overview():
     if not signed_in_user():
         return redirect(url_for("signin.login"), 303)
     try:
-        user = user_pool().call("GetUser", AccessToken=session["access_token"])
+        user, attributes = _read_user()
     except errors.SessionExpired:
-        return _ended()
-    attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+        return session_ended()
     return render_template(
         "account/overview.html",
         attributes=attributes,
@@ -44,6 +43,22 @@ def overview():
         methods=sign_in_methods(user["Username"], attributes),
         mfa="SOFTWARE_TOKEN_MFA" in user.get("UserMFASettingList", []),
     )
+
+
+def _read_user() -> tuple[dict, dict[str, str]]:
+    """GetUser and its attributes; the session's email follows the pool's (the address may
+    have been changed in another browser)."""
+    user = user_pool().call("GetUser", AccessToken=session["access_token"])
+    attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+    signed_in = session["user"]
+    if signed_in.get("email") != attributes.get("email", ""):
+        session["user"] = {**signed_in, "email": attributes.get("email", "")}
+    return user, attributes
+
+
+def current_email() -> str:
+    """The account's email as the pool has it now (and so the session's)."""
+    return _read_user()[1].get("email", "")
 
 
 def sign_in_methods(username: str, attributes: dict[str, str]) -> list[str]:
@@ -63,18 +78,22 @@ def confirm():
     back = request.args.get("next", "account.overview")
     if back not in RETURNS:
         back = "account.overview"
+    try:
+        email = current_email()
+    except errors.SessionExpired:
+        return session_ended()
     form = ConfirmPasswordForm()
     if not form.validate_on_submit():
-        return render_template("account/confirm.html", form=form, email=user["email"])
+        return render_template("account/confirm.html", form=form, email=email)
     try:
         result = user_pool().call(
             "InitiateAuth",
             AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": user["email"], "PASSWORD": form.password.data},
+            AuthParameters={"USERNAME": email, "PASSWORD": form.password.data},
         )
     except (errors.InvalidCredentials, errors.TooManyAttempts) as exc:
         flash_message(exc.key)
-        return render_template("account/confirm.html", form=form, email=user["email"])
+        return render_template("account/confirm.html", form=form, email=email)
     if "AuthenticationResult" not in result:
         return redirect(url_for("signin.login"), 303)  # MFA: a full sign-in is needed
     complete(result["AuthenticationResult"])
@@ -89,19 +108,19 @@ def password():
     if not form.validate_on_submit():
         return render_template("account/password.html", form=form, rules=password_rules())
     pool = user_pool()
-    user = session["user"]
-    notice = steps.mail(user["email"], "password_changed")
     try:
-        with followups.intend([notice], check=steps.password_changed(user["sub"])):
+        email = current_email()
+        notice = steps.mail(email, "password_changed")
+        with followups.intend([notice], check=steps.password_changed(session["user"]["sub"])):
             pool.call(
                 "ChangePassword",
                 AccessToken=session["access_token"],
                 PreviousPassword=form.current.data,
                 ProposedPassword=form.password.data,
-                reconcile=password_is(pool, pool.client_id, user["email"], form.password.data),
+                reconcile=password_is(pool, pool.client_id, email, form.password.data),
             )
     except errors.SessionExpired:
-        return _ended()
+        return session_ended()
     except (errors.InvalidCredentials, errors.PasswordPolicy, errors.TooManyAttempts) as exc:
         flash_message(
             "current_password_wrong" if isinstance(exc, errors.InvalidCredentials) else exc.key

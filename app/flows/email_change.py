@@ -20,10 +20,14 @@ from ..signin import sign_out, signed_in_user, user_pool
 from ..timing import padded
 from ..userpool import errors
 from ..userpool.reconcile import email_is
+from .account import current_email, session_ended
 from .forms import ButtonForm, CodeForm, EmailForm
 
 bp = Blueprint("email_change", __name__)
-PENDING = "pending_email"
+# The pending change lives in the store under the user's sub, not in one browser's session: the
+# link may be opened in any browser where the person is signed in.
+PENDING_PREFIX = "email_change:"
+PENDING_SECONDS = 24 * 3600  # as long as the pool's verification code
 SECURE_SECONDS = 7 * 86400
 
 
@@ -37,6 +41,22 @@ def _access() -> str:
     return session["access_token"]
 
 
+def _store():
+    """The app's store."""
+    return current_app.extensions["gatehouse.store"]
+
+
+def _pending_key() -> str:
+    """Where the signed-in person's pending change is kept."""
+    return PENDING_PREFIX + session["user"]["sub"]
+
+
+def _pending_address() -> str:
+    """The new address waiting to be confirmed ('' if none)."""
+    record = _store().get(_pending_key())
+    return record["new"] if record else ""
+
+
 @bp.route("/account/email", methods=["GET", "POST"])
 @recent_sign_in_required
 def start():
@@ -45,7 +65,10 @@ def start():
     if not form.validate_on_submit():
         return render_template("email_change/start.html", form=form)
     new = form.email.data.strip().lower()
-    old = session["user"]["email"]
+    try:
+        old = current_email()
+    except errors.SessionExpired:
+        return session_ended()
     if new == old:
         return redirect(url_for("account.overview"), 303)
     token = _secure_serializer().dumps(session["user"]["sub"])
@@ -68,31 +91,28 @@ def start():
             # Same page as success; the owner of that address is told instead (no enumeration).
             with followups.intend([steps.mail(new, "email_change_taken")]):
                 pass
-            session[PENDING] = new
-            return redirect(url_for("email_change.sent"), 303)
         except errors.SessionExpired:
-            sign_out()
-            return redirect(url_for("signin.login"), 303)
-    session[PENDING] = new
+            return session_ended()
+        _store().put(_pending_key(), {"new": new}, PENDING_SECONDS)
     return redirect(url_for("email_change.sent"), 303)
 
 
 @bp.route("/account/email/sent", methods=["GET", "POST"])
 def sent():
     """Type the code from the new address (the link does the same)."""
-    if not signed_in_user() or not session.get(PENDING):
+    new = _pending_address() if signed_in_user() else ""
+    if not new:
         return redirect(url_for("account.overview"), 303)
     form = CodeForm()
     if form.validate_on_submit():
-        return _verify(form.code.data.strip(), form)
-    return render_template(
-        "email_change/sent.html", form=form, new=session[PENDING], buttons=ButtonForm()
-    )
+        return _verify(form.code.data.strip(), new)
+    return render_template("email_change/sent.html", form=form, new=new, buttons=ButtonForm())
 
 
 @bp.route("/account/email/confirm", methods=["GET", "POST"])
 def confirm():
-    """The link from the new address: GET shows a button; POST confirms (signed in)."""
+    """The link from the new address: GET shows a button; POST confirms (signed in, in any
+    browser)."""
     if not signed_in_user():
         flash_message("sign_in_to_confirm_email")
         return redirect(url_for("signin.login"), 303)
@@ -102,16 +122,20 @@ def confirm():
         return render_template("email_change/confirm.html", form=form)
     if not form.validate_on_submit():
         return render_template("email_change/confirm.html", form=form)
-    return _verify(form.code.data.strip(), form)
+    new = _pending_address()
+    if not new:
+        flash_message("email_change_none")
+        return redirect(url_for("account.overview"), 303)
+    return _verify(form.code.data.strip(), new)
 
 
-def _verify(code: str, form: CodeForm):
-    """VerifyUserAttribute; on success the old address is told, and the session follows."""
-    old = session["user"]["email"]
-    new = session.get(PENDING, "")
+def _verify(code: str, new: str):
+    """VerifyUserAttribute; on success the old address is told, and the session follows the
+    pool."""
     pool = user_pool()
-    notice = steps.mail(old, "email_changed", new_masked=masked(new))
     try:
+        old = current_email()
+        notice = steps.mail(old, "email_changed", new_masked=masked(new))
         with followups.intend([notice], check=steps.email_is(session["user"]["sub"], new)):
             pool.call(
                 "VerifyUserAttribute",
@@ -123,21 +147,16 @@ def _verify(code: str, form: CodeForm):
     except (errors.CodeMismatch, errors.CodeExpired, errors.TooManyAttempts) as exc:
         flash_message(exc.key)
         return render_template(
-            "email_change/sent.html",
-            form=CodeForm(formdata=None),
-            new=session.get(PENDING, ""),
-            buttons=ButtonForm(),
+            "email_change/sent.html", form=CodeForm(formdata=None), new=new, buttons=ButtonForm()
         )
     except errors.AlreadyExists:
+        _store().delete(_pending_key())
         flash_message("already_exists")
         return redirect(url_for("account.overview"), 303)
     except errors.SessionExpired:
-        sign_out()
-        return redirect(url_for("signin.login"), 303)
-    session.pop(PENDING, None)
-    user = session["user"]
-    user["email"] = new
-    session["user"] = user
+        return session_ended()
+    _store().delete(_pending_key())
+    current_email()
     flash_message("email_changed")
     return redirect(url_for("account.overview"), 303)
 
@@ -146,7 +165,7 @@ def _verify(code: str, form: CodeForm):
 def resend():
     """A new code for the pending address."""
     form = ButtonForm()
-    if signed_in_user() and session.get(PENDING) and form.validate_on_submit():
+    if signed_in_user() and form.validate_on_submit() and _pending_address():
         try:
             user_pool().call(
                 "GetUserAttributeVerificationCode",
@@ -156,6 +175,8 @@ def resend():
             )
         except (errors.TooManyAttempts, errors.InvalidInput):
             flash_message("too_many_attempts")
+        except errors.SessionExpired:
+            return session_ended()
         else:
             flash_message("code_sent")
     return redirect(url_for("email_change.sent"), 303)
@@ -170,11 +191,11 @@ def cancel():
             user_pool().call(
                 "UpdateUserAttributes",
                 AccessToken=_access(),
-                UserAttributes=[{"Name": "email", "Value": session["user"]["email"]}],
+                UserAttributes=[{"Name": "email", "Value": current_email()}],
             )
         except errors.SessionExpired:
-            pass
-        session.pop(PENDING, None)
+            return session_ended()
+        _store().delete(_pending_key())
         flash_message("email_change_cancelled")
     return redirect(url_for("account.overview"), 303)
 
