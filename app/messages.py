@@ -130,6 +130,12 @@ MESSAGES = {
     "not_found_page": (_l("There's nothing at this address."), "error"),
     # Account self-service: email change, securing an account, password change.
     "email_change_none": (_l("There's no email change waiting to be confirmed."), "info"),
+    "email_change_limit": (
+        _l(
+            "You've asked for too many email changes in the last hour. Your address stays as it was; please try again later."
+        ),
+        "error",
+    ),
 }
 
 

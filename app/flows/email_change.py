@@ -93,8 +93,24 @@ def start():
                 pass
         except errors.SessionExpired:
             return session_ended()
+        except errors.TooManyAttempts:
+            # Past the pool's hourly limit of codes. The pool may still hold the new address as
+            # pending: setting the current one again clears it, so nothing is left half done.
+            _clear_in_pool(old)
+            _store().delete(_pending_key())
+            flash_message("email_change_limit")
+            return render_template("email_change/start.html", form=form)
         _store().put(_pending_key(), {"new": new}, PENDING_SECONDS)
     return redirect(url_for("email_change.sent"), 303)
+
+
+def _clear_in_pool(current: str) -> None:
+    """Set the current address again: the pool drops a pending change and its code."""
+    user_pool().call(
+        "UpdateUserAttributes",
+        AccessToken=_access(),
+        UserAttributes=[{"Name": "email", "Value": current}],
+    )
 
 
 @bp.route("/account/email/sent", methods=["GET", "POST"])
@@ -188,11 +204,7 @@ def cancel():
     form = ButtonForm()
     if signed_in_user() and form.validate_on_submit():
         try:
-            user_pool().call(
-                "UpdateUserAttributes",
-                AccessToken=_access(),
-                UserAttributes=[{"Name": "email", "Value": current_email()}],
-            )
+            _clear_in_pool(current_email())
         except errors.SessionExpired:
             return session_ended()
         _store().delete(_pending_key())

@@ -144,3 +144,22 @@ def test_confirming_in_another_browser_keeps_both_sessions_true(app, outbox, clo
     other.submit("/account/password", current=PASSWORD, password="N3w-password!")
     assert outbox.messages(new)[-1].subject == "Your password was changed"
     assert all(m.to for m in outbox.messages())  # never an empty To:
+
+
+def test_past_the_pools_hourly_limit_a_clear_message_and_nothing_pending(app, outbox):
+    browser, old = start_change(app, outbox, "first-try@example.com")
+    for _ in range(4):  # five codes in the hour: the pool's limit
+        browser.open("/account/email/sent")
+        browser.submit("/account/email/resend")
+    browser.open("/account/email")
+    response = browser.submit("/account/email", email="one-too-many@example.com")
+    assert response.status_code == 200
+    assert text("email_change_limit").replace("'", "&#39;") in browser.text()
+    assert browser.get("/account/email/sent").location == "/account"  # nothing pending here
+    pool = app.extensions["gatehouse.localpool"]
+    with pool.db.transaction() as conn:
+        assert pool.find_user(conn, old)["pending_email"] is None  # nor in the pool
+    assert outbox.messages("one-too-many@example.com") == []
+    assert _email_now(app, old)[0] == old
+    notices = [m.subject for m in outbox.messages(old)]
+    assert notices.count("An email change was requested for your account") == 1  # the first only
