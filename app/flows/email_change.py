@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from .. import followups, mailer
 from ..followups import steps
+from ..limits import limited, limiter
 from ..magiclink import masked
 from ..messages import flash_message
 from ..recent import recent_sign_in_required
@@ -29,6 +30,9 @@ bp = Blueprint("email_change", __name__)
 PENDING_PREFIX = "email_change:"
 PENDING_SECONDS = 24 * 3600  # as long as the pool's verification code
 SECURE_SECONDS = 7 * 86400
+# Below the pool's own limit of codes per hour, so that a free and a taken address are refused
+# alike (the pool counts only the codes it sends, i.e. free addresses).
+REQUESTS_PER_HOUR = "5 per hour"
 
 
 def _secure_serializer() -> URLSafeTimedSerializer:
@@ -57,10 +61,22 @@ def _pending_address() -> str:
     return record["new"] if record else ""
 
 
+def _requester_key() -> str:
+    """Email changes are counted per account too, whichever address is typed."""
+    return "email-change:" + session["user"]["sub"]
+
+
 @bp.route("/account/email", methods=["GET", "POST"])
 @recent_sign_in_required
+@limited
+@limiter.limit(REQUESTS_PER_HOUR, key_func=_requester_key, methods=["POST"])
 def start():
-    """Ask for the new address; it gets a link and code, the old address a notice."""
+    """Ask for the new address; it gets a link and code, the old address a notice.
+
+    A free and a taken address look the same from here: the same page, the same notice to the
+    old address, and everything that differs (the pool's code, the taken address's own notice)
+    inside ``padded()``, so both take the same time.
+    """
     form = EmailForm()
     if not form.validate_on_submit():
         return render_template("email_change/start.html", form=form)
@@ -71,26 +87,26 @@ def start():
         return session_ended()
     if new == old:
         return redirect(url_for("account.overview"), 303)
-    token = _secure_serializer().dumps(session["user"]["sub"])
-    notice = steps.mail(
-        old,
-        "email_change_requested",
-        new_masked=masked(new),
-        secure_link=mailer.external_url("email_change.secure", token=token),
-    )
     with padded():
+        token = _secure_serializer().dumps(session["user"]["sub"])
+        notice = steps.mail(
+            old,
+            "email_change_requested",
+            new_masked=masked(new),
+            secure_link=mailer.external_url("email_change.secure", token=token),
+        )
         try:
-            with followups.intend([notice]):
-                user_pool().call(
-                    "UpdateUserAttributes",
-                    AccessToken=_access(),
-                    UserAttributes=[{"Name": "email", "Value": new}],
-                    ClientMetadata={"client_id": user_pool().client_id},
-                )
-        except errors.AlreadyExists:
-            # Same page as success; the owner of that address is told instead (no enumeration).
-            with followups.intend([steps.mail(new, "email_change_taken")]):
-                pass
+            with followups.intend([notice]) as intent:
+                try:
+                    user_pool().call(
+                        "UpdateUserAttributes",
+                        AccessToken=_access(),
+                        UserAttributes=[{"Name": "email", "Value": new}],
+                        ClientMetadata={"client_id": user_pool().client_id},
+                    )
+                except errors.AlreadyExists:
+                    # The owner of that address is told; the requester sees and gets the same.
+                    intent.add(steps.mail(new, "email_change_taken"))
         except errors.SessionExpired:
             return session_ended()
         except errors.TooManyAttempts:
