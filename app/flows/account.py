@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField
 
 from .. import followups
 from ..followups import steps
@@ -100,18 +102,32 @@ def confirm():
     return redirect(url_for(back), 303)
 
 
+class PasswordChangeForm(ChangePasswordForm):
+    """The current and the new password, and whether to sign out elsewhere (ASVS 7.4.3)."""
+
+    sign_out_others = BooleanField(_l("Sign out on my other devices"), default=True)
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @recent_sign_in_required
 def password():
-    """Change the password (current and new); the account's address is told."""
-    form = ChangePasswordForm()
+    """Change the password (current and new); the account's address is told.
+
+    Signing out elsewhere is a step of the change's follow-up, before its notice: the notice
+    then never claims a sign-out that did not happen, and a pool failure is retried. Signing
+    out everywhere ends this session's tokens too, so it signs in again with the new password.
+    """
+    form = PasswordChangeForm()
     if not form.validate_on_submit():
         return render_template("account/password.html", form=form, rules=password_rules())
     pool = user_pool()
+    sub = session["user"]["sub"]
+    others = bool(form.sign_out_others.data)
     try:
         email = current_email()
-        notice = steps.mail(email, "password_changed")
-        with followups.intend([notice], check=steps.password_changed(session["user"]["sub"])):
+        planned = [steps.sign_out_everywhere(sub)] if others else []
+        planned.append(steps.mail(email, "password_changed", signed_out_others=others))
+        with followups.intend(planned, check=steps.password_changed(sub)) as intent:
             pool.call(
                 "ChangePassword",
                 AccessToken=session["access_token"],
@@ -126,8 +142,35 @@ def password():
             "current_password_wrong" if isinstance(exc, errors.InvalidCredentials) else exc.key
         )
         return render_template("account/password.html", form=form, rules=password_rules())
-    flash_message("password_updated")
-    return redirect(url_for("account.overview"), 303)
+    if not others:
+        flash_message("password_updated")
+        return redirect(url_for("account.overview"), 303)
+    return _sign_in_again(email, form.password.data, intent.done("sign_out_everywhere"))
+
+
+def _sign_in_again(email: str, new_password: str, signed_out: bool):
+    """After signing out everywhere: a fresh sign-in here, so the person stays signed in.
+
+    If the sign-out is still waiting (it would end a fresh sign-in too), or the pool does not
+    give tokens now (MFA, a failure), the person is told to sign in with the new password.
+    """
+    result: dict = {}
+    if signed_out:
+        try:
+            result = user_pool().call(
+                "InitiateAuth",
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": email, "PASSWORD": new_password},
+            )
+        except errors.UserPoolError:
+            result = {}
+    if "AuthenticationResult" not in result:
+        sign_out()
+        flash_message("password_updated_sign_in")
+        return redirect(url_for("signin.login"), 303)
+    response = complete(result["AuthenticationResult"])
+    flash_message("password_updated_signed_out_others")
+    return response
 
 
 @bp.post("/account/signout-everywhere")

@@ -125,6 +125,10 @@ class Intent:
         self.follow_up.steps.insert(0 if first else len(self.follow_up.steps), step)
         self.follow_up.save()
 
+    def done(self, kind: str) -> bool:
+        """True when every step of this kind has been done."""
+        return all(step.get("done") for step in self.follow_up.steps if step["kind"] == kind)
+
     def defer(self) -> None:
         """Leave delivery to the sweep (the pool has just failed: trying again now would only
         keep the person waiting)."""

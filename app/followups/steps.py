@@ -2,7 +2,8 @@
 
 Steps and checks are plain JSON records, so that a follow-up outlives the process that wrote it.
 A step is done at least once: an email is sent again with the same Message-ID (so the repeat is
-recognisable), an audit line carries the follow-up's id, and finishing a deletion is idempotent.
+recognisable), an audit line carries the follow-up's id, and the pool's steps (finishing a
+deletion, signing out everywhere) are idempotent.
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ def delete_user(sub: str) -> dict[str, Any]:
     return {"kind": "delete_user", "sub": sub}
 
 
+def sign_out_everywhere(sub: str) -> dict[str, Any]:
+    """Revoke every refresh token of the user (AdminUserGlobalSignOut; idempotent)."""
+    return {"kind": "sign_out_everywhere", "sub": sub}
+
+
 def message_id(follow_up_id: str, index: int) -> str:
     """The Message-ID of a follow-up's email: the same on every attempt."""
     host = urlsplit(current_app.extensions["gatehouse.settings"].base_url).hostname or "gatehouse"
@@ -74,7 +80,9 @@ def run(step: dict[str, Any], follow_up_id: str, index: int) -> None:
     elif kind == "audit":
         audit.info("%s id=%s follow_up=%s", step["event"], step["id"], follow_up_id)
     elif kind == "delete_user":
-        _delete(step["sub"])
+        _admin("AdminDeleteUser", step["sub"])
+    elif kind == "sign_out_everywhere":
+        _admin("AdminUserGlobalSignOut", step["sub"])
     else:
         raise Never(f"unknown step {kind!r}")
 
@@ -90,16 +98,16 @@ def _send(step: dict[str, Any], msgid: str) -> None:
         raise Never(str(exc)) from exc
 
 
-def _delete(sub: str) -> None:
-    """AdminDeleteUser; a user already gone counts as deleted."""
+def _admin(operation: str, sub: str) -> None:
+    """An administrator's call about one user; a user already gone needs nothing more."""
     try:
-        current_app.extensions["gatehouse.userpool"].call("AdminDeleteUser", Username=sub)
+        current_app.extensions["gatehouse.userpool"].call(operation, Username=sub)
     except errors.NotFound:
         return
     except (errors.Unavailable, errors.ConfigurationFault) as exc:
-        raise Later(f"AdminDeleteUser: {exc.code}") from exc
+        raise Later(f"{operation}: {exc.code}") from exc
     except errors.UserPoolError as exc:
-        raise Never(f"AdminDeleteUser: {exc.code}") from exc
+        raise Never(f"{operation}: {exc.code}") from exc
 
 
 # ---- checks: did the change happen? ---------------------------------------------------------

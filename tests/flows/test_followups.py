@@ -401,3 +401,24 @@ def test_two_workers_deliver_each_follow_up_once(make_app, outbox, request, back
     mails = outbox.messages()
     assert sorted(m.to for m in mails) == sorted(f"p{n}@example.com" for n in range(20))
     assert pending(app) == []
+
+
+def test_signing_out_elsewhere_is_finished_by_the_follow_up_when_the_pool_fails(
+    app, signed_in, outbox
+):
+    browser, email = signed_in
+    other = Browser(app, outbox)
+    other.sign_in(email)
+    browser.open("/account/password")
+    with unreachable(app, "AdminUserGlobalSignOut"):
+        response = browser.submit(
+            "/account/password", current=PASSWORD, password=NEW, sign_out_others="y"
+        )
+    assert response.location == "/login"
+    browser.open("/login")
+    assert _said(browser, "password_updated_sign_in")  # true: sign in with the new password
+    assert count(outbox, email, PASSWORD_NOTICE) == 0  # it would claim a sign-out not yet done
+    assert other.get("/account").status_code == 200
+    assert run(app).exit_code == 0
+    assert other.get("/account").status_code == 303
+    assert count(outbox, email, PASSWORD_NOTICE) == 1
