@@ -21,11 +21,14 @@ ALL_SCOPES = "demo-api/read demo-api/write"
 
 @pytest.fixture
 def domain(make_app):
-    """The app served on a loopback port; yields (base URL, pool)."""
-    server = make_server("127.0.0.1", 0, make_app(), threaded=True)
+    """The app served on a loopback port, that port its base URL; yields (base URL, pool)."""
+    from tests.live.conftest import free_port
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = make_server("127.0.0.1", port, make_app(base_url=base), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
     yield base, server.app.extensions["gatehouse.localpool"]
     server.shutdown()
     thread.join(timeout=5)
@@ -37,7 +40,7 @@ def _token_url(base: str) -> str:
 
 def _keys(base: str, pool) -> KeySet:
     """The pool's JWKS, fetched where Cognito publishes it."""
-    url = f"{pool.issuer}/.well-known/jwks.json".replace("http://localhost:8000", base)
+    url = f"{pool.issuer}/.well-known/jwks.json"
     return KeySet.import_key_set(requests.get(url, timeout=5).json())
 
 
