@@ -48,6 +48,7 @@ USER_COLUMNS = (
     "srp_verifier",
 )
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CODE_GRACE_SECONDS = 24 * 3600  # see LocalPool.purge
 
 
 class LocalPool:
@@ -219,6 +220,20 @@ class LocalPool:
         return listed
 
     @staticmethod
+    def trigger_attributes(user: dict[str, Any]) -> dict[str, str]:
+        """``request.userAttributes`` of a trigger event about this user, as Cognito fills it:
+        the stored attributes (``sub``, ``email``, ``email_verified``, ...) and the read-only
+        ``cognito:user_status`` (CONFIRMED, UNCONFIRMED, FORCE_CHANGE_PASSWORD, RESET_REQUIRED,
+        EXTERNAL_PROVIDER) and, for a user who signs in with their email (this pool's username
+        attribute; a federated user does not), ``cognito:email_alias`` (the sign-in email, not
+        a pending new one)."""
+        attributes = dict(user["attributes"])
+        attributes["cognito:user_status"] = user["status"]
+        if user["native"] and user["email"]:
+            attributes["cognito:email_alias"] = user["email"]
+        return attributes
+
+    @staticmethod
     def attribute_dict(items: list[dict[str, str]] | None) -> dict[str, str]:
         """Cognito's attribute list as a dict."""
         return {item["Name"]: item.get("Value", "") for item in items or []}
@@ -310,7 +325,7 @@ class LocalPool:
             user["username"],
             client.id,
             {
-                "userAttributes": dict(user["attributes"]),
+                "userAttributes": self.trigger_attributes(user),
                 "groupConfiguration": {
                     "groupsToOverride": [],
                     "iamRolesToOverride": [],
@@ -390,6 +405,34 @@ class LocalPool:
         conn.execute(
             "INSERT OR IGNORE INTO revoked_origins VALUES (?, ?)", (origin_jti, self.clock())
         )
+
+    # ---- purging ----------------------------------------------------------------------------
+
+    def purge(self) -> dict[str, int]:
+        """Delete the records nothing can use any more; returns the rows deleted per table.
+
+        Safe to call at any time and from any thread (one transaction); the app calls it
+        periodically. Kept on purpose: a code for a day after it expired, so that typing it
+        still says "expired" rather than "wrong"; a refresh token, and the record of a revoked
+        one, for as long as an access token minted from it could still be live, so that
+        GlobalSignOut and revocation keep covering those access tokens.
+        """
+        now = self.clock()
+        live_access = 60 * max((c.access_token_minutes for c in self.clients.values()), default=60)
+        deletions = {
+            "codes": ("DELETE FROM codes WHERE expires <= ?", now - CODE_GRACE_SECONDS),
+            # The hourly code limit looks back one hour (Codes.issue).
+            "sends": ("DELETE FROM sends WHERE at <= ?", now - 3600),
+            "auth_sessions": ("DELETE FROM auth_sessions WHERE expires <= ?", now),
+            "domain_records": ("DELETE FROM domain_records WHERE expires <= ?", now),
+            "refresh_tokens": ("DELETE FROM refresh_tokens WHERE expires <= ?", now - live_access),
+            "revoked_origins": ("DELETE FROM revoked_origins WHERE at <= ?", now - live_access),
+        }
+        with self.db.transaction() as conn:
+            return {
+                table: conn.execute(sql, (cutoff,)).rowcount
+                for table, (sql, cutoff) in deletions.items()
+            }
 
     # ---- seeding ----------------------------------------------------------------------------
 
