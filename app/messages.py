@@ -138,6 +138,12 @@ MESSAGES = {
         _l("Your password has been changed. Sign in with your new password."),
         "info",
     ),
+    "account_restored": (
+        _l(
+            "You've been signed out everywhere and your account's email address is yours again. Choose a new password with the code we sent to it."
+        ),
+        "info",
+    ),
     "email_change_limit": (
         _l(
             "You've asked for too many email changes in the last hour. Your address stays as it was; please try again later."

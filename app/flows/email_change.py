@@ -1,5 +1,5 @@
 """Email change with double opt-in: the new address confirms (link or code), the old one is told
-at once and again when it is done, and it can stop the change and secure the account.
+at once and again when it is done, and can secure the account (``secure_account``).
 
 The user pool keeps the old address as the sign-in email until the new one is verified
 (``AttributesRequireVerificationBeforeUpdate``); the code reaches the new address through the
@@ -9,35 +9,29 @@ CustomMessage trigger, branded and with a link.
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from .. import followups, mailer
+from .. import followups
 from ..followups import steps
 from ..limits import limited, limiter
 from ..magiclink import masked
 from ..messages import flash_message
 from ..recent import recent_sign_in_required
-from ..signin import sign_out, signed_in_user, user_pool
+from ..signin import signed_in_user, user_pool
 from ..timing import padded
 from ..userpool import errors
 from ..userpool.reconcile import email_is
 from .account import current_email, session_ended
 from .forms import ButtonForm, CodeForm, EmailForm
+from .secure_account import secure_link
 
 bp = Blueprint("email_change", __name__)
 # The pending change lives in the store under the user's sub, not in one browser's session: the
 # link may be opened in any browser where the person is signed in.
 PENDING_PREFIX = "email_change:"
 PENDING_SECONDS = 24 * 3600  # as long as the pool's verification code
-SECURE_SECONDS = 7 * 86400
 # Below the pool's own limit of codes per hour, so that a free and a taken address are refused
 # alike (the pool counts only the codes it sends, i.e. free addresses).
 REQUESTS_PER_HOUR = "5 per hour"
-
-
-def _secure_serializer() -> URLSafeTimedSerializer:
-    """Signs the "not you?" link sent to the old address."""
-    return URLSafeTimedSerializer(current_app.secret_key, salt="gatehouse.secure-account")
 
 
 def _access() -> str:
@@ -88,12 +82,11 @@ def start():
     if new == old:
         return redirect(url_for("account.overview"), 303)
     with padded():
-        token = _secure_serializer().dumps(session["user"]["sub"])
         notice = steps.mail(
             old,
             "email_change_requested",
             new_masked=masked(new),
-            secure_link=mailer.external_url("email_change.secure", token=token),
+            secure_link=secure_link(session["user"]["sub"], old),
         )
         try:
             with followups.intend([notice]) as intent:
@@ -226,35 +219,3 @@ def cancel():
         _store().delete(_pending_key())
         flash_message("email_change_cancelled")
     return redirect(url_for("account.overview"), 303)
-
-
-@bp.route("/account/secure/<token>", methods=["GET", "POST"])
-def secure(token: str):
-    """ "Not you?" from the old address: sign out everywhere, cancel the change, start a reset."""
-    try:
-        sub = _secure_serializer().loads(token, max_age=SECURE_SECONDS)
-    except BadSignature:
-        return render_template("email_change/secure.html", invalid=True), 400
-    form = ButtonForm()
-    if not form.validate_on_submit():
-        return render_template("email_change/secure.html", form=form)
-    pool = user_pool()
-    try:
-        user = pool.call("AdminGetUser", Username=sub)
-    except errors.NotFound:
-        return render_template("email_change/secure.html", invalid=True), 400
-    email = {a["Name"]: a["Value"] for a in user["UserAttributes"]}["email"]
-    pool.call("AdminUserGlobalSignOut", Username=sub)
-    pool.call(
-        "AdminUpdateUserAttributes",
-        Username=sub,
-        UserAttributes=[{"Name": "email", "Value": email}],
-    )
-    try:
-        pool.call("ForgotPassword", Username=email)
-    except (errors.TooManyAttempts, errors.NotConfirmed):
-        pass
-    sign_out()
-    session["reset_email"] = email
-    flash_message("account_secured")
-    return redirect(url_for("recovery.reset"), 303)
