@@ -80,33 +80,34 @@ def _said(browser, key: str) -> bool:
 
 
 def change_password(browser, email):
-    """Change the password through the page."""
+    """Open the password page; returns the POST that changes it."""
     browser.open("/account/password")
-    return browser.submit("/account/password", current=PASSWORD, password=NEW)
+    return lambda: browser.submit("/account/password", current=PASSWORD, password=NEW)
 
 
 def verify_new_email(browser, email):
-    """Ask for a new address and confirm it with its code."""
+    """Ask for a new address; returns the POST that confirms it with its code."""
     new = f"moved-{uuid.uuid4().hex[:6]}@example.com"
     browser.open("/account/email")
     browser.submit("/account/email", email=new)
     browser.open("/account/email/sent")
-    return browser.submit("/account/email/sent", code=browser.last_code(new))
+    return lambda: browser.submit("/account/email/sent", code=browser.last_code(new))
 
 
 def request_new_email(browser, email):
-    """Ask for a new address."""
+    """Open the email-change page; returns the POST that asks for a new address."""
     browser.open("/account/email")
-    return browser.submit("/account/email", email=f"asked-{uuid.uuid4().hex[:6]}@example.com")
+    new = f"asked-{uuid.uuid4().hex[:6]}@example.com"
+    return lambda: browser.submit("/account/email", email=new)
 
 
 def delete_account(browser, email):
-    """Delete the account through the page."""
+    """Open the deletion page; returns the POST that deletes the account."""
     browser.open("/account/delete")
-    return browser.submit("/account/delete")
+    return lambda: browser.submit("/account/delete")
 
 
-# (operation, how a person makes the change, the notice that must follow it)
+# (operation, how a person comes to the change (returns the change itself), the notice after it)
 CHANGES = [
     ("ChangePassword", change_password, PASSWORD_NOTICE),
     ("VerifyUserAttribute", verify_new_email, "Your account's email address was changed"),
@@ -120,8 +121,9 @@ def test_killed_right_after_the_change_the_notice_is_there_and_delivered_once(
     app, signed_in, outbox, clock, operation, change, subject
 ):
     browser, email = signed_in
+    make_change = change(browser, email)
     with killed(app, operation), pytest.raises(ProcessKilled):
-        change(browser, email)
+        make_change()
     assert len(pending(app)) == 1 and count(outbox, email, subject) == 0
     held = run(app)  # the dead request's claim has not lapsed yet
     assert held.exit_code == 1 and "1 waiting" in held.output
@@ -141,8 +143,9 @@ def test_killed_before_the_change_reached_the_pool_nothing_follows(
     app, signed_in, outbox, clock, operation, change
 ):
     browser, email = signed_in
+    make_change = change(browser, email)
     with killed(app, operation, after=False), pytest.raises(ProcessKilled):
-        change(browser, email)
+        make_change()
     assert len(pending(app)) == 1
     clock.advance(CLAIM_SECONDS + 1)
     result = run(app)
@@ -196,7 +199,7 @@ def ses(app) -> FakeSES:
 
 def test_ses_down_then_back_the_password_notice_is_delivered_once(app, signed_in, ses):
     browser, email = signed_in
-    change_password(browser, email)
+    change_password(browser, email)()
     assert browser.page.location == "/account"
     browser.open("/account")
     assert _said(browser, "password_updated")  # told the truth: the password changed
@@ -208,6 +211,20 @@ def test_ses_down_then_back_the_password_notice_is_delivered_once(app, signed_in
     assert ses.subjects() == [PASSWORD_NOTICE]
     (header,) = ses.sent[0]["Content"]["Simple"]["Headers"]
     assert header["Name"] == "X-Gatehouse-Message-ID" and header["Value"].startswith("<")
+
+
+@pytest.mark.parametrize(("operation", "change", "subject"), CHANGES, ids=[c[0] for c in CHANGES])
+def test_ses_down_then_back_every_notice_is_delivered_once(
+    app, signed_in, ses, operation, change, subject
+):
+    browser, email = signed_in
+    response = change(browser, email)()
+    assert response.status_code < 500  # the change is reported as made, never as a fault
+    assert run(app).exit_code == 1
+    ses.down = False
+    assert run(app).exit_code == 0 and pending(app) == []
+    assert ses.subjects().count(subject) == 1
+    assert len(set(ses.subjects())) == len(ses.subjects())  # nothing twice
 
 
 def test_ses_down_a_deletion_is_done_and_its_email_follows_once(app, signed_in, ses):
@@ -224,7 +241,7 @@ def test_ses_down_a_deletion_is_done_and_its_email_follows_once(app, signed_in, 
 
 def test_the_in_process_sweep_delivers_what_is_left(app, signed_in, ses, clock):
     browser, email = signed_in
-    change_password(browser, email)
+    change_password(browser, email)()
     ses.down = False
     browser.http.get("/healthz")  # within the minute: no sweep yet
     assert ses.sent == []
@@ -236,39 +253,37 @@ def test_the_in_process_sweep_delivers_what_is_left(app, signed_in, ses, clock):
 # ---- the store failing ----------------------------------------------------------------------
 
 
-def test_a_full_store_gives_the_503_before_the_password_changes(app, signed_in, outbox):
+def _unchanged(app, outbox, operation: str, email: str) -> bool:
+    """Whether the account is as it was before the change was tried."""
+    if operation == "ChangePassword":
+        return Browser(app, outbox).sign_in(email, PASSWORD).location == "/account"
+    pool = app.extensions["gatehouse.localpool"]
+    with pool.db.transaction() as conn:
+        user = pool.find_user(conn, email)
+    if user is None or user["attributes"]["email"] != email:
+        return False  # deleted, or moved to the new address
+    return operation != "UpdateUserAttributes" or not user["pending_email"]
+
+
+@pytest.mark.parametrize(("operation", "change", "subject"), CHANGES, ids=[c[0] for c in CHANGES])
+def test_a_full_store_gives_the_503_before_anything_changes(
+    app, signed_in, outbox, monkeypatch, operation, change, subject
+):
     browser, email = signed_in
+    make_change = change(browser, email)
     store = app.extensions["gatehouse.store"]
-    browser.open("/account/password")
-    saved = store.put, store.add
 
     def full(*_args, **_kwargs):
         raise StoreUnavailable("disk full")
 
-    store.put = store.add = full
-    response = browser.submit("/account/password", current=PASSWORD, password=NEW)
-    store.put, store.add = saved
-    assert response.status_code == 503 and "Nothing you entered was saved" in response.get_data(
-        as_text=True
-    )
-    assert Browser(app, outbox).sign_in(email, PASSWORD).location == "/account"  # unchanged
-    assert count(outbox, email, PASSWORD_NOTICE) == 0
-
-
-def test_a_full_store_gives_the_503_before_the_account_is_deleted(app, signed_in, outbox):
-    browser, email = signed_in
-    store = app.extensions["gatehouse.store"]
-    browser.open("/account/delete")
-    saved = store.put, store.add
-
-    def full(*_args, **_kwargs):
-        raise StoreUnavailable("disk full")
-
-    store.put = store.add = full
-    response = browser.submit("/account/delete")
-    store.put, store.add = saved
+    monkeypatch.setattr(store, "put", full)  # a full disk: reads work, writes fail
+    monkeypatch.setattr(store, "add", full)
+    response = make_change()
+    monkeypatch.undo()
     assert response.status_code == 503
-    assert Browser(app, outbox).sign_in(email).location == "/account"  # still there
+    assert "Nothing you entered was saved" in response.get_data(as_text=True)
+    assert _unchanged(app, outbox, operation, email)
+    assert count(outbox, email, subject) == 0
 
 
 def test_a_repeat_after_the_store_failed_is_recognisable_by_its_message_id(
@@ -286,7 +301,7 @@ def test_a_repeat_after_the_store_failed_is_recognisable_by_its_message_id(
         return real_delete(key)
 
     monkeypatch.setattr(store, "delete", flaky_delete)
-    change_password(browser, email)  # sent, but the store could not note it
+    change_password(browser, email)()  # sent, but the store could not note it
     clock.advance(CLAIM_SECONDS + 1)
     assert run(app).exit_code == 0
     notices = [m for m in outbox.messages(email) if m.subject == PASSWORD_NOTICE]
