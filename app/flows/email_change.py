@@ -49,6 +49,11 @@ def _pending_key() -> str:
     return PENDING_PREFIX + session["user"]["sub"]
 
 
+def forget_pending(sub: str) -> None:
+    """Drop the account's pending change (the account was secured: nothing is pending now)."""
+    _store().delete(PENDING_PREFIX + sub)
+
+
 def _pending_address() -> str:
     """The new address waiting to be confirmed ('' if none)."""
     record = _store().get(_pending_key())
@@ -88,6 +93,7 @@ def start():
             new_masked=masked(new),
             secure_link=secure_link(session["user"]["sub"], old),
         )
+        _store().put(_pending_key(), {"new": new}, PENDING_SECONDS)  # before the change, too
         try:
             with followups.intend([notice]) as intent:
                 try:
@@ -100,16 +106,17 @@ def start():
                 except errors.AlreadyExists:
                     # The owner of that address is told; the requester sees and gets the same.
                     intent.add(steps.mail(new, "email_change_taken"))
-        except errors.SessionExpired:
-            return session_ended()
-        except errors.TooManyAttempts:
+        except errors.UserPoolError as exc:
+            _store().delete(_pending_key())
+            if isinstance(exc, errors.SessionExpired):
+                return session_ended()
+            if not isinstance(exc, errors.TooManyAttempts):
+                raise
             # Past the pool's hourly limit of codes. The pool may still hold the new address as
             # pending: setting the current one again clears it, so nothing is left half done.
             _clear_in_pool(old)
-            _store().delete(_pending_key())
             flash_message("email_change_limit")
             return render_template("email_change/start.html", form=form)
-        _store().put(_pending_key(), {"new": new}, PENDING_SECONDS)
     return redirect(url_for("email_change.sent"), 303)
 
 
@@ -181,7 +188,10 @@ def _verify(code: str, new: str):
     except errors.SessionExpired:
         return session_ended()
     _store().delete(_pending_key())
-    current_email()
+    try:
+        current_email()  # the session follows the pool
+    except errors.UserPoolError:
+        session["user"] = {**session["user"], "email": new}  # verified, as the pool just said
     flash_message("email_changed")
     return redirect(url_for("account.overview"), 303)
 

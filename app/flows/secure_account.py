@@ -129,6 +129,9 @@ def _secure(sub: str, old: str) -> tuple[str, bool]:
         pool.call("AdminSetUserPassword", Username=sub, Password=_unguessable(), Permanent=True)
         code_sent = False
     pool.call("AdminUserGlobalSignOut", Username=sub)
+    from .email_change import forget_pending  # here: email_change imports this module
+
+    forget_pending(sub)
     return (STOPPED if current == old else RESTORED), code_sent
 
 

@@ -86,7 +86,9 @@ def test_the_link_gives_the_old_address_back_and_the_reset_goes_there(app, outbo
     victim.submit(
         "/confirmForgotPassword", email=old, code=victim.last_code(old), password="Back-in-c0ntrol"
     )
-    assert Browser(app, outbox).sign_in(old, "Back-in-c0ntrol").location == "/account"
+    back = Browser(app, outbox)
+    assert back.sign_in(old, "Back-in-c0ntrol").location == "/account"
+    assert back.get("/account/email/sent").location == "/account"  # nothing left pending
 
 
 def test_the_link_works_once(app, outbox):
