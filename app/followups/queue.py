@@ -117,7 +117,7 @@ class Intent:
 
     def __init__(self, follow_up: FollowUp) -> None:
         self.follow_up = follow_up
-        self.now = True
+        self.deliver_now = True
         self.outcome: str | None = None
 
     def add(self, step: dict[str, Any], *, first: bool = False) -> None:
@@ -132,12 +132,14 @@ class Intent:
     def defer(self) -> None:
         """Leave delivery to the sweep (the pool has just failed: trying again now would only
         keep the person waiting)."""
-        self.now = False
+        self.deliver_now = False
 
     def __enter__(self) -> Intent:
+        """The block around the change."""
         return self
 
     def __exit__(self, kind, error, _tb) -> bool:
+        """Settle by how the change ended; never swallows its exception."""
         if error is None:
             self._settle()
         elif isinstance(error, UserPoolError) and not isinstance(error, Ambiguous):
@@ -152,7 +154,7 @@ class Intent:
         try:
             follow_up.state = DUE
             follow_up.save()
-            self.outcome = deliver(follow_up) if self.now else WAITING
+            self.outcome = deliver(follow_up) if self.deliver_now else WAITING
             _store().delete(CLAIM_PREFIX + follow_up.id)
         except StoreUnavailable as exc:
             # Written before the change, so not lost: the sweep checks the pool and delivers.
