@@ -85,9 +85,7 @@ class Outbox:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             with open(tmp, "xb") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())  # a full disk shows here, before the name is given
+                file.write(data)  # a full disk fails here (or on close), before the name is given
             os.replace(tmp, path)  # readers never see half a file
         except OSError as exc:
             # A full disk or a read-only directory: leave nothing behind, say it can be retried.
