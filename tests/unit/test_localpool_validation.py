@@ -128,3 +128,12 @@ def test_an_empty_body_is_an_empty_request():
 def test_a_body_over_the_limit_is_refused_with_413():
     error = refused("SignUp", b" " * (MAX_BODY + 1))
     assert error.status == 413 and error.code == "InvalidParameterException"
+
+
+def test_every_registered_operation_is_checked_against_the_model():
+    from app.localpool.operations import OPERATIONS
+    from app.localpool.validation import input_shape
+
+    assert all(input_shape(name) is not None for name in OPERATIONS), [
+        name for name in OPERATIONS if input_shape(name) is None
+    ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import not_authorized
-from ..passwords import check_policy, credentials
+from ..passwords import check_policy, make_secret
 from . import operation
 from .admin import NO_CLIENT, existing
 from .signup import post_confirmation, send_code
@@ -30,9 +30,7 @@ def admin_confirm_sign_up(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
 @operation("AdminDisableUser", "UserUpdate", admin=True)
 def admin_disable_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """Stop a user signing in, and revoke their tokens (re-enabling does not revive them)."""
-    user = existing(pool, conn, params)
-    user["enabled"] = 0
-    pool.save_user(conn, user)
+    user = _set_enabled(pool, conn, params, False)
     pool.sign_out_everywhere(conn, user["sub"])
     return {}
 
@@ -40,10 +38,16 @@ def admin_disable_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
 @operation("AdminEnableUser", "UserUpdate", admin=True)
 def admin_enable_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """Let a disabled user sign in again."""
-    user = existing(pool, conn, params)
-    user["enabled"] = 1
-    pool.save_user(conn, user)
+    _set_enabled(pool, conn, params, True)
     return {}
+
+
+def _set_enabled(pool, conn, params: dict[str, Any], enabled: bool) -> dict[str, Any]:
+    """Enable or disable the user the call names; returns the user."""
+    user = existing(pool, conn, params)
+    user["enabled"] = int(enabled)
+    pool.save_user(conn, user)
+    return user
 
 
 @operation("AdminResetUserPassword", "UserAccountRecovery", admin=True)
@@ -76,7 +80,7 @@ def admin_set_user_password(pool, conn, params: dict[str, Any]) -> dict[str, Any
     user = existing(pool, conn, params)
     password = params["Password"]
     check_policy(pool.settings.password_policy, password)
-    user.update(credentials(password, user["username"], pool.id))
+    user.update(make_secret(password, user["username"], pool.id).columns())
     user["failed_logins"] = 0
     user["locked_until"] = 0
     if params.get("Permanent"):
