@@ -63,10 +63,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["gatehouse.userpool"] = _user_pool(app, settings)
     app.extensions["gatehouse.domain"] = _pool_domain(app, settings)
 
-    from . import deletions
+    from . import followups
     from .flows import register
 
-    deletions.init_app(app, settings.data_dir)
+    followups.init_app(app)
     register(app, local_mode=settings.is_local)
     if settings.is_local and not settings.dangerously_serve_local_mode_on_network:
         hosts.serve_loopback_only(app)

@@ -1,10 +1,13 @@
-"""The outbox: every email written as one RFC 5322 ``.eml`` file (text and HTML parts)."""
+"""The outbox: every email written as one RFC 5322 ``.eml`` file (text and HTML parts), and the
+two ways sending an email can fail, which every sender raises alike."""
 
 from __future__ import annotations
 
+import contextlib
 import email.policy
 import email.utils
 import html
+import os
 import re
 import uuid
 from dataclasses import dataclass
@@ -13,7 +16,31 @@ from email import message_from_bytes
 from email.message import EmailMessage
 from pathlib import Path
 
+from .emails import InvalidAddress, checked
+
 SENDER = "Gatehouse <no-reply@gatehouse.localhost>"
+DOMAIN = "gatehouse.localhost"
+
+
+class MailError(Exception):
+    """An email was not sent."""
+
+
+class MailUnavailable(MailError):
+    """Sending failed for now (SES down or refusing, a full disk): the same email may be sent
+    again later."""
+
+
+class Undeliverable(MailError):
+    """This email can never be sent as it is (an address that cannot receive mail)."""
+
+
+def recipient(address: str) -> str:
+    """The one address an email goes to, through the one rule for addresses; else Undeliverable."""
+    try:
+        return checked(address)
+    except InvalidAddress as exc:
+        raise Undeliverable(f"not an address mail can be sent to: {exc}") from exc
 
 
 @dataclass
@@ -26,6 +53,7 @@ class StoredMail:
     date: str
     text: str
     html: str
+    message_id: str
 
 
 class Outbox:
@@ -34,22 +62,36 @@ class Outbox:
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
 
-    def send(self, to: str, subject: str, text: str, html_body: str) -> Path:
-        """Write one multipart/alternative message; returns its path."""
+    def send(
+        self, to: str, subject: str, text: str, html_body: str, message_id: str = ""
+    ) -> Path:
+        """Write one multipart/alternative message, whole or not at all; returns its path.
+
+        ``message_id`` names the message (a follow-up sent again keeps its Message-ID, so the
+        repeat is recognisable); without one, a fresh id is made.
+        """
         msg = EmailMessage()
         msg["From"] = SENDER
-        msg["To"] = to
+        msg["To"] = recipient(to)
         msg["Subject"] = subject
         msg["Date"] = email.utils.formatdate(localtime=False)
-        msg["Message-ID"] = email.utils.make_msgid(domain="gatehouse.localhost")
+        msg["Message-ID"] = message_id or email.utils.make_msgid(domain=DOMAIN)
         msg.set_content(text)
         msg.add_alternative(html_body, subtype="html")
-        self.directory.mkdir(parents=True, exist_ok=True)
+        data = msg.as_bytes(policy=email.policy.SMTP)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         path = self.directory / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(msg.as_bytes(policy=email.policy.SMTP))
-        tmp.rename(path)  # readers never see half a file
+        tmp = self.directory / f".{path.name}.tmp"
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "xb") as file:
+                file.write(data)  # a full disk fails here (or on close), before the name is given
+            os.replace(tmp, path)  # readers never see half a file
+        except OSError as exc:
+            # A full disk or a read-only directory: leave nothing behind, say it can be retried.
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            raise MailUnavailable(f"the outbox could not be written: {exc}") from exc
         return path
 
     def messages(self, to: str | None = None) -> list[StoredMail]:
@@ -74,6 +116,7 @@ def read_eml(path: Path) -> StoredMail:
         date=str(msg["Date"]),
         text=text_part.get_content() if text_part else "",
         html=html_part.get_content() if html_part else "",
+        message_id=str(msg["Message-ID"]),
     )
 
 

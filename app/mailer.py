@@ -1,16 +1,25 @@
 """Gatehouse's own emails (not the pool's): rendered from templates/email/ and delivered by the
 app's sender — the outbox in local mode, Amazon SES (``GATEHOUSE_MAIL_FROM``) in cognito mode.
+
+Both senders take every ``To:`` through ``app.emails.checked`` and fail in the same two ways
+(``app.mail``): ``MailUnavailable`` (try again later) or ``Undeliverable`` (never as it is).
 """
 
 from __future__ import annotations
 
 import logging
 
+from botocore.exceptions import BotoCoreError, ClientError
 from flask import current_app, render_template, url_for
 
-from .mail import Outbox
+from .mail import MailUnavailable, Outbox, Undeliverable, recipient
 
 log = logging.getLogger(__name__)
+# SES refuses this message for good (its address or content); any other refusal (throttling,
+# a paused account, an unverified sender) passes, so the same email may be sent again later.
+SES_REFUSES_MESSAGE = frozenset({"MessageRejected", "BadRequestException"})
+# SES replaces any Message-ID with its own; the follow-up's own id travels in this header.
+MESSAGE_ID_HEADER = "X-Gatehouse-Message-ID"
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -20,12 +29,18 @@ def external_url(endpoint: str, **values) -> str:
     return base + url_for(endpoint, **values)
 
 
-def send(to: str, template: str, **context) -> None:
-    """Render ``email/<template>.txt`` and ``.html`` (and ``.subject``) and send them."""
+def render(template: str, **context) -> tuple[str, str, str]:
+    """``email/<template>``'s subject, text and HTML, in the current request's language."""
     subject = render_template(f"email/{template}.subject.txt", **context).strip()
     text = render_template(f"email/{template}.txt", **context)
     html = render_template(f"email/{template}.html", **context)
-    current_app.extensions["gatehouse.mailer"].send(to, subject, text, html)
+    return subject, text, html
+
+
+def send(to: str, template: str, **context) -> None:
+    """Render ``email/<template>`` and send it now (for emails that follow no change; those
+    that do are follow-ups, see ``app.followups``)."""
+    current_app.extensions["gatehouse.mailer"].send(to, *render(template, **context))
     log.info("sent %s email", template)
 
 
@@ -36,25 +51,35 @@ class SesSender:
         self.client = client
         self.sender = sender
 
-    def send(self, to: str, subject: str, text: str, html: str) -> None:
-        """One message with a text and an HTML part."""
-        self.client.send_email(
-            FromEmailAddress=self.sender,
-            Destination={"ToAddresses": [to]},
-            Content={
-                "Simple": {
-                    "Subject": {"Data": subject, "Charset": "UTF-8"},
-                    "Body": {
-                        "Text": {"Data": text, "Charset": "UTF-8"},
-                        "Html": {"Data": html, "Charset": "UTF-8"},
-                    },
-                }
+    def send(self, to: str, subject: str, text: str, html: str, message_id: str = "") -> None:
+        """One message with a text and an HTML part; SES's failures become mail errors."""
+        content = {
+            "Subject": {"Data": subject, "Charset": "UTF-8"},
+            "Body": {
+                "Text": {"Data": text, "Charset": "UTF-8"},
+                "Html": {"Data": html, "Charset": "UTF-8"},
             },
-        )
+        }
+        if message_id:
+            content["Headers"] = [{"Name": MESSAGE_ID_HEADER, "Value": message_id}]
+        try:
+            self.client.send_email(
+                FromEmailAddress=self.sender,
+                Destination={"ToAddresses": [recipient(to)]},
+                Content={"Simple": content},
+            )
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in SES_REFUSES_MESSAGE:
+                raise Undeliverable(f"SES refused the message: {code}") from exc
+            raise MailUnavailable(f"SES: {code}") from exc
+        except BotoCoreError as exc:
+            raise MailUnavailable(f"SES unreachable: {type(exc).__name__}") from exc
 
 
 def build_sender(settings):
-    """The outbox in local mode; SES in cognito mode (with botocore's standard retries)."""
+    """The outbox in local mode; SES in cognito mode (one attempt per call: a failed email is
+    sent again by the follow-up queue, never blindly by botocore)."""
     if settings.is_local:
         return Outbox(settings.outbox_dir)
     import boto3

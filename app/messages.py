@@ -128,6 +128,28 @@ MESSAGES = {
         "info",
     ),
     "not_found_page": (_l("There's nothing at this address."), "error"),
+    # Account self-service: email change, securing an account, password change.
+    "email_change_none": (_l("There's no email change waiting to be confirmed."), "info"),
+    "password_updated_signed_out_others": (
+        _l("Your password has been changed, and your other devices are signed out."),
+        "info",
+    ),
+    "password_updated_sign_in": (
+        _l("Your password has been changed. Sign in with your new password."),
+        "info",
+    ),
+    "account_restored": (
+        _l(
+            "You've been signed out everywhere and your account's email address is yours again. Choose a new password with the code we sent to it."
+        ),
+        "info",
+    ),
+    "email_change_limit": (
+        _l(
+            "You've asked for too many email changes in the last hour. Your address stays as it was; please try again later."
+        ),
+        "error",
+    ),
 }
 
 

@@ -58,3 +58,35 @@ def unreachable(app, operation: str | None = None):
         yield
     finally:
         client.meta.events.unregister(EVENT, send)
+
+
+class ProcessKilled(BaseException):
+    """The process died (no handler runs: not an ``Exception``)."""
+
+
+@contextmanager
+def killed(app, operation: str, *, after: bool = True):
+    """The process dies at the next call of ``operation``: right after the pool made the change
+    (``after``), or before the request reached the pool."""
+    pool = app.extensions["gatehouse.localpool"]
+    client = app.extensions["gatehouse.userpool"].client
+
+    def send(request, **_):
+        """Let the pool answer (or not), then end everything."""
+        target = request.headers.get("X-Amz-Target", b"")
+        target = target.decode() if isinstance(target, bytes) else target
+        if not target.endswith(f".{operation}"):
+            return None
+        if after:
+            headers = {
+                k: (v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()
+            }
+            body = request.body if isinstance(request.body, bytes) else (request.body or "")
+            handle(pool, target, body if isinstance(body, bytes) else body.encode(), headers)
+        raise ProcessKilled(operation)
+
+    client.meta.events.register_first(EVENT, send)
+    try:
+        yield
+    finally:
+        client.meta.events.unregister(EVENT, send)

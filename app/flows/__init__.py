@@ -14,7 +14,18 @@ def register(app: Flask, *, local_mode: bool) -> None:
     from ..oauth import cors, json_errors
     from ..oauth.server import build_server
     from ..pages import bp as pages
-    from . import account, deletion, email_change, magic, oauth2, recovery, signin, signup, social
+    from . import (
+        account,
+        deletion,
+        email_change,
+        magic,
+        oauth2,
+        recovery,
+        secure_account,
+        signin,
+        signup,
+        social,
+    )
 
     limits.init_app(app)
     app.extensions["gatehouse.oauth"] = build_server(app)
@@ -31,6 +42,7 @@ def register(app: Flask, *, local_mode: bool) -> None:
         magic.bp,
         social.bp,
         email_change.bp,
+        secure_account.bp,
         deletion.bp,
     ):
         app.register_blueprint(module)

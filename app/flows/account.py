@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField
 
-from .. import mailer
+from .. import followups
+from ..followups import steps
 from ..messages import flash_message
 from ..recent import RETURNS, recent_sign_in_required
 from ..signin import complete, sign_out, signed_in_user, user_pool
@@ -19,7 +22,7 @@ from .social import LABELS
 bp = Blueprint("account", __name__)
 
 
-def _ended():
+def session_ended():
     """The session's tokens no longer work: sign out here too and ask for a new sign-in."""
     sign_out()
     flash_message("session_expired")
@@ -32,10 +35,9 @@ def overview():
     if not signed_in_user():
         return redirect(url_for("signin.login"), 303)
     try:
-        user = user_pool().call("GetUser", AccessToken=session["access_token"])
+        user, attributes = _read_user()
     except errors.SessionExpired:
-        return _ended()
-    attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+        return session_ended()
     return render_template(
         "account/overview.html",
         attributes=attributes,
@@ -43,6 +45,22 @@ def overview():
         methods=sign_in_methods(user["Username"], attributes),
         mfa="SOFTWARE_TOKEN_MFA" in user.get("UserMFASettingList", []),
     )
+
+
+def _read_user() -> tuple[dict, dict[str, str]]:
+    """GetUser and its attributes; the session's email follows the pool's (the address may
+    have been changed in another browser)."""
+    user = user_pool().call("GetUser", AccessToken=session["access_token"])
+    attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+    signed_in = session["user"]
+    if signed_in.get("email") != attributes.get("email", ""):
+        session["user"] = {**signed_in, "email": attributes.get("email", "")}
+    return user, attributes
+
+
+def current_email() -> str:
+    """The account's email as the pool has it now (and so the session's)."""
+    return _read_user()[1].get("email", "")
 
 
 def sign_in_methods(username: str, attributes: dict[str, str]) -> list[str]:
@@ -62,52 +80,97 @@ def confirm():
     back = request.args.get("next", "account.overview")
     if back not in RETURNS:
         back = "account.overview"
+    try:
+        email = current_email()
+    except errors.SessionExpired:
+        return session_ended()
     form = ConfirmPasswordForm()
     if not form.validate_on_submit():
-        return render_template("account/confirm.html", form=form, email=user["email"])
+        return render_template("account/confirm.html", form=form, email=email)
     try:
         result = user_pool().call(
             "InitiateAuth",
             AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": user["email"], "PASSWORD": form.password.data},
+            AuthParameters={"USERNAME": email, "PASSWORD": form.password.data},
         )
     except (errors.InvalidCredentials, errors.TooManyAttempts) as exc:
         flash_message(exc.key)
-        return render_template("account/confirm.html", form=form, email=user["email"])
+        return render_template("account/confirm.html", form=form, email=email)
     if "AuthenticationResult" not in result:
         return redirect(url_for("signin.login"), 303)  # MFA: a full sign-in is needed
     complete(result["AuthenticationResult"])
     return redirect(url_for(back), 303)
 
 
+class PasswordChangeForm(ChangePasswordForm):
+    """The current and the new password, and whether to sign out elsewhere (ASVS 7.4.3)."""
+
+    sign_out_others = BooleanField(_l("Sign out on my other devices"), default=True)
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @recent_sign_in_required
 def password():
-    """Change the password (current and new); the account's address is told."""
-    form = ChangePasswordForm()
+    """Change the password (current and new); the account's address is told.
+
+    Signing out elsewhere is a step of the change's follow-up, before its notice: the notice
+    then never claims a sign-out that did not happen, and a pool failure is retried. Signing
+    out everywhere ends this session's tokens too, so it signs in again with the new password.
+    """
+    form = PasswordChangeForm()
     if not form.validate_on_submit():
         return render_template("account/password.html", form=form, rules=password_rules())
     pool = user_pool()
+    sub = session["user"]["sub"]
+    others = bool(form.sign_out_others.data)
     try:
-        pool.call(
-            "ChangePassword",
-            AccessToken=session["access_token"],
-            PreviousPassword=form.current.data,
-            ProposedPassword=form.password.data,
-            reconcile=password_is(
-                pool, pool.client_id, session["user"]["email"], form.password.data
-            ),
-        )
+        email = current_email()
+        planned = [steps.sign_out_everywhere(sub)] if others else []
+        planned.append(steps.mail(email, "password_changed", signed_out_others=others))
+        with followups.intend(planned, check=steps.password_changed(sub)) as intent:
+            pool.call(
+                "ChangePassword",
+                AccessToken=session["access_token"],
+                PreviousPassword=form.current.data,
+                ProposedPassword=form.password.data,
+                reconcile=password_is(pool, pool.client_id, email, form.password.data),
+            )
     except errors.SessionExpired:
-        return _ended()
+        return session_ended()
     except (errors.InvalidCredentials, errors.PasswordPolicy, errors.TooManyAttempts) as exc:
         flash_message(
             "current_password_wrong" if isinstance(exc, errors.InvalidCredentials) else exc.key
         )
         return render_template("account/password.html", form=form, rules=password_rules())
-    mailer.send(session["user"]["email"], "password_changed")
-    flash_message("password_updated")
-    return redirect(url_for("account.overview"), 303)
+    if not others:
+        flash_message("password_updated")
+        return redirect(url_for("account.overview"), 303)
+    return _sign_in_again(email, form.password.data, intent.done("sign_out_everywhere"))
+
+
+def _sign_in_again(email: str, new_password: str, signed_out: bool):
+    """After signing out everywhere: a fresh sign-in here, so the person stays signed in.
+
+    If the sign-out is still waiting (it would end a fresh sign-in too), or the pool does not
+    give tokens now (MFA, a failure), the person is told to sign in with the new password.
+    """
+    result: dict = {}
+    if signed_out:
+        try:
+            result = user_pool().call(
+                "InitiateAuth",
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": email, "PASSWORD": new_password},
+            )
+        except errors.UserPoolError:
+            result = {}
+    if "AuthenticationResult" not in result:
+        sign_out()
+        flash_message("password_updated_sign_in")
+        return redirect(url_for("signin.login"), 303)
+    response = complete(result["AuthenticationResult"])
+    flash_message("password_updated_signed_out_others")
+    return response
 
 
 @bp.post("/account/signout-everywhere")

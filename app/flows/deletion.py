@@ -1,5 +1,7 @@
 """Account deletion: say what will happen; revoke Sign in with Apple first (if linked), then delete
-in the pool; a pool failure after Apple's revoke becomes a durable job, never a lost deletion."""
+in the pool. The confirmation email and the audit line are a follow-up written before the
+deletion; if the pool fails, finishing the deletion becomes that follow-up's first step, so a
+deletion asked for is never lost."""
 
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ from authlib.common.security import generate_token
 from authlib.common.urls import add_params_to_uri
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
-from .. import deletions
+from .. import followups
 from ..apple import AppleError, apple_base, apple_subject, exchange_code, revoke
+from ..followups import steps
 from ..recent import recent_sign_in_required
 from ..signin import sign_out, user_pool
 from ..userpool import errors
@@ -97,15 +100,27 @@ def apple_callback():
 
 
 def _delete(sub: str, email: str):
-    """DeleteUser; if the pool fails, record a job and say deletion is in progress."""
+    """DeleteUser, with its follow-up written first; if the pool fails, say deletion is in
+    progress (the follow-up finishes it)."""
     pool = user_pool()
+    in_progress = False
+    planned = [steps.audit_line("account deleted", sub), steps.mail(email, "account_deleted")]
     try:
-        pool.call("DeleteUser", AccessToken=session["access_token"], reconcile=user_gone(pool, sub))
-    except (errors.Unavailable, errors.Throttled, errors.ConfigurationFault):
-        deletions.jobs().record(sub, email)
-        deletions.audit.info("account deletion pending id=%s", deletions.audit_id(sub))
+        with followups.intend(planned, check=steps.user_gone(sub)) as intent:
+            try:
+                pool.call(
+                    "DeleteUser",
+                    AccessToken=session["access_token"],
+                    reconcile=user_gone(pool, sub),
+                )
+            except (errors.Unavailable, errors.ConfigurationFault):
+                intent.add(steps.delete_user(sub), first=True)
+                intent.defer()
+                in_progress = True
+    except errors.SessionExpired:
         sign_out()
-        return render_template("deletion/in_progress.html"), 202
-    deletions.deleted(email, sub)
+        return redirect(url_for("signin.login"), 303)
     sign_out()
-    return render_template("deletion/done.html")
+    if in_progress:
+        return render_template("deletion/in_progress.html"), 202
+    return render_template("deletion/done.html", emailed=intent.outcome)

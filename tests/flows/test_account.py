@@ -61,3 +61,68 @@ def test_the_confirm_page_never_returns_to_an_outside_address(signed_in):
 
 def test_not_signed_in_goes_to_sign_in(client):
     assert client.get("/account/password").location == "/login"
+
+
+def _app_tokens(app, email: str, password: str = PASSWORD) -> dict:
+    """An app client's tokens for the account (the demo app, signed in directly)."""
+    idp = app.extensions["gatehouse.userpool"].client
+    return idp.initiate_auth(
+        ClientId="demo",
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": password},
+    )["AuthenticationResult"]
+
+
+def _refresh_works(app, tokens: dict) -> bool:
+    """Whether the app's refresh token still gives tokens."""
+    from botocore.exceptions import ClientError
+
+    idp = app.extensions["gatehouse.userpool"].client
+    try:
+        idp.initiate_auth(
+            ClientId="demo",
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]},
+        )
+    except ClientError:
+        return False
+    return True
+
+
+def test_the_password_page_offers_signing_out_other_devices_checked(signed_in):
+    browser, _ = signed_in
+    page = browser.open("/account/password").get_data(as_text=True)
+    assert 'name="sign_out_others"' in page and "checked" in page
+
+
+def test_a_password_change_signs_out_other_devices_and_stays_signed_in_here(
+    app, signed_in, outbox
+):
+    browser, email = signed_in
+    other = Browser(app, outbox)
+    other.sign_in(email)
+    phone_app = _app_tokens(app, email)
+    browser.open("/account/password")
+    # The box is checked by default, so a browser sends it.
+    response = browser.submit(
+        "/account/password", current=PASSWORD, password=NEW, sign_out_others="y"
+    )
+    assert response.location == "/account"
+    assert browser.open("/account").status_code == 200  # still signed in here
+    assert text("password_updated_signed_out_others") in browser.text()
+    assert other.get("/account").status_code == 303  # the other browser is signed out
+    assert not _refresh_works(app, phone_app)  # and so is the app
+    notice = outbox.messages(email)[-1]
+    assert notice.subject == "Your password was changed"
+    assert "has been signed out" in notice.text
+
+
+def test_a_password_change_may_leave_other_devices_signed_in(app, signed_in, outbox):
+    browser, email = signed_in
+    other = Browser(app, outbox)
+    other.sign_in(email)
+    phone_app = _app_tokens(app, email)
+    browser.open("/account/password")
+    browser.submit("/account/password", current=PASSWORD, password=NEW)  # box unticked
+    assert other.get("/account").status_code == 200 and _refresh_works(app, phone_app)
+    assert "stay signed in" in outbox.messages(email)[-1].text

@@ -1,5 +1,5 @@
 """Account deletion: the happy path, Apple failing (nothing deleted), and the pool failing after
-Apple succeeded (a durable job, finished by ``flask deletions retry``, one email)."""
+Apple succeeded (a durable follow-up, finished by ``flask followups run``, one email)."""
 
 from __future__ import annotations
 
@@ -80,13 +80,15 @@ def test_apple_failing_deletes_nothing(app, outbox):
     assert outbox.messages("apple.person@example.com") == []
 
 
-def test_the_pool_failing_after_apple_leaves_a_job_that_retry_finishes(app, outbox, monkeypatch):
+def test_the_pool_failing_after_apple_leaves_a_follow_up_that_finishes_it(
+    app, outbox, monkeypatch
+):
     browser = apple_account(app, outbox)
     gateway = app.extensions["gatehouse.userpool"]
     real_call = gateway.call
 
     def failing(operation, **params):
-        if operation == "DeleteUser":
+        if operation in ("DeleteUser", "AdminDeleteUser"):
             raise errors.Unavailable("InternalErrorException", operation)
         return real_call(operation, **params)
 
@@ -94,14 +96,15 @@ def test_the_pool_failing_after_apple_leaves_a_job_that_retry_finishes(app, outb
     response = through_apple(browser, "apple.person@example.com")
     assert response.status_code == 202 and "being deleted" in response.get_data(as_text=True)
     assert not _gone(app, "apple.person@example.com")
-    assert len(app.extensions["gatehouse.deletions"].pending()) == 1
-    monkeypatch.setattr(gateway, "call", real_call)
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["deletions", "retry"])
-    assert result.exit_code == 0 and "1 finished" in result.output
+    still_down = runner.invoke(args=["followups", "run"])
+    assert still_down.exit_code == 1 and "1 waiting" in still_down.output
+    monkeypatch.setattr(gateway, "call", real_call)
+    result = runner.invoke(args=["followups", "run"])
+    assert result.exit_code == 0 and "1 delivered" in result.output
     assert _gone(app, "apple.person@example.com")
-    again = runner.invoke(args=["deletions", "retry"])
-    assert again.exit_code == 0 and "0 finished" in again.output
+    again = runner.invoke(args=["followups", "run"])
+    assert again.exit_code == 0 and "0 delivered" in again.output
     mails = [
         m
         for m in outbox.messages("apple.person@example.com")

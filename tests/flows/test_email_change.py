@@ -116,3 +116,50 @@ def test_an_old_sign_in_must_be_confirmed(app, outbox, clock):
     assert browser.get("/account/email").location.startswith(
         "/account/confirm?next=email_change.start"
     )
+
+
+def test_confirming_in_another_browser_keeps_both_sessions_true(app, outbox, clock):
+    started = Browser(app, outbox)
+    old = started.account()
+    started.sign_in(old)
+    other = Browser(app, outbox)
+    other.sign_in(old)
+    new = "elsewhere@example.com"
+    sub = _email_now(app, old)[1]
+    started.open("/account/email")
+    started.submit("/account/email", email=new)
+    code = other.last_code(new)
+    other.open(f"/account/email/confirm?code={code}")
+    assert other.submit("/account/email/confirm", code=code).location == "/account"
+    assert _email_now(app, sub)[0] == new
+    assert outbox.messages(old)[-1].subject == "Your account's email address was changed"
+    assert started.get("/account/email/sent").location == "/account"  # nothing pending now
+    clock.advance(6 * 60)
+    for browser in (started, other):  # confirming a sign-in uses the address the pool has
+        browser.open("/account/confirm?next=account.password")
+        assert new in browser.text()
+        reply = browser.submit("/account/confirm?next=account.password", password=PASSWORD)
+        assert reply.location == "/account/password"
+    other.open("/account/password")
+    other.submit("/account/password", current=PASSWORD, password="N3w-password!")
+    assert outbox.messages(new)[-1].subject == "Your password was changed"
+    assert all(m.to for m in outbox.messages())  # never an empty To:
+
+
+def test_past_the_pools_hourly_limit_a_clear_message_and_nothing_pending(app, outbox):
+    browser, old = start_change(app, outbox, "first-try@example.com")
+    for _ in range(4):  # five codes in the hour: the pool's limit
+        browser.open("/account/email/sent")
+        browser.submit("/account/email/resend")
+    browser.open("/account/email")
+    response = browser.submit("/account/email", email="one-too-many@example.com")
+    assert response.status_code == 200
+    assert text("email_change_limit").replace("'", "&#39;") in browser.text()
+    assert browser.get("/account/email/sent").location == "/account"  # nothing pending here
+    pool = app.extensions["gatehouse.localpool"]
+    with pool.db.transaction() as conn:
+        assert pool.find_user(conn, old)["pending_email"] is None  # nor in the pool
+    assert outbox.messages("one-too-many@example.com") == []
+    assert _email_now(app, old)[0] == old
+    notices = [m.subject for m in outbox.messages(old)]
+    assert notices.count("An email change was requested for your account") == 1  # the first only

@@ -1,0 +1,142 @@
+"""The "Not you? Secure your account" link in the notice an email change sends to the old address.
+
+It works once (a record in the store, taken when the account is secured) for three days, and
+names the account and its old address. Whether the change is still pending or already done, it
+gives the account back the old address (an administrator's update with ``email_verified``),
+makes the password unusable and sends a reset code to the old address (AdminResetUserPassword:
+the password someone else knows stops working), and signs the account out everywhere. If the old
+address now belongs to another account it cannot be given back: the account is locked instead
+(AdminDisableUser) and the page says exactly that — a reset code would go to the new address.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+from flask import Blueprint, current_app, redirect, render_template, session, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from .. import mailer
+from ..messages import flash_message
+from ..signin import sign_out, user_pool
+from ..userpool import errors
+from .forms import ButtonForm
+
+bp = Blueprint("secure_account", __name__)
+RECORD_PREFIX = "secure_account:"
+CLAIM_PREFIX = "secure_account-claim:"
+# Long enough to see the notice after a weekend, short enough that an old mailbox that changes
+# hands later cannot take the account back.
+LINK_SECONDS = 3 * 86400
+CLAIM_SECONDS = 120
+RESTORED, STOPPED, TAKEN = "restored", "stopped", "taken"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    """Signs the link's contents."""
+    return URLSafeTimedSerializer(current_app.secret_key, salt="gatehouse.secure-account")
+
+
+def _store():
+    """The app's store."""
+    return current_app.extensions["gatehouse.store"]
+
+
+def secure_link(sub: str, old: str) -> str:
+    """A single-use link that secures this account and gives it back ``old``."""
+    record_id = secrets.token_urlsafe(16)
+    _store().put(RECORD_PREFIX + record_id, {"sub": sub, "old": old}, LINK_SECONDS)
+    token = _serializer().dumps({"id": record_id, "sub": sub, "old": old})
+    return mailer.external_url("secure_account.secure", token=token)
+
+
+def _link(token: str) -> dict[str, str] | None:
+    """The link's contents if it is genuine, recent and not yet used."""
+    try:
+        data = _serializer().loads(token, max_age=LINK_SECONDS)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or not {"id", "sub", "old"} <= data.keys():
+        return None
+    record = _store().get(RECORD_PREFIX + data["id"])
+    if record != {"sub": data["sub"], "old": data["old"]}:
+        return None
+    return data
+
+
+@bp.route("/account/secure/<token>", methods=["GET", "POST"])
+def secure(token: str):
+    """GET shows what securing does and a button; the POST secures the account, once."""
+    link = _link(token)
+    if link is None:
+        return render_template("email_change/secure.html", state="invalid"), 400
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        return render_template("email_change/secure.html", state="ask", form=form)
+    if not _store().add(CLAIM_PREFIX + link["id"], {}, CLAIM_SECONDS):
+        return render_template("email_change/secure.html", state="busy"), 409
+    try:
+        outcome, code_sent = _secure(link["sub"], link["old"])
+    except errors.NotFound:
+        outcome, code_sent = None, False  # the account is gone: nothing to secure
+    finally:
+        # Steps done so far are safe to repeat: a failure leaves the link usable.
+        _store().delete(CLAIM_PREFIX + link["id"])
+    _store().delete(RECORD_PREFIX + link["id"])  # used: it never works again
+    sign_out()
+    if outcome is None:
+        return render_template("email_change/secure.html", state="invalid"), 400
+    if outcome == TAKEN or not code_sent:
+        return render_template(
+            "email_change/secure.html", state=outcome, email=link["old"], code_sent=code_sent
+        )
+    session["reset_email"] = link["old"]
+    flash_message("account_restored" if outcome == RESTORED else "account_secured")
+    return redirect(url_for("recovery.reset"), 303)
+
+
+def _secure(sub: str, old: str) -> tuple[str, bool]:
+    """Give the account back ``old``, stop its password, sign it out everywhere.
+
+    Returns the outcome and whether a reset code was sent. The order matters: the address first
+    (so that the code goes there), then the password (someone else's copy stops working), then
+    every token (revoking anything obtained meanwhile).
+    """
+    pool = user_pool()
+    user = pool.call("AdminGetUser", Username=sub)
+    current = {a["Name"]: a["Value"] for a in user["UserAttributes"]}.get("email", "")
+    try:
+        # The current address set again, verified: a pending change and its code are dropped.
+        pool.call(
+            "AdminUpdateUserAttributes",
+            Username=sub,
+            UserAttributes=[
+                {"Name": "email", "Value": old},
+                {"Name": "email_verified", "Value": "true"},
+            ],
+        )
+    except errors.AlreadyExists:
+        pool.call("AdminDisableUser", Username=sub)
+        pool.call("AdminUserGlobalSignOut", Username=sub)
+        return TAKEN, False
+    code_sent = True
+    try:
+        pool.call("AdminResetUserPassword", Username=sub)
+    except (errors.TooManyAttempts, errors.InvalidCredentials):
+        # No code now (the hourly limit), or no password to reset: still, no known password
+        # may keep working.
+        pool.call("AdminSetUserPassword", Username=sub, Password=_unguessable(), Permanent=True)
+        code_sent = False
+    pool.call("AdminUserGlobalSignOut", Username=sub)
+    from .email_change import forget_pending  # here: email_change imports this module
+
+    forget_pending(sub)
+    return (STOPPED if current == old else RESTORED), code_sent
+
+
+def _unguessable() -> str:
+    """A random password that meets any pool policy and that nobody is ever told."""
+    groups = (string.ascii_uppercase, string.ascii_lowercase, string.digits, "!#%*+-=?@^_")
+    pieces = [secrets.choice(group) for group in groups]
+    return "".join(pieces) + secrets.token_urlsafe(32)
