@@ -1,9 +1,9 @@
 """Work that keeps a long-running process tidy: purging expired records, and the like.
 
-Each task runs at most every ``every`` seconds, in whichever request of this process finishes
-after it falls due, once the response is done (``teardown_request``), so no extra thread or
-timer is needed and a quiet process does nothing. One request at a time does the work; a task's
-failure is logged and never reaches a person.
+Each task runs at most every ``every`` seconds, after whichever response of this process is
+sent once it falls due (the response's ``close``, which the WSGI server calls when the body is
+out, so nobody waits for it), with no extra thread or timer; a quiet process does nothing. One
+request at a time does the work; a task's failure is logged and never reaches a person.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask
+from flask import Flask, Response
 
 log = logging.getLogger(__name__)
 EXTENSION = "gatehouse.housekeeping"
@@ -41,6 +41,11 @@ class Housekeeping:
         """Run ``run`` about every ``every`` seconds (first after one period)."""
         self.tasks.append(Task(name, run, every, self.clock() + every))
 
+    def due(self) -> bool:
+        """True when some task is due now."""
+        now = self.clock()
+        return any(now >= task.due for task in self.tasks)
+
     def run_due(self) -> list[str]:
         """Run the tasks that are due; returns their names (empty if another request is on it)."""
         if not self._lock.acquire(blocking=False):
@@ -65,14 +70,21 @@ class Housekeeping:
 
 
 def init_app(app: Flask, clock: Callable[[], float]) -> Housekeeping:
-    """Attach the tasks to the app; they run after requests."""
+    """Attach the tasks to the app; they run after responses are sent."""
     keeping = Housekeeping(clock)
     app.extensions[EXTENSION] = keeping
 
-    @app.teardown_request
-    def after_request_done(_error: BaseException | None) -> None:
-        """Run what is due."""
-        keeping.run_due()
+    def run() -> None:
+        """The due tasks, in an app context of their own (the request's is gone by now)."""
+        with app.app_context():
+            keeping.run_due()
+
+    @app.after_request
+    def when_sent(response: Response) -> Response:
+        """Run what is due once this response is out."""
+        if keeping.due():
+            response.call_on_close(run)
+        return response
 
     return keeping
 

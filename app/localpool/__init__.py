@@ -18,6 +18,7 @@ from .triggers import resolve
 from .wire import attach
 
 __all__ = ["LocalPool", "mount"]
+PURGE_SECONDS = 300
 
 
 def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, str]]:
@@ -58,6 +59,9 @@ def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, 
 
     app.register_blueprint(apple_blueprint(pool, settings.apple()))
     app.extensions["gatehouse.localpool"] = pool
+    from .. import housekeeping
+
+    housekeeping.add(app, "purge the local pool", pool.purge, PURGE_SECONDS)
     # The start page shows the seeded accounts that have a password (local mode only).
     app.extensions["gatehouse.demo_users"] = [(u.email, u.password) for u in seed.users]
     own = seed.clients.get(settings.client_id or "gatehouse")
