@@ -128,6 +128,19 @@ MESSAGES = {
         "info",
     ),
     "not_found_page": (_l("There's nothing at this address."), "error"),
+    # Sign-in hardening (issue 10): unproven addresses, confirmation and MFA guessing.
+    "invitation_pending": (
+        _l(
+            "An account is waiting for you at this email address. Sign in with the temporary password from your invitation first; after that you can use this way to sign in too."
+        ),
+        "error",
+    ),
+    "address_unproven": (
+        _l(
+            "An account already uses this email address, but the address hasn't been confirmed for it. Sign in to that account with its password instead."
+        ),
+        "error",
+    ),
 }
 
 
