@@ -150,13 +150,12 @@ def verify(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
             or record.used
             or record.expires_at <= now
             or record.client_id != client_id
-            or record.failures >= MAX_CODE_FAILURES
         ):
-            return event
+            return event  # nothing live to guess against (the store checks again when spending)
         if not hmac.compare_digest(record.code_hash, _code_hash(record.link_id, answer)):
             deps.store.fail(sub, record.link_id)
             return event
-        event["response"]["answerCorrect"] = deps.store.use(sub, record.link_id, now)
+        event["response"]["answerCorrect"] = _use(deps, sub, record.link_id, now)
         return event
     payload = deps.signer.read(answer)
     if (
@@ -166,8 +165,14 @@ def verify(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
         or payload.expired(now)
     ):
         return event
-    event["response"]["answerCorrect"] = deps.store.use(sub, payload.link_id, now)
+    event["response"]["answerCorrect"] = _use(deps, sub, payload.link_id, now)
     return event
+
+
+def _use(deps: Deps, sub: str, link_id: str, now: int) -> bool:
+    """Spend the link in one conditional write; the store refuses a used, expired or superseded
+    link, and one whose code was mistyped too often (whichever way, link or code, is answered)."""
+    return deps.store.use(sub, link_id, now, max_failures=MAX_CODE_FAILURES)
 
 
 class Handler:

@@ -219,6 +219,7 @@ def test_three_wrong_codes_spend_the_link(deps, sent):
     for _ in range(3):
         assert verify(deps, wrong) is False
     assert verify(deps, code) is False
+    assert verify(deps, token) is False  # the link in the email is spent too
 
 
 @pytest.mark.parametrize(
