@@ -135,6 +135,12 @@ MESSAGES = {
         ),
         "error",
     ),
+    "confirm_code_wrong": (
+        _l(
+            "That code didn't confirm an account. Check the latest email we sent, or ask for a new code below. If your address is already confirmed, you can sign in."
+        ),
+        "error",
+    ),
     "address_unproven": (
         _l(
             "An account already uses this email address, but the address hasn't been confirmed for it. Sign in to that account with its password instead."

@@ -89,3 +89,63 @@ def test_emailing_endpoints_take_as_long_for_an_unknown_address(
     medians = [sorted(values)[2] for values in timings.values()]
     assert min(medians) >= floor  # both paths are padded to the floor
     assert 0.75 < medians[0] / medians[1] < 1.33
+
+
+def test_a_wrong_confirmation_code_answers_alike_for_every_kind_of_address(app, outbox):
+    confirmed = Browser(app, outbox).account("confirmed@example.com")
+    pending = Browser(app, outbox)
+    pending.open("/signup")
+    pending.submit("/signup", email="pending@example.com", password="Corr3ct-horse")
+    # Past the pool's attempt limit too: a known address must not start answering differently.
+    locked = Browser(app, outbox)
+    locked.open("/signup")
+    locked.submit("/signup", email="locked@example.com", password="Corr3ct-horse")
+    wrong = {
+        address: "000000" if Browser(app, outbox).last_code(address) != "000000" else "111111"
+        for address in ("pending@example.com", "locked@example.com")
+    }
+    for _ in range(6):
+        _respond(
+            app,
+            outbox,
+            "/confirm",
+            "/confirm",
+            "locked@example.com",
+            code=wrong["locked@example.com"],
+        )
+    answers = {
+        address: _respond(app, outbox, "/confirm", "/confirm", address, code=code)[0]
+        for address, code in (
+            (confirmed, "123456"),
+            ("pending@example.com", wrong["pending@example.com"]),
+            ("locked@example.com", wrong["locked@example.com"]),
+            ("unknown@example.com", "123456"),
+        )
+    }
+    assert len(set(answers.values())) == 1, answers
+    status, location, _ = answers[confirmed]
+    assert (status, location) == (200, None)
+
+
+def test_confirm_is_rate_limited_per_typed_address(make_app, outbox):
+    app = make_app(rate_limit_account="3 per minute")
+    browser = Browser(app, outbox)
+    browser.open("/confirm")
+    for _ in range(3):
+        assert (
+            browser.submit("/confirm", email="target@example.com", code="123456").status_code == 200
+        )
+        browser.open("/confirm")
+    assert browser.submit("/confirm", email="target@example.com", code="123456").status_code == 429
+
+
+def test_confirm_is_rate_limited_per_ip(make_app, outbox):
+    app = make_app(rate_limit_ip="2 per minute")
+    browser = Browser(app, outbox)
+    for n in range(2):
+        browser.open("/confirm")
+        assert (
+            browser.submit("/confirm", email=f"a{n}@example.com", code="123456").status_code == 200
+        )
+    browser.open("/confirm")
+    assert browser.submit("/confirm", email="a9@example.com", code="123456").status_code == 429
