@@ -141,6 +141,18 @@ MESSAGES = {
         ),
         "error",
     ),
+    "mfa_code_wrong": (
+        _l(
+            "That code isn't right. Open your authenticator app and type the 6-digit code it shows now."
+        ),
+        "error",
+    ),
+    "mfa_locked": (
+        _l(
+            "Too many wrong codes from the authenticator app for this account. To protect it, two-step sign-in is paused for a while."
+        ),
+        "error",
+    ),
     "address_unproven": (
         _l(
             "An account already uses this email address, but the address hasn't been confirmed for it. Sign in to that account with its password instead."
