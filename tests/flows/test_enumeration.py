@@ -160,6 +160,38 @@ def test_padded_endpoints_do_everything_that_differs_inside_the_floor(
     assert tuple(sent) == mails  # the paths really differ: the test is not vacuous
 
 
+def test_forgot_password_past_the_hourly_code_limit_answers_like_an_unknown_address(
+    app, outbox, watch, monkeypatch
+):
+    known = Browser(app, outbox).account("limited@example.com")
+    for _ in range(5):  # the local pool's hourly limit of codes per account
+        _respond(app, outbox, "/forgotPassword", "/forgotPassword", known)
+    gateway = app.extensions["gatehouse.userpool"]
+    attempts, backoffs = [], []
+    real = gateway.client.forgot_password
+
+    def forgot_password(**params):
+        attempts.append(params["Username"])
+        return real(**params)
+
+    monkeypatch.setattr(gateway.client, "forgot_password", forgot_password)
+    monkeypatch.setattr(gateway, "_sleep", backoffs.append)
+    floor = app.extensions["gatehouse.settings"].min_response_ms / 1000
+    answers = []
+    for address in (known, "unknown@example.com"):
+        before = len(outbox.messages(known))
+        answer, events, blocks = _observe(
+            app, outbox, watch, "/forgotPassword", "/forgotPassword", address
+        )
+        answers.append(answer)
+        assert all(inside for _, _, inside in events), events
+        assert len(blocks) == 1 and blocks[0] >= floor - 0.001
+        assert len(outbox.messages(known)) == before  # past the limit: no code for anyone
+    assert answers[0] == answers[1]
+    # One attempt each and no back-off: LimitExceededException is final, never retried.
+    assert attempts == [known, "unknown@example.com"] and backoffs == []
+
+
 class _CountingHasher:
     """The local pool's Argon2id hasher, counting verifications."""
 
