@@ -10,7 +10,7 @@ from flask import Flask
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from . import error_pages, hosts, mailer, security, sessions
+from . import error_pages, hosts, housekeeping, mailer, security, sessions
 from .branding import load_brands
 from .config import ConfigError, Settings, load_settings
 from .store import build_store
@@ -19,6 +19,7 @@ from .userpool.domain import PoolDomain
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSION_SECONDS = 12 * 3600
+PURGE_SECONDS = 300
 csrf = CSRFProtect()
 babel = Babel()
 
@@ -51,6 +52,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["gatehouse.mailer"] = mailer.build_sender(settings)
     store = build_store(settings.redis_url, settings.data_dir, settings.clock)
     app.extensions["gatehouse.store"] = store
+    housekeeping.init_app(app, settings.clock)
+    housekeeping.add(app, "purge expired records", store.purge, PURGE_SECONDS)
     sessions.init_app(app, store, SESSION_SECONDS)
     app.extensions["gatehouse.brands"] = load_brands(settings.branding_dir)
     _check_magic_links(app, settings)

@@ -59,7 +59,7 @@ def complete(tokens: dict[str, Any]) -> Response:
     }
     session["access_token"] = tokens["AccessToken"]
     if pending.pending():
-        return redirect(pending.issue_code(tokens, claims["sub"]), 303)
+        return redirect(pending.finish(tokens, claims["sub"]), 303)
     return redirect(url_for("account.overview"), 303)
 
 

@@ -11,12 +11,15 @@ def register(app: Flask, *, local_mode: bool) -> None:
     """Mount every flow, the OAuth2 server, and the per-request brand choice."""
     from .. import csrf, limits
     from ..branding import bp as branding
+    from ..oauth import cors, json_errors
     from ..oauth.server import build_server
     from ..pages import bp as pages
     from . import account, deletion, email_change, magic, oauth2, recovery, signin, signup, social
 
     limits.init_app(app)
     app.extensions["gatehouse.oauth"] = build_server(app)
+    cors.init_app(app)
+    json_errors.init_app(app)
     for module in (
         pages,
         branding,

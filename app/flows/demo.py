@@ -1,17 +1,26 @@
 """``/demo`` (local mode only): a tiny relying party that signs in through Gatehouse's OAuth2
 endpoints with Authlib's client (PKCE), verifies the ID token against the JWKS named by the
-discovery document, and shows its claims."""
+discovery document, and shows its claims.
+
+It talks to Gatehouse over HTTP, as a separate app would, but its requests are answered by
+Gatehouse in this process (the in-process adapter mounted on the base URL): a server calling
+itself over the network would need its own name to resolve, its certificate to be trusted and
+a free worker, none of which a local run over HTTPS with a throwaway certificate promises.
+"""
 
 from __future__ import annotations
 
 import requests
 from authlib.common.security import generate_token
+from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
+
+from ..localpool.inprocess import InProcessAdapter
 
 bp = Blueprint("demo", __name__)
 CLIENTS = ("demo", "northwind")
@@ -52,9 +61,15 @@ def _base() -> str:
     return current_app.extensions["gatehouse.settings"].base_url.rstrip("/")
 
 
+def _http(session: requests.Session) -> requests.Session:
+    """A session whose requests to Gatehouse are answered in this process."""
+    session.mount(f"{_base()}/", InProcessAdapter(current_app._get_current_object()))
+    return session
+
+
 def _discovery() -> dict:
     """The discovery document, fetched over HTTP as any relying party would."""
-    return requests.get(f"{_base()}/.well-known/openid-configuration", timeout=5).json()
+    return _http(requests.Session()).get(f"{_base()}/.well-known/openid-configuration").json()
 
 
 @bp.get("/demo")
@@ -90,13 +105,16 @@ def callback():
     if not started or request.args.get("state") != started["state"] or "code" not in request.args:
         return render_template("demo/index.html", clients=CLIENTS, failed=True), 400
     config = _discovery()
-    oauth = OAuth2Session(started["client_id"], redirect_uri=f"{_base()}/demo/callback")
-    tokens = oauth.fetch_token(
-        config["token_endpoint"], code=request.args["code"], code_verifier=started["verifier"]
-    )
-    keys = KeySet.import_key_set(requests.get(config["jwks_uri"], timeout=5).json())
+    oauth = _http(OAuth2Session(started["client_id"], redirect_uri=f"{_base()}/demo/callback"))
     try:
-        claims = jwt.decode(tokens["id_token"], keys, algorithms=["RS256"]).claims
+        tokens = oauth.fetch_token(
+            config["token_endpoint"], code=request.args["code"], code_verifier=started["verifier"]
+        )
+    except OAuthError:  # a wrong, expired or already used code
+        return render_template("demo/index.html", clients=CLIENTS, failed=True), 400
+    keys = KeySet.import_key_set(oauth.get(config["jwks_uri"]).json())
+    try:
+        claims = jwt.decode(tokens.get("id_token", ""), keys, algorithms=["RS256"]).claims
         jwt.JWTClaimsRegistry(
             iss={"essential": True, "value": config["issuer"]},
             aud={"essential": True, "value": started["client_id"]},

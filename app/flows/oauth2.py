@@ -9,9 +9,11 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from ..messages import text
 from ..oauth import pending
 from ..oauth.clients import load_client
+from ..oauth.json_errors import json_errors, oauth_error
 from ..oauth.server import TOKEN_AUTH_METHODS
 from ..signin import sign_out, user_pool
 from ..userpool import errors
+from ..userpool.domain import DomainError
 
 bp = Blueprint("oauth2", __name__)
 
@@ -26,12 +28,15 @@ def _refuse(message_key: str, status: int = 400):
     return render_template("error.html", message=text(message_key), status=status), status
 
 
-def _back_with_error(redirect_uri: str, error: str, description: str, state: str | None):
-    """Send an error to a registered redirect URI (RFC 6749 §4.1.2.1)."""
+def _back_with_error(
+    redirect_uri: str, error: str, description: str, state: str | None, implicit: bool
+):
+    """Send an error to a registered redirect URI (RFC 6749 §4.1.2.1; in the fragment for the
+    implicit grant, §4.2.2.1)."""
     params = [("error", error), ("error_description", description)]
     if state is not None:
         params.append(("state", state))
-    return redirect(add_params_to_uri(redirect_uri, params), 302)
+    return redirect(add_params_to_uri(redirect_uri, params, fragment=implicit), 302)
 
 
 @bp.get("/oauth2/authorize")
@@ -50,32 +55,33 @@ def authorize():
     args = request.args
     client = load_client(args["client_id"])
     redirect_uri, state = args["redirect_uri"], args.get("state")
+    implicit = args["response_type"] == "token"
+
+    def refuse(error: str, description: str):
+        """Back to the app with an error."""
+        return _back_with_error(redirect_uri, error, description, state, implicit)
+
     requested = (args.get("scope") or " ".join(client.scopes)).split()
     if any(scope not in client.scopes for scope in requested):
-        return _back_with_error(
-            redirect_uri, "invalid_scope", "A requested scope is not allowed.", state
-        )
-    if args.get("code_challenge") and args.get("code_challenge_method", "plain") != "S256":
-        return _back_with_error(
-            redirect_uri, "invalid_request", "Only S256 PKCE is supported.", state
-        )
-    if not client.secret and not args.get("code_challenge"):
-        return _back_with_error(redirect_uri, "invalid_request", "PKCE (S256) is required.", state)
+        return refuse("invalid_scope", "A requested scope is not allowed.")
+    # PKCE belongs to the code flow; the implicit grant has no code to protect.
+    challenge = None if implicit else args.get("code_challenge")
+    if challenge and args.get("code_challenge_method", "plain") != "S256":
+        return refuse("invalid_request", "Only S256 PKCE is supported.")
+    if not implicit and not client.secret and not challenge:
+        return refuse("invalid_request", "PKCE (S256) is required.")
     provider = args.get("identity_provider")
     if provider and provider != "COGNITO" and provider not in client.providers:
-        return _back_with_error(
-            redirect_uri, "invalid_request", "This identity provider is not available.", state
-        )
+        return refuse("invalid_request", "This identity provider is not available.")
     pending.remember(
         {
             "client_id": client.client_id,
+            "response_type": args["response_type"],
             "redirect_uri": redirect_uri,
             "state": state,
             "scope": " ".join(requested),
-            "code_challenge": args.get("code_challenge"),
-            "code_challenge_method": args.get("code_challenge_method")
-            if args.get("code_challenge")
-            else None,
+            "code_challenge": challenge,
+            "code_challenge_method": args.get("code_challenge_method") if challenge else None,
             "nonce": args.get("nonce"),
         }
     )
@@ -90,81 +96,121 @@ def authorize():
 
 
 @bp.post("/oauth2/token")
+@json_errors
 def token():
-    """authorization_code (with PKCE) and refresh_token, with Authlib's client authentication."""
+    """authorization_code (with PKCE) and refresh_token, with Authlib's client authentication;
+    client_credentials, answered by the pool's OAuth2 domain."""
     return _server().create_token_response()
 
 
 @bp.route("/oauth2/userInfo", methods=["GET", "POST"])
+@json_errors
 def userinfo():
     """The signed-in user's attributes, for a Bearer access token."""
     header = request.headers.get("Authorization", "")
     scheme, _, access = header.partition(" ")
     if scheme.lower() != "bearer" or not access:
-        return _unauthorized("invalid_request")
+        return _unauthorized("invalid_request", "A Bearer access token is required.")
     try:
         user = user_pool().call("GetUser", AccessToken=access.strip())
     except (errors.SessionExpired, errors.InvalidInput):
-        return _unauthorized("invalid_token")
+        return _unauthorized("invalid_token", "The access token is invalid, expired or revoked.")
     claims = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
     claims["username"] = user["Username"]
     return jsonify(claims)
 
 
-def _unauthorized(error: str):
+def _unauthorized(error: str, description: str):
     """RFC 6750's 401 answer."""
-    response = jsonify(error=error)
-    response.status_code = 401
-    response.headers["WWW-Authenticate"] = f'Bearer error="{error}"'
-    return response
+    return oauth_error(error, description, 401, {"WWW-Authenticate": f'Bearer error="{error}"'})
 
 
 @bp.post("/oauth2/revoke")
+@json_errors
 def revoke():
-    """Revoke a refresh token (and the access tokens minted from it) for an authenticated client."""
+    """Revoke a refresh token (and the access tokens minted from it), with Cognito's answers:
+    200 and an empty body for a revoked, unknown or another client's token (nothing is said
+    about tokens the client does not hold), 400 for a missing token or an access token."""
     server = _server()
     oauth_request = server.create_oauth2_request(request)
-    try:
-        client = server.authenticate_client(oauth_request, TOKEN_AUTH_METHODS, "revoke")
-    except OAuth2Error as error:
-        return server.handle_error_response(oauth_request, error)
+    client = server.authenticate_client(oauth_request, TOKEN_AUTH_METHODS, "revoke")
     value = request.form.get("token")
     if not value:
-        return jsonify(error="invalid_request"), 400
+        return oauth_error("invalid_request", "Missing 'token' in request.")
     try:
         user_pool().call("RevokeToken", ClientId=client.get_client_id(), Token=value)
+    except errors.InvalidInput:
+        pass  # not even the shape of a refresh token: one the client does not hold
     except errors.ConfigurationFault as fault:
         if fault.code == "UnsupportedTokenTypeException":
-            return jsonify(error="unsupported_token_type"), 400
-        raise
-    return "", 200
+            return oauth_error("unsupported_token_type", "Only refresh tokens can be revoked.")
+        if fault.code == "UnsupportedOperationException":
+            return oauth_error("invalid_request", "Token revocation is off for this app client.")
+        if fault.code != "UnauthorizedException":  # another client's token
+            raise
+    return current_app.response_class(b"", 200, mimetype="application/json")
 
 
 @bp.get("/logout")
 def logout():
     """Cognito's sign-out: end Gatehouse's session, then go to a registered sign-out URL,
-    or (with ``redirect_uri`` and ``response_type``) start a new sign-in.
+    or (with ``redirect_uri`` and ``response_type``) start a new sign-in. Also OpenID Connect
+    RP-Initiated Logout 1.0 (``id_token_hint``, ``post_logout_redirect_uri``, ``state``).
 
     A GET, as Cognito's is: apps link to it. It only ends Gatehouse's own session.
     """
-    client = load_client(request.args.get("client_id"))
+    args = request.args
+    if "id_token_hint" in args or "post_logout_redirect_uri" in args:
+        return _rp_initiated_logout()
+    client = load_client(args.get("client_id"))
     if client is None:
         return _refuse("bad_logout_request")
-    logout_uri = request.args.get("logout_uri")
+    logout_uri = args.get("logout_uri")
     if logout_uri is not None:
         if logout_uri not in client.logout_urls:
             return _refuse("bad_logout_request")
         sign_out()
         return redirect(logout_uri, 302)
-    if request.args.get("redirect_uri") and request.args.get("response_type"):
-        if not client.check_redirect_uri(request.args["redirect_uri"]):
+    if args.get("redirect_uri") and args.get("response_type"):
+        if not client.check_redirect_uri(args["redirect_uri"]):
             return _refuse("bad_logout_request")
         sign_out()
-        return redirect(url_for("oauth2.authorize", **request.args), 302)
+        return redirect(url_for("oauth2.authorize", **args), 302)
     return _refuse("bad_logout_request")
 
 
+def _rp_initiated_logout():
+    """OIDC RP-initiated logout: the app client is the hint's audience or ``client_id`` (they
+    must agree); the sign-out URL must be one of its own, exactly. Anything that does not check
+    out gets the error page, never a redirect."""
+    args = request.args
+    client_id = args.get("client_id")
+    if "id_token_hint" in args:
+        try:
+            claims = current_app.extensions["gatehouse.domain"].id_token_hint_claims(
+                args["id_token_hint"]
+            )
+        except DomainError:
+            return _refuse("bad_logout_request")
+        if client_id is not None and client_id != claims.get("aud"):
+            return _refuse("bad_logout_request")
+        client_id = claims.get("aud")
+    client = load_client(client_id if isinstance(client_id, str) else None)
+    if client is None:
+        return _refuse("bad_logout_request")
+    target = args.get("post_logout_redirect_uri")
+    if target is not None and target not in client.logout_urls:
+        return _refuse("bad_logout_request")
+    sign_out()
+    if target is None:
+        return render_template("oauth2/signed_out.html", message=text("signed_out"))
+    if args.get("state") is not None:
+        target = add_params_to_uri(target, [("state", args["state"])])
+    return redirect(target, 302)
+
+
 @bp.get("/.well-known/openid-configuration")
+@json_errors
 def discovery():
     """Where the endpoints are; the issuer and JWKS are the user pool's, as are the tokens."""
     settings = current_app.extensions["gatehouse.settings"]
@@ -179,8 +225,13 @@ def discovery():
             "userinfo_endpoint": f"{base}/oauth2/userInfo",
             "revocation_endpoint": f"{base}/oauth2/revoke",
             "end_session_endpoint": f"{base}/logout",
-            "response_types_supported": ["code"],
-            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "response_types_supported": ["code", "token"],
+            "grant_types_supported": [
+                "authorization_code",
+                "implicit",
+                "refresh_token",
+                "client_credentials",
+            ],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "scopes_supported": [

@@ -22,7 +22,8 @@ __all__ = ["LocalPool", "mount"]
 
 def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, str]]:
     """Start the pool for ``app``; returns the wired client and the gateway's defaults."""
-    seed = load_seed(settings.localpool_seed, settings.extra.get("localpool"))
+    base_url = settings.base_url.rstrip("/")
+    seed = load_seed(settings.localpool_seed, settings.extra.get("localpool"), base_url=base_url)
     # Project triggers get local collaborators, as a Lambda gets its environment.
     services: dict = {}  # filled below, once the client exists: triggers that call the pool
     seed.pool.lambda_config = {
@@ -33,7 +34,7 @@ def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, 
     pool = LocalPool(
         seed,
         db_path=settings.data_dir / "localpool.sqlite3",
-        issuer_base=f"{settings.base_url.rstrip('/')}/_localpool",
+        issuer_base=f"{base_url}/_localpool",
         outbox_dir=settings.outbox_dir,
         region=settings.region,
         **extra,
@@ -41,7 +42,7 @@ def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, 
     # Admin calls are signed, as on AWS; the local pool accepts any key.
     client = build_client(
         settings,
-        endpoint_url=f"{settings.base_url.rstrip('/')}/_localpool",
+        endpoint_url=f"{base_url}/_localpool",
         aws_access_key_id="local",
         aws_secret_access_key="local",
     )

@@ -29,7 +29,9 @@ CREATE TABLE IF NOT EXISTS users (
     mfa_pending_secret TEXT,
     mfa_preferred INTEGER NOT NULL DEFAULT 0,
     identities TEXT NOT NULL DEFAULT '[]',
-    linked_to TEXT
+    linked_to TEXT,
+    srp_salt TEXT,
+    srp_verifier TEXT
 );
 CREATE INDEX IF NOT EXISTS users_email ON users(email);
 CREATE TABLE IF NOT EXISTS codes (
@@ -68,6 +70,9 @@ CREATE TABLE IF NOT EXISTS signing_keys (
 );
 """
 
+# Columns added to ``users`` after its first release: a database made before gets them at start.
+ADDED_USER_COLUMNS = {"srp_salt": "TEXT", "srp_verifier": "TEXT"}
+
 
 class Database:
     """A SQLite connection shared by threads; one lock makes each operation atomic."""
@@ -79,6 +84,7 @@ class Database:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA busy_timeout=5000")
         self._conn.executescript(SCHEMA)
+        self._add_user_columns()
         self._lock = threading.RLock()
         self._depth = 0
 
@@ -109,6 +115,17 @@ class Database:
                 raise
             finally:
                 self._depth = 0
+            self._conn.execute("COMMIT")
+
+    def _add_user_columns(self) -> None:
+        """Bring an older database's users table up to date (once, whichever process is first)."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            have = {row["name"] for row in self._conn.execute("PRAGMA table_info(users)")}
+            for name, kind in ADDED_USER_COLUMNS.items():
+                if name not in have:
+                    self._conn.execute(f"ALTER TABLE users ADD COLUMN {name} {kind}")
+        finally:
             self._conn.execute("COMMIT")
 
     def close(self) -> None:

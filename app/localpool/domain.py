@@ -16,6 +16,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from . import federation
 from .errors import PoolError
+from .seed import STANDARD_SCOPES
 from .tokens import ADMIN_SCOPE
 
 CODE_SECONDS = 300
@@ -68,6 +69,27 @@ def _client_auth(pool):
     if client.secret and not hmac.compare_digest(client.secret, secret or ""):
         return None
     return client
+
+
+def _client_credentials(pool, client) -> tuple[Response, int] | Response:
+    """client_credentials: an access token for the app client itself, with custom scopes.
+
+    Only a client with a secret, allowed the flow, gets one; ``scope`` may name some of the
+    client's custom scopes (none named: all of them), anything else is ``invalid_scope``.
+    """
+    if not client.secret:
+        return jsonify(error="invalid_client"), 401
+    if "client_credentials" not in client.allowed_oauth_flows:
+        return jsonify(error="unauthorized_client"), 400
+    custom = [s for s in client.allowed_oauth_scopes if s not in STANDARD_SCOPES]
+    asked = request.form.get("scope", "").split()
+    if not custom or any(scope not in custom for scope in asked):
+        return jsonify(error="invalid_scope"), 400
+    minutes = client.access_token_minutes
+    token = pool.signer.mint_client(
+        client_id=client.id, scopes=asked or custom, now=int(pool.clock()), minutes=minutes
+    )
+    return jsonify(access_token=token, expires_in=minutes * 60, token_type="Bearer")
 
 
 def blueprint(pool, secret_key: str) -> Blueprint:
@@ -163,7 +185,8 @@ def blueprint(pool, secret_key: str) -> Blueprint:
 
     @bp.post("/_localpool/oauth2/token")
     def token():
-        """authorization_code (with PKCE) and refresh_token, as the pool's domain answers them."""
+        """authorization_code (with PKCE), refresh_token and client_credentials, as the pool's
+        domain answers them."""
         client = _client_auth(pool)
         if client is None:
             return jsonify(error="invalid_client"), 401
@@ -195,6 +218,8 @@ def blueprint(pool, secret_key: str) -> Blueprint:
                     scopes=scopes,
                     id_extra={"nonce": record["nonce"]} if record["nonce"] else None,
                 )
+        elif grant == "client_credentials":
+            return _client_credentials(pool, client)
         elif grant == "refresh_token":
             try:
                 with pool.db.transaction() as conn:

@@ -1,4 +1,4 @@
-"""Passwords in the local pool: Cognito's policy check, and Argon2id hashing."""
+"""Passwords in the local pool: Cognito's policy check, Argon2id hashing, and SRP verifiers."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
+from . import srp
 from .errors import PoolError
 from .seed import PasswordPolicy
 
@@ -38,6 +39,13 @@ def check_policy(policy: PasswordPolicy, password: str) -> None:
 def hash_password(password: str) -> str:
     """Hash a password with Argon2id."""
     return _HASHER.hash(password)
+
+
+def credentials(password: str, username: str, pool_id: str) -> dict[str, str]:
+    """What a user keeps for a password: its Argon2id hash (USER_PASSWORD_AUTH) and its SRP salt
+    and verifier (USER_SRP_AUTH), for the user's SRP id, which is their username."""
+    salt, verifier = srp.new_verifier(srp.pool_name(pool_id), username, password)
+    return {"password_hash": hash_password(password), "srp_salt": salt, "srp_verifier": verifier}
 
 
 def matches(user: dict[str, Any] | None, password: str) -> bool:

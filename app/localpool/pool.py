@@ -20,7 +20,7 @@ from .codes import Codes
 from .db import Database
 from .errors import PoolError, invalid_parameter, not_authorized
 from .messages import MessageSender
-from .passwords import hash_password
+from .passwords import credentials
 from .seed import AppClient, Seed
 from .tokens import ADMIN_SCOPE, Signer
 from .triggers import TriggerRunner
@@ -44,6 +44,8 @@ USER_COLUMNS = (
     "mfa_preferred",
     "identities",
     "linked_to",
+    "srp_salt",
+    "srp_verifier",
 )
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -177,7 +179,9 @@ class LocalPool:
             "email": attrs["email"],
             "native": 1 if native else 0,
             "attributes": attrs,
-            "password_hash": hash_password(password) if password else None,
+            "password_hash": None,
+            "srp_salt": None,
+            "srp_verifier": None,
             "status": status,
             "enabled": 1,
             "created": now,
@@ -191,6 +195,8 @@ class LocalPool:
             "identities": [],
             "linked_to": None,
         }
+        if password:
+            user.update(credentials(password, user["username"], self.id))
         self.save_user(conn, user)
         return user
 

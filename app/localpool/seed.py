@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from .tokens import ADMIN_SCOPE
 
 # Cognito's quota categories that the local pool can be told to throttle.
 THROTTLE_CATEGORIES = (
@@ -19,6 +21,10 @@ THROTTLE_CATEGORIES = (
     "UserResourceRead",
     "UserFederation",
 )
+# App-client keys whose URLs may start with ``{base}``, the server's base URL.
+URL_KEYS = ("callback_urls", "logout_urls")
+# Scopes every pool knows; any other scope of an app client is a resource server's custom scope.
+STANDARD_SCOPES = ("openid", "email", "phone", "profile", ADMIN_SCOPE)
 TRIGGERS = (
     "PreSignUp",
     "PostConfirmation",
@@ -96,6 +102,27 @@ class IdentityProvider:
 
 
 @dataclass
+class ResourceServerScope:
+    """One custom scope of a resource server (Cognito's ResourceServerScopeType)."""
+
+    scope_name: str
+    scope_description: str = ""
+
+
+@dataclass
+class ResourceServer:
+    """An OAuth2 resource server and its custom scopes, as CreateResourceServer defines one."""
+
+    identifier: str
+    name: str
+    scopes: list[ResourceServerScope] = field(default_factory=list)
+
+    def scope_names(self) -> list[str]:
+        """The scopes as access tokens carry them: ``<identifier>/<scope name>``."""
+        return [f"{self.identifier}/{scope.scope_name}" for scope in self.scopes]
+
+
+@dataclass
 class SeedUser:
     """A user created when the pool's database is new."""
 
@@ -113,6 +140,7 @@ class Seed:
     clients: dict[str, AppClient]
     users: list[SeedUser]
     providers: dict[str, IdentityProvider] = field(default_factory=dict)
+    resource_servers: dict[str, ResourceServer] = field(default_factory=dict)
 
 
 def _build(cls: type, data: dict[str, Any], where: str, path: Path) -> Any:
@@ -121,11 +149,34 @@ def _build(cls: type, data: dict[str, Any], where: str, path: Path) -> Any:
     for key in data:
         if key not in known:
             raise SeedError(f"{path}: unknown key {where}.{key}")
+    missing = [
+        f.name
+        for f in fields(cls)
+        if f.name not in data and f.default is MISSING and f.default_factory is MISSING
+    ]
+    if missing:
+        raise SeedError(f"{path}: missing key {where}.{missing[0]}")
     return cls(**data)
 
 
-def load_seed(path: Path, overrides: dict[str, Any] | None = None) -> Seed:
-    """Read a seed file; ``overrides`` replaces pool settings (tests use it for limits)."""
+def _with_base(client: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """An app client's table with ``{base}`` in its URL lists replaced by the base URL."""
+    client = dict(client)
+    for key in URL_KEYS:
+        if isinstance(client.get(key), list):
+            client[key] = [
+                url.replace("{base}", base_url) if isinstance(url, str) else url
+                for url in client[key]
+            ]
+    return client
+
+
+def load_seed(path: Path, overrides: dict[str, Any] | None = None, *, base_url: str) -> Seed:
+    """Read a seed file; ``overrides`` replaces pool settings (tests use it for limits).
+
+    ``{base}`` in an app client's callback and sign-out URLs becomes ``base_url``, so the
+    seeded clients follow the server wherever it runs (any port, host or scheme).
+    """
     try:
         raw = tomllib.loads(Path(path).read_text())
     except FileNotFoundError as exc:
@@ -133,7 +184,7 @@ def load_seed(path: Path, overrides: dict[str, Any] | None = None) -> Seed:
     except tomllib.TOMLDecodeError as exc:
         raise SeedError(f"{path}: {exc}") from exc
     for key in raw:
-        if key not in ("pool", "clients", "users", "identity_providers"):
+        if key not in ("pool", "clients", "users", "identity_providers", "resource_servers"):
             raise SeedError(f"{path}: unknown key {key}")
     pool_data = dict(raw.get("pool", {}))
     pool_data.update(overrides or {})
@@ -149,10 +200,11 @@ def load_seed(path: Path, overrides: dict[str, Any] | None = None) -> Seed:
     for name in pool.throttle:
         if name not in THROTTLE_CATEGORIES:
             raise SeedError(f"{path}: unknown key pool.throttle.{name}")
-    clients = {}
-    for i, item in enumerate(raw.get("clients", [])):
-        client = _build(AppClient, item, f"clients[{i}]", path)
-        clients[client.id] = client
+    listed = [
+        _build(AppClient, _with_base(item, base_url), f"clients[{i}]", path)
+        for i, item in enumerate(raw.get("clients", []))
+    ]
+    clients = {client.id: client for client in listed}
     users = [_build(SeedUser, u, f"users[{i}]", path) for i, u in enumerate(raw.get("users", []))]
     providers = {}
     for i, item in enumerate(raw.get("identity_providers", [])):
@@ -164,4 +216,34 @@ def load_seed(path: Path, overrides: dict[str, Any] | None = None) -> Seed:
                 raise SeedError(
                     f"{path}: client {client.id} names unknown identity provider {name}"
                 )
-    return Seed(pool=pool, clients=clients, users=users, providers=providers)
+    servers = _resource_servers(raw.get("resource_servers", []), path)
+    _check_scopes(listed, servers, path)
+    return Seed(
+        pool=pool, clients=clients, users=users, providers=providers, resource_servers=servers
+    )
+
+
+def _resource_servers(items: list[dict[str, Any]], path: Path) -> dict[str, ResourceServer]:
+    """The ``[[resource_servers]]`` tables, each with its list of scopes."""
+    servers = {}
+    for i, item in enumerate(items):
+        where = f"resource_servers[{i}]"
+        scopes = [
+            _build(ResourceServerScope, scope, f"{where}.scopes[{j}]", path)
+            for j, scope in enumerate(item.get("scopes", []))
+        ]
+        server = _build(ResourceServer, {**item, "scopes": scopes}, where, path)
+        servers[server.identifier] = server
+    return servers
+
+
+def _check_scopes(clients: list[AppClient], servers: dict[str, ResourceServer], path: Path) -> None:
+    """Every scope an app client is allowed is a standard one or a declared custom scope."""
+    declared = {name for server in servers.values() for name in server.scope_names()}
+    for i, client in enumerate(clients):
+        for scope in client.allowed_oauth_scopes:
+            if scope not in STANDARD_SCOPES and scope not in declared:
+                raise SeedError(
+                    f"{path}: clients[{i}].allowed_oauth_scopes: {scope} is not a scope of a "
+                    "declared [[resource_servers]] table"
+                )

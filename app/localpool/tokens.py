@@ -7,6 +7,8 @@ import secrets
 import uuid
 from typing import Any
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
@@ -37,6 +39,14 @@ class Signer:
                 key = RSAKey.import_key(json.loads(row["jwk"]))
         self._key = key
         self.kid = key.kid
+
+    def derive(self, purpose: str) -> bytes:
+        """A 32-byte secret for one purpose, derived from the private key: the same in every
+        process and after a restart, and unknown to anyone without the pool's database."""
+        private = self._key.as_dict(private=True)["d"].encode()
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
+            private
+        )
 
     def jwks(self) -> dict[str, Any]:
         """The public JSON Web Key Set served at ``<issuer>/.well-known/jwks.json``."""
@@ -105,6 +115,24 @@ class Signer:
             idt.pop(name, None)
         idt.update(id_overrides or {})
         return self.sign(idt), self.sign(access)
+
+    def mint_client(self, *, client_id: str, scopes: list[str], now: int, minutes: int) -> str:
+        """An access token for an app client itself (client_credentials), with Cognito's M2M
+        claims: no user, so ``sub`` is the client id and there is no username or origin."""
+        return self.sign(
+            {
+                "sub": client_id,
+                "token_use": "access",
+                "scope": " ".join(scopes),
+                "auth_time": now,
+                "iss": self.issuer,
+                "exp": now + minutes * 60,
+                "iat": now,
+                "version": 2,
+                "jti": str(uuid.uuid4()),
+                "client_id": client_id,
+            }
+        )
 
     def verify_access(self, token: str, now: float) -> dict[str, Any]:
         """Check an access token's signature, issuer, use and expiry; return its claims."""

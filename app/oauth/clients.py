@@ -9,7 +9,7 @@ from authlib.oauth2.rfc6749 import ClientMixin
 from authlib.oauth2.rfc6749.util import scope_to_list
 from flask import current_app
 
-from ..userpool.errors import ConfigurationFault
+from ..userpool.errors import ConfigurationFault, InvalidInput
 
 
 class AppClient(ClientMixin):
@@ -52,8 +52,8 @@ class AppClient(ClientMixin):
         return method == "none"
 
     def check_response_type(self, response_type: str) -> bool:
-        """Only the authorization code flow."""
-        return response_type == "code" and "code" in self.flows
+        """``code`` for the code flow, ``token`` for the implicit grant, as the client allows."""
+        return {"code": "code", "token": "implicit"}.get(response_type) in self.flows
 
     def check_grant_type(self, grant_type: str) -> bool:
         """Codes for clients allowed the code flow; refresh for every client."""
@@ -69,7 +69,9 @@ def load_client(client_id: str | None) -> AppClient | None:
     pool = current_app.extensions["gatehouse.userpool"]
     try:
         return AppClient(pool.app_client(client_id))
+    except InvalidInput:  # not even the shape of a client id
+        return None
     except ConfigurationFault as fault:
-        if fault.code in ("ResourceNotFoundException", "InvalidParameterException"):
+        if fault.code == "ResourceNotFoundException":
             return None
         raise

@@ -2,7 +2,8 @@
 
 The request is validated at ``/oauth2/authorize`` and kept server-side in the session; after
 sign-in, the pool's tokens are stored under a single-use code (5 minutes, bound to the client,
-redirect URI and PKCE challenge) and the browser is sent back to the registered callback.
+redirect URI and PKCE challenge) and the browser is sent back to the registered callback; for
+the implicit grant the tokens themselves go back, in the callback URL's fragment.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from .clients import load_client
 
 CODE_SECONDS = 300
 PENDING_KEY = "pending_authorize"
-REFRESH_OWNER_SECONDS = 30 * 86400
+REFRESH_RECORD_SECONDS = 30 * 86400
 
 
 def remember(request: dict[str, Any]) -> None:
@@ -42,8 +43,9 @@ def store():
     return current_app.extensions["gatehouse.store"]
 
 
-def issue_code(tokens: dict[str, Any], sub: str) -> str:
-    """Finish the pending request: store tokens under a code; return the redirect URL.
+def finish(tokens: dict[str, Any], sub: str) -> str:
+    """Finish the pending request; returns the redirect URL: with a code (code flow), or with
+    the tokens in its fragment (implicit grant, as Cognito: no refresh token).
 
     The redirect URI is checked again against the app client's list, since the list may have
     changed while the person was signing in.
@@ -52,6 +54,16 @@ def issue_code(tokens: dict[str, Any], sub: str) -> str:
     client = load_client(request["client_id"])
     if client is None or not client.check_redirect_uri(request["redirect_uri"]):
         raise PermissionError("the redirect URI is no longer registered for the app client")
+    state = [("state", request["state"])] if request.get("state") is not None else []
+    if request.get("response_type") == "token":
+        params = [
+            ("access_token", tokens["AccessToken"]),
+            ("token_type", "Bearer"),
+            ("expires_in", str(tokens["ExpiresIn"])),
+        ]
+        if "openid" in request["scope"].split():
+            params.insert(1, ("id_token", tokens["IdToken"]))
+        return add_params_to_uri(request["redirect_uri"], params + state, fragment=True)
     code = generate_token(48)
     store().put(
         f"authcode:{code}",
@@ -68,21 +80,18 @@ def issue_code(tokens: dict[str, Any], sub: str) -> str:
         CODE_SECONDS,
     )
     if tokens.get("RefreshToken"):
-        remember_refresh_owner(tokens["RefreshToken"], sub)
-    params = [("code", code)]
-    if request.get("state") is not None:
-        params.append(("state", request["state"]))
-    return add_params_to_uri(request["redirect_uri"], params)
+        remember_refresh_token(tokens["RefreshToken"], sub, request["scope"])
+    return add_params_to_uri(request["redirect_uri"], [("code", code), *state])
 
 
-def remember_refresh_owner(refresh_token: str, sub: str) -> None:
-    """Refreshing for an app client with a secret needs the user's name for SECRET_HASH."""
+def remember_refresh_token(refresh_token: str, sub: str, scope: str) -> None:
+    """Keep whom a refresh token belongs to (refreshing for an app client with a secret needs
+    the user's name for SECRET_HASH) and the scope it was granted (for the token response)."""
     digest = hashlib.sha256(refresh_token.encode()).hexdigest()
-    store().put(f"refresh:{digest}", {"sub": sub}, REFRESH_OWNER_SECONDS)
+    store().put(f"refresh:{digest}", {"sub": sub, "scope": scope}, REFRESH_RECORD_SECONDS)
 
 
-def refresh_owner(refresh_token: str) -> str | None:
-    """The sub that a refresh token issued through Gatehouse belongs to."""
+def refresh_grant(refresh_token: str) -> dict[str, str] | None:
+    """The sub and scope of a refresh token issued through Gatehouse."""
     digest = hashlib.sha256(refresh_token.encode()).hexdigest()
-    record = store().get(f"refresh:{digest}")
-    return record["sub"] if record else None
+    return store().get(f"refresh:{digest}")

@@ -6,34 +6,28 @@ from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
-from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError, OAuth2Error
+from authlib.oauth2.rfc6749.authenticate_client import authenticate_client_secret_basic
+from authlib.oauth2.rfc6749.errors import (
+    InvalidClientError,
+    InvalidGrantError,
+    InvalidRequestError,
+    OAuth2Error,
+    UnsupportedResponseTypeError,
+)
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import current_app
 
 from ..userpool import errors
 from .clients import AppClient, load_client
-from .pending import refresh_owner, store
+from .json_errors import from_authlib
+from .pending import refresh_grant, store
 
 TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
 
-class TemporarilyUnavailable(OAuth2Error):
-    """RFC 6749's temporarily_unavailable, with Retry-After."""
-
-    error = "temporarily_unavailable"
-    status_code = 503
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__()
-        self.retry_after = retry_after
-
-    def get_headers(self):
-        """Add Retry-After to the JSON error's headers."""
-        return [*super().get_headers(), ("Retry-After", str(self.retry_after))]
-
-
-def token_response(result: dict[str, Any]) -> dict[str, Any]:
-    """Cognito's AuthenticationResult as an OAuth2 token response."""
+def token_response(result: dict[str, Any], scope: str | None) -> dict[str, Any]:
+    """Cognito's AuthenticationResult as an OAuth2 token response, with the granted scope."""
     body = {
         "access_token": result["AccessToken"],
         "id_token": result["IdToken"],
@@ -42,13 +36,16 @@ def token_response(result: dict[str, Any]) -> dict[str, Any]:
     }
     if result.get("RefreshToken"):
         body["refresh_token"] = result["RefreshToken"]
+    if scope:
+        body["scope"] = scope
     return body
 
 
 class AuthorizationCode:
     """A stored code as Authlib's AuthorizationCodeMixin expects it."""
 
-    def __init__(self, record: dict[str, Any]) -> None:
+    def __init__(self, code: str, record: dict[str, Any]) -> None:
+        self.code = code
         self.record = record
         self.code_challenge = record.get("code_challenge")
         self.code_challenge_method = record.get("code_challenge_method")
@@ -68,27 +65,28 @@ class CodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = TOKEN_AUTH_METHODS
 
     def query_authorization_code(self, code: str, client: AppClient) -> AuthorizationCode | None:
-        """Take the code out of the store: whatever happens next, it cannot be used again."""
-        record = store().take(f"authcode:{code}")
+        """Read the code without using it up: a request that fails the client, redirect URI or
+        PKCE check must not spend the code of the real client."""
+        record = store().get(f"authcode:{code}")
         if record is None or record["client_id"] != client.get_client_id():
             return None
-        return AuthorizationCode(record)
-
-    def delete_authorization_code(self, authorization_code: AuthorizationCode) -> None:
-        """Already gone: ``query_authorization_code`` took it."""
+        return AuthorizationCode(code, record)
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> dict[str, Any]:
         """The user is whoever the stored tokens belong to."""
         return {"sub": authorization_code.record["sub"]}
 
     def save_authorization_code(self, code: str, request: Any) -> None:
-        """Codes are issued by ``pending.issue_code`` after sign-in, not by Authlib."""
+        """Codes are issued by ``pending.finish`` after sign-in, not by Authlib."""
         raise NotImplementedError
 
     def create_token_response(self):
-        """Return the pool's tokens exactly as the pool issued them."""
-        record = self.request.authorization_code.record
-        return 200, token_response(record["tokens"]), self.TOKEN_RESPONSE_HEADER
+        """Take the code (atomically: of two concurrent exchanges one gets invalid_grant), then
+        return the pool's tokens exactly as the pool issued them."""
+        record = store().take(f"authcode:{self.request.authorization_code.code}")
+        if record is None:
+            raise InvalidGrantError("Invalid 'code' in request.")
+        return 200, token_response(record["tokens"], record["scope"]), self.TOKEN_RESPONSE_HEADER
 
 
 class RefreshGrant(grants.BaseGrant, grants.TokenEndpointMixin):
@@ -108,7 +106,8 @@ class RefreshGrant(grants.BaseGrant, grants.TokenEndpointMixin):
         """Ask the pool for new tokens; a refused refresh token is invalid_grant."""
         client = self.request.client
         refresh = self.request.form["refresh_token"]
-        owner = refresh_owner(refresh) if client.secret else None
+        issued = refresh_grant(refresh) or {}
+        owner = issued.get("sub") if client.secret else None
         if client.secret and owner is None:
             raise InvalidGrantError("Unknown refresh token.")
         pool = current_app.extensions["gatehouse.userpool"]
@@ -122,14 +121,73 @@ class RefreshGrant(grants.BaseGrant, grants.TokenEndpointMixin):
             )
         except (errors.InvalidCredentials, errors.NotFound, errors.InvalidInput) as exc:
             raise InvalidGrantError("The refresh token is invalid, expired or revoked.") from exc
-        except (errors.Throttled, errors.Unavailable) as exc:
-            raise TemporarilyUnavailable(exc.retry_after) from exc
-        return 200, token_response(out["AuthenticationResult"]), self.TOKEN_RESPONSE_HEADER
+        result = token_response(out["AuthenticationResult"], issued.get("scope"))
+        return 200, result, self.TOKEN_RESPONSE_HEADER
+
+
+class TokenGrant(grants.ImplicitGrant):
+    """The implicit grant (``response_type=token``), for app clients that allow it, as Cognito
+    does. Only the request is validated here; the tokens go back after sign-in
+    (``pending.finish``)."""
+
+    def validate_authorization_request(self) -> str:
+        """The client and redirect URI first: only then may an error go back to the app."""
+        client = self.server.query_client(self.request.payload.client_id)
+        if client is None:
+            raise InvalidClientError()
+        redirect_uri = self.validate_authorization_redirect_uri(self.request, client)
+        if not client.check_response_type("token"):
+            raise UnsupportedResponseTypeError("token", redirect_uri=redirect_uri)
+        self.request.client = client
+        return redirect_uri
+
+
+class ClientCredentialsGrant(grants.BaseGrant, grants.TokenEndpointMixin):
+    """client_credentials: passed to the pool's OAuth2 domain with the client's own
+    authentication and scope, and its answer returned as it is (status and body), so an app
+    that used the hosted UI's domain for machine-to-machine tokens only changes the domain."""
+
+    GRANT_TYPE = "client_credentials"
+
+    def validate_token_request(self) -> None:
+        """Nothing to check here: the domain authenticates the client."""
+
+    def create_token_response(self):
+        """The domain's answer."""
+        domain = current_app.extensions["gatehouse.domain"]
+        status, body = domain.token_request(
+            self.request.form.to_dict(), self.request.headers.get("Authorization")
+        )
+        return status, body, self.TOKEN_RESPONSE_HEADER
+
+
+class Server(AuthorizationServer):
+    """Authlib's server, whose JSON errors have the same shape as every other error here."""
+
+    def handle_error_response(self, request: Any, error: OAuth2Error):
+        """An error for the redirect URI stays a redirect; any other is §5.2 JSON."""
+        if error.redirect_uri:
+            return super().handle_error_response(request, error)
+        return from_authlib(error)
+
+
+def authenticate_basic(query_client, request) -> AppClient | None:
+    """client_secret_basic, where a header that is not Base64 of UTF-8 ``id:secret`` is a failed
+    authentication (401 invalid_client), not a fault."""
+    try:
+        extract_basic_authorization(request.headers)
+    except ValueError:  # binascii.Error, UnicodeDecodeError and a bare "Basic " all are
+        return None
+    return authenticate_client_secret_basic(query_client, request)
 
 
 def build_server(app) -> AuthorizationServer:
-    """The authorization server: code grant with PKCE (required for public clients), refresh."""
-    server = AuthorizationServer(app, query_client=load_client, save_token=lambda *_: None)
+    """The authorization server: code grant with PKCE (required for public clients), refresh,
+    implicit, and client_credentials passed to the pool's domain."""
+    server = Server(app, query_client=load_client, save_token=lambda *_: None)
+    server.register_client_auth_method("client_secret_basic", authenticate_basic)
     server.register_grant(CodeGrant, [CodeChallenge(required=True)])
     server.register_grant(RefreshGrant)
+    server.register_grant(TokenGrant)
+    server.register_grant(ClientCredentialsGrant)
     return server

@@ -3,6 +3,8 @@
 Lambda handler: ``app.triggers.custom_message.handler``. Configuration comes from the function's
 environment (``GATEHOUSE_BASE_URL``, ``GATEHOUSE_BRANDING_DIR``), never from the request: a link
 base taken from ClientMetadata would let anyone calling SignUp make the pool mail a phishing link.
+In local mode the local pool binds it to Gatehouse's own settings (``for_local``), so the links
+follow the base URL, whatever the port.
 """
 
 from __future__ import annotations
@@ -31,11 +33,6 @@ _ENV = Environment(
 )
 
 
-def _display_name(client_id: str) -> str:
-    """The app client's brand name (the default brand's for unknown clients)."""
-    return _brand_name(os.environ.get("GATEHOUSE_BRANDING_DIR", str(ROOT / "branding")), client_id)
-
-
 @functools.lru_cache(maxsize=256)
 def _brand_name(root_dir: str, client_id: str) -> str:
     """Read a brand once per process: brands change only with a deployment."""
@@ -47,7 +44,7 @@ def _brand_name(root_dir: str, client_id: str) -> str:
         return load_brand(root / DEFAULT).display_name
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def custom_message(event: dict[str, Any], base_url: str, branding_dir: str) -> dict[str, Any]:
     """Fill ``emailSubject`` and ``emailMessage`` for the sources Gatehouse brands."""
     kind = KINDS.get(event["triggerSource"])
     if kind is None:
@@ -57,15 +54,35 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     client_id = event["callerContext"].get("clientId") or ""
     email = request["userAttributes"].get("email", "")
     code = request["codeParameter"]
-    base = os.environ.get("GATEHOUSE_BASE_URL", "http://localhost:8000").rstrip("/")
+    base = base_url.rstrip("/")
     # The code placeholder must stay literal: Cognito replaces it after the trigger returns.
     if stem == "verify_email":  # the person is signed in; the link needs only the code
         link = f"{base}{path}?code={code}"
     else:
         link = f"{base}{path}?email={quote(email)}&code={code}&client_id={quote(client_id)}"
-    context_vars = {"link": link, "code": code, "brand_name": _display_name(client_id)}
+    context_vars = {"link": link, "code": code, "brand_name": _brand_name(branding_dir, client_id)}
     event["response"]["emailSubject"] = (
         _ENV.get_template(f"email/{stem}.subject.txt").render(context_vars).strip()
     )
     event["response"]["emailMessage"] = _ENV.get_template(f"email/{stem}.html").render(context_vars)
     return event
+
+
+class Handler:
+    """The Lambda handler; ``for_local`` binds it to the local app's settings."""
+
+    def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        """Lambda's entry point: the base URL and brands come from the function's environment."""
+        return custom_message(
+            event,
+            os.environ["GATEHOUSE_BASE_URL"],
+            os.environ.get("GATEHOUSE_BRANDING_DIR", str(ROOT / "branding")),
+        )
+
+    def for_local(self, settings: Any):
+        """Local mode: Gatehouse's own base URL and branding folder."""
+        base_url, branding_dir = settings.base_url, str(settings.branding_dir)
+        return lambda event, context: custom_message(event, base_url, branding_dir)
+
+
+handler = Handler()

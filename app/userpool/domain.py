@@ -114,6 +114,21 @@ class PoolDomain:
         except requests.RequestException as exc:
             raise Unavailable(type(exc).__name__, "oauth2-domain") from exc
 
+    def token_request(
+        self, form: dict[str, str], authorization: str | None
+    ) -> tuple[int, dict[str, Any]]:
+        """POST a token request to the domain as an app sent it; returns the domain's status and
+        JSON body. An unreachable domain, or an answer that is not JSON, is Unavailable."""
+        headers = {"Authorization": authorization} if authorization else {}
+        try:
+            response = self._session(requests.Session()).post(
+                self.metadata()["token_endpoint"], data=form, headers=headers, timeout=5
+            )
+            body = response.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise Unavailable(type(exc).__name__, "oauth2-domain") from exc
+        return response.status_code, body
+
     def verify_id_token(self, id_token: str, *, client_id: str, nonce: str) -> dict[str, Any]:
         """The ID token's claims, once its signature, iss, aud, nonce, use and expiry check out."""
         try:
@@ -127,4 +142,15 @@ class PoolDomain:
             ).validate(claims)
         except (JoseError, ValueError) as exc:
             raise DomainError("invalid_id_token") from exc
+        return claims
+
+    def id_token_hint_claims(self, id_token: str) -> dict[str, Any]:
+        """The claims of an ID token offered as a hint (RP-initiated logout): signed by the
+        issuer's keys, its issuer and use checked; it may have expired (OIDC allows that)."""
+        try:
+            claims = jwt.decode(id_token, self._jwks(), algorithms=["RS256"]).claims
+        except (JoseError, ValueError) as exc:
+            raise DomainError("invalid_id_token") from exc
+        if claims.get("iss") != self.issuer or claims.get("token_use") != "id":
+            raise DomainError("invalid_id_token")
         return claims

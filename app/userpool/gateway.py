@@ -94,6 +94,7 @@ OPERATIONS = (
     "ListUsers",
     "DescribeUserPool",
     "DescribeUserPoolClient",
+    "ListUserPoolClients",
 )
 CLIENT_CACHE_SECONDS = 60.0
 # Calls that only read: repeating one after an unclear failure cannot change anything.

@@ -131,7 +131,7 @@ def test_logout_with_redirect_uri_starts_a_new_sign_in(client):
         ({"scope": "openid admin:everything"}, "invalid_scope"),
         ({"code_challenge_method": "plain"}, "invalid_request"),
         ({"code_challenge": "", "code_challenge_method": ""}, "invalid_request"),
-        ({"response_type": "token"}, "unsupported_response_type"),
+        ({"response_type": "code id_token"}, "unsupported_response_type"),
         ({"identity_provider": "Twitter"}, "invalid_request"),
     ],
 )

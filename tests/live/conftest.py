@@ -51,13 +51,13 @@ def free_port() -> int:
 def start(tmp: Path, seed_text: str | None = None) -> tuple[subprocess.Popen, LiveServer]:
     """Start gunicorn on a free port; waits (at most 30 s) until /healthz answers.
 
-    ``{base}`` in ``seed_text`` becomes the server's URL (for callback URLs).
+    ``seed_text`` replaces the default seed; ``{base}`` in its URLs is the server's URL.
     """
     port = free_port()
     seed = SEED
     if seed_text is not None:
         seed = tmp / "seed.toml"
-        seed.write_text(seed_text.replace("{base}", f"http://127.0.0.1:{port}"))
+        seed.write_text(seed_text)
     env = dict(
         os.environ,
         PORT=str(port),
@@ -101,9 +101,9 @@ def live(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def front_door(tmp_path_factory):
-    """A live server whose seeded callback and sign-out URLs point at itself."""
+    """A live server with the default seed, whose URLs follow the server's base URL."""
     tmp = tmp_path_factory.mktemp("front")
-    proc, server = start(tmp, SEED.read_text().replace("http://localhost:8000", "{base}"))
+    proc, server = start(tmp)
     yield server
     proc.terminate()
     proc.wait(timeout=10)

@@ -128,3 +128,8 @@ def test_outbox_links_are_clickable_exactly_as_emailed(app, client, outbox):
     link = re.search(r"\((http[^)]+/confirm\?[^)]+)\)", mail.text).group(1)
     page = client.get(f"/_dev/mail/{mail.path.name}").get_data(as_text=True)
     assert f'<a href="{link.replace("&", "&amp;")}"' in page
+
+
+def test_the_start_page_shows_the_seeded_account_in_local_mode(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "<code>demo@example.com</code>" in page and "<code>Demo-passw0rd</code>" in page

@@ -9,7 +9,7 @@ import string
 from typing import Any
 
 from ..errors import PoolError, invalid_parameter
-from ..passwords import check_policy, hash_password
+from ..passwords import check_policy, credentials
 from ..seed import TRIGGERS
 from . import operation
 from .profile import apply_attributes, delete_everything, mfa_settings
@@ -100,7 +100,7 @@ def admin_create_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
         user = pool.new_user(conn, email, attrs, password, "FORCE_CHANGE_PASSWORD")
     else:
         user = existing
-        user["password_hash"] = hash_password(password)
+        user.update(credentials(password, user["username"], pool.id))
         user["created"] = pool.clock()  # the temporary password's validity starts again
         pool.save_user(conn, user)
     if action != "SUPPRESS":

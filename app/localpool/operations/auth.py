@@ -1,20 +1,24 @@
-"""InitiateAuth and RespondToAuthChallenge: password, refresh, and custom auth with challenges."""
+"""InitiateAuth, RespondToAuthChallenge and GetTokensFromRefreshToken: password, SRP, refresh,
+and custom auth with challenges."""
 
 from __future__ import annotations
 
+import hmac
 import json
 import secrets
 from typing import Any
 
 import pyotp
 
+from .. import srp
 from ..errors import PoolError, invalid_parameter, not_authorized
-from ..passwords import check_policy, hash_password, matches
+from ..passwords import check_policy, credentials, matches
 from ..seed import AppClient
 from . import operation
 
 FLOW_PERMISSION = {
     "USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH",
+    "USER_SRP_AUTH": "ALLOW_USER_SRP_AUTH",
     "REFRESH_TOKEN_AUTH": "ALLOW_REFRESH_TOKEN_AUTH",
     "REFRESH_TOKEN": "ALLOW_REFRESH_TOKEN_AUTH",
     "CUSTOM_AUTH": "ALLOW_CUSTOM_AUTH",
@@ -34,6 +38,8 @@ def initiate_auth(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     auth = params.get("AuthParameters") or {}
     if flow == "USER_PASSWORD_AUTH":
         return _password(pool, conn, client, auth)
+    if flow == "USER_SRP_AUTH":
+        return _srp_start(pool, conn, client, auth)
     if flow == "CUSTOM_AUTH":
         return _custom_start(pool, conn, client, auth, params.get("ClientMetadata"))
     return _refresh(pool, conn, client, auth)
@@ -55,7 +61,16 @@ def _password(pool, conn, client: AppClient, auth: dict[str, str]) -> dict[str, 
             pool.record_password_failure(conn, user)
         raise not_authorized()
     user["failed_logins"] = 0
+    if not user["srp_verifier"]:
+        # A password set before the pool kept SRP verifiers gets one now that it is known.
+        user.update(credentials(auth["PASSWORD"], user["username"], pool.id))
     pool.save_user(conn, user)
+    return _after_password(pool, conn, client, user)
+
+
+def _after_password(pool, conn, client: AppClient, user: dict[str, Any]) -> dict[str, Any]:
+    """What follows a right password (USER_PASSWORD_AUTH or SRP): a refusal, the new-password
+    challenge for a temporary password, the MFA challenge, or tokens."""
     _check_can_sign_in(user)
     if user["status"] == "FORCE_CHANGE_PASSWORD":
         days = pool.settings.password_policy.temporary_password_validity_days
@@ -113,6 +128,12 @@ def _tokens_or_mfa(pool, conn, client, user, source: str) -> dict[str, Any]:
 def _challenge(pool, conn, client, user, name: str, data: dict, public: dict) -> dict[str, Any]:
     """Record a pending challenge under a fresh session and return it to the caller."""
     session = secrets.token_urlsafe(96)
+    _keep_session(pool, conn, session, client, user, name, data)
+    return {"ChallengeName": name, "Session": session, "ChallengeParameters": public}
+
+
+def _keep_session(pool, conn, session: str, client, user, name: str, data: dict) -> None:
+    """Store a pending challenge until the pool's auth-session lifetime ends."""
     conn.execute(
         "INSERT INTO auth_sessions VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
@@ -125,7 +146,6 @@ def _challenge(pool, conn, client, user, name: str, data: dict, public: dict) ->
             pool.clock() + pool.settings.auth_session_seconds,
         ),
     )
-    return {"ChallengeName": name, "Session": session, "ChallengeParameters": public}
 
 
 def _refresh(pool, conn, client: AppClient, auth: dict[str, str]) -> dict[str, Any]:
@@ -136,6 +156,108 @@ def _refresh(pool, conn, client: AppClient, auth: dict[str, str]) -> dict[str, A
     )
     result = pool.reissue(conn, user, client, record)
     return {"ChallengeParameters": {}, "AuthenticationResult": result}
+
+
+# ---- SRP ------------------------------------------------------------------------------------
+
+SRP_A_MAX_HEX = 2048  # A is below N (768 hex digits); longer input is refused unparsed
+
+
+def _srp_start(pool, conn, client: AppClient, auth: dict[str, str]) -> dict[str, Any]:
+    """USER_SRP_AUTH: answer SRP_A with the PASSWORD_VERIFIER challenge. A user who is unknown,
+    federated or without a verifier gets a decoy salt and verifier derived from the name asked
+    for, so the answer looks like a known user's and is the same on every call."""
+    username = auth.get("USERNAME", "")
+    for key in ("USERNAME", "SRP_A"):
+        if not auth.get(key):
+            raise invalid_parameter(f"Missing required parameter {key}")
+    try:
+        if len(auth["SRP_A"]) > SRP_A_MAX_HEX:
+            raise ValueError(auth["SRP_A"])
+        big_a = int(auth["SRP_A"], 16)
+    except (TypeError, ValueError) as exc:
+        raise invalid_parameter("SRP_A is not a valid hexadecimal number.") from exc
+    if big_a % srp.N == 0:
+        raise invalid_parameter("SRP_A is not a valid SRP value.")
+    pool.check_secret_hash(client, [username], auth.get("SECRET_HASH"))
+    user = pool.find_user(conn, username)
+    if user is not None and user["native"] and user["srp_verifier"]:
+        salt, verifier, user_id = user["srp_salt"], int(user["srp_verifier"], 16), user["username"]
+    else:
+        user = None
+        salt, verifier, user_id = srp.decoy(pool.signer.derive("srp-decoy"), username)
+    public, state = srp.challenge(big_a, salt, verifier, user_id)
+    state["username"] = user_id
+    if user is None:
+        state["decoy_verifier"] = f"{verifier:x}"
+    _keep_session(pool, conn, state["block"], client, user, "PASSWORD_VERIFIER", state)
+    return {"ChallengeName": "PASSWORD_VERIFIER", "ChallengeParameters": public}
+
+
+PASSWORD_CLAIM = (
+    "PASSWORD_CLAIM_SIGNATURE",
+    "PASSWORD_CLAIM_SECRET_BLOCK",
+    "TIMESTAMP",
+    "USERNAME",
+)
+
+
+def _check_password_claim(responses: dict[str, Any]) -> str:
+    """Refuse an incomplete PASSWORD_VERIFIER answer; returns its TIMESTAMP as Cognito reads it."""
+    for key in PASSWORD_CLAIM:
+        if not isinstance(responses.get(key), str) or not responses[key]:
+            raise invalid_parameter(f"Missing required parameter {key}")
+    try:
+        return srp.canonical_timestamp(responses["TIMESTAMP"])
+    except srp.BadTimestamp as exc:
+        raise invalid_parameter(
+            f"TIMESTAMP format should be {srp.TIMESTAMP_FORMAT} in english."
+        ) from exc
+
+
+def _answer_password_verifier(pool, conn, client, user, state, responses, timestamp):
+    """Check the SRP password claim: a wrong one counts toward the lockout like a wrong password,
+    and a decoy session fails the same way."""
+    named = pool.find_user(conn, responses["USERNAME"])
+    if user is not None and (named is None or named["sub"] != user["sub"]):
+        raise not_authorized()
+    if user is not None:
+        pool.check_not_locked(user)
+    stored = user["srp_verifier"] if user else state.get("decoy_verifier")
+    proved = bool(stored) and srp.proves_password(
+        state,
+        int(stored, 16),
+        srp.pool_name(pool.id),
+        state["username"],
+        timestamp,
+        responses["PASSWORD_CLAIM_SIGNATURE"],
+    )
+    if user is None or not proved:
+        if user is not None:
+            pool.record_password_failure(conn, user)
+        raise not_authorized()
+    user["failed_logins"] = 0
+    pool.save_user(conn, user)
+    return _after_password(pool, conn, client, user)
+
+
+@operation("GetTokensFromRefreshToken", "UserAuthentication")
+def get_tokens_from_refresh_token(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """New ID and access tokens from a live refresh token of this client (Amplify v6 refreshes
+    only this way). Without refresh-token rotation no new refresh token is issued."""
+    client = pool.client(params.get("ClientId"))
+    if "ALLOW_REFRESH_TOKEN_AUTH" not in client.explicit_auth_flows:
+        raise invalid_parameter("Refresh token flow not enabled for this client")
+    if client.secret:
+        given = params.get("ClientSecret")
+        if not given:
+            raise not_authorized(
+                f"Client {client.id} is configured with secret but ClientSecret was not received"
+            )
+        if not hmac.compare_digest(client.secret.encode(), given.encode()):
+            raise not_authorized(f"Unable to verify secret for client {client.id}")
+    user, record = pool.refresh_owner(conn, params.get("RefreshToken", ""), client)
+    return {"AuthenticationResult": pool.reissue(conn, user, client, record)}
 
 
 # ---- custom auth ----------------------------------------------------------------------------
@@ -226,15 +348,18 @@ def _custom_step(pool, conn, client, user, state: dict[str, Any]) -> dict[str, A
 def respond_to_auth_challenge(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """Answer a pending challenge; the session is single use except for a mistyped TOTP code."""
     client = pool.client(params.get("ClientId"))
-    row = conn.execute(
-        "SELECT * FROM auth_sessions WHERE id = ?", (params.get("Session") or "",)
-    ).fetchone()
+    name = params.get("ChallengeName")
+    responses = params.get("ChallengeResponses") or {}
+    session, timestamp = params.get("Session") or "", ""
+    if name == "PASSWORD_VERIFIER":
+        # SRP's state travels in the secret block, as with Cognito: no Session is sent.
+        timestamp = _check_password_claim(responses)
+        session = responses["PASSWORD_CLAIM_SECRET_BLOCK"]
+    row = conn.execute("SELECT * FROM auth_sessions WHERE id = ?", (session,)).fetchone()
     if row is None or row["expires"] <= pool.clock() or row["client_id"] != client.id:
         raise not_authorized("Invalid session for the user, session is expired.")
-    name = params.get("ChallengeName")
     if name != row["challenge"]:
         raise invalid_parameter(f"Expected challenge {row['challenge']}, got {name}.")
-    responses = params.get("ChallengeResponses") or {}
     user = pool.user_by_sub(conn, row["sub"]) if row["sub"] else None
     names = [row["username"]] + (
         [user["username"], user["sub"], user["email"] or ""] if user else []
@@ -247,6 +372,8 @@ def respond_to_auth_challenge(pool, conn, params: dict[str, Any]) -> dict[str, A
         # A password the policy refuses leaves the session usable for another try.
         check_policy(pool.settings.password_policy, responses.get("NEW_PASSWORD", ""))
     conn.execute("DELETE FROM auth_sessions WHERE id = ?", (row["id"],))
+    if name == "PASSWORD_VERIFIER":
+        return _answer_password_verifier(pool, conn, client, user, data, responses, timestamp)
     if name == "NEW_PASSWORD_REQUIRED":
         return _answer_new_password(pool, conn, client, user, responses)
     return _answer_custom(pool, conn, client, user, data, responses, params.get("ClientMetadata"))
@@ -288,7 +415,7 @@ def _answer_new_password(pool, conn, client, user, responses) -> dict[str, Any]:
     for key, value in responses.items():
         if key.startswith("userAttributes."):
             user["attributes"][key.split(".", 1)[1]] = value
-    user["password_hash"] = hash_password(password)
+    user.update(credentials(password, user["username"], pool.id))
     user["status"] = "CONFIRMED"
     pool.save_user(conn, user)
     return _tokens_or_mfa(pool, conn, client, user, "TokenGeneration_NewPasswordChallenge")

@@ -7,7 +7,7 @@ from typing import Any
 from ..codes import MISMATCH
 from ..errors import PoolError, invalid_parameter, not_authorized
 from ..messages import mask
-from ..passwords import check_policy, hash_password, matches
+from ..passwords import check_policy, credentials, matches
 from . import operation
 from .signup import post_confirmation, send_code
 
@@ -56,7 +56,7 @@ def confirm_forgot_password(pool, conn, params: dict[str, Any]) -> dict[str, Any
     # The policy first, so that a weak password does not spend the code.
     check_policy(pool.settings.password_policy, params.get("Password", ""))
     pool.codes.consume(conn, user["sub"], "reset", params.get("ConfirmationCode", ""))
-    user["password_hash"] = hash_password(params["Password"])
+    user.update(credentials(params["Password"], user["username"], pool.id))
     user["failed_logins"] = 0
     user["locked_until"] = 0
     if user["status"] in ("RESET_REQUIRED", "FORCE_CHANGE_PASSWORD"):
@@ -84,7 +84,7 @@ def change_password(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
         pool.record_password_failure(conn, user)
         raise not_authorized("Incorrect username or password.")
     check_policy(pool.settings.password_policy, params.get("ProposedPassword", ""))
-    user["password_hash"] = hash_password(params["ProposedPassword"])
+    user.update(credentials(params["ProposedPassword"], user["username"], pool.id))
     user["failed_logins"] = 0
     pool.save_user(conn, user)
     return {}
