@@ -219,6 +219,20 @@ class LocalPool:
         return listed
 
     @staticmethod
+    def trigger_attributes(user: dict[str, Any]) -> dict[str, str]:
+        """``request.userAttributes`` of a trigger event about this user, as Cognito fills it:
+        the stored attributes (``sub``, ``email``, ``email_verified``, ...) and the read-only
+        ``cognito:user_status`` (CONFIRMED, UNCONFIRMED, FORCE_CHANGE_PASSWORD, RESET_REQUIRED,
+        EXTERNAL_PROVIDER) and, for a user who signs in with their email (this pool's username
+        attribute; a federated user does not), ``cognito:email_alias`` (the sign-in email, not
+        a pending new one)."""
+        attributes = dict(user["attributes"])
+        attributes["cognito:user_status"] = user["status"]
+        if user["native"] and user["email"]:
+            attributes["cognito:email_alias"] = user["email"]
+        return attributes
+
+    @staticmethod
     def attribute_dict(items: list[dict[str, str]] | None) -> dict[str, str]:
         """Cognito's attribute list as a dict."""
         return {item["Name"]: item.get("Value", "") for item in items or []}
@@ -310,7 +324,7 @@ class LocalPool:
             user["username"],
             client.id,
             {
-                "userAttributes": dict(user["attributes"]),
+                "userAttributes": self.trigger_attributes(user),
                 "groupConfiguration": {
                     "groupsToOverride": [],
                     "iamRolesToOverride": [],

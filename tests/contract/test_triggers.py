@@ -192,3 +192,76 @@ def test_a_trigger_named_by_import_path(make_app):
     assert out["UserConfirmed"] is True
     described = target.idp.describe_user_pool(UserPoolId=target.pool_id)["UserPool"]
     assert "PreSignUp" in described["LambdaConfig"]
+
+
+def test_events_carry_cognitos_read_only_attributes(make_app, calls):
+    target = local(
+        make_app,
+        CustomMessage=recording(calls),
+        PostConfirmation=recording(calls),
+        PreTokenGeneration=recording(calls),
+    )
+    email = target.email()
+    target.idp.sign_up(ClientId="demo", Username=email, Password=PASSWORD)
+    target.idp.confirm_sign_up(
+        ClientId="demo", Username=email, ConfirmationCode=target.last_code(email)
+    )
+    target.sign_in(email)
+    invited = target.email()
+    target.idp.admin_create_user(UserPoolId=target.pool_id, Username=invited)
+    seen = {
+        e["triggerSource"]: {k: v for k, v in e["request"]["userAttributes"].items() if k != "sub"}
+        for e in calls
+    }
+    assert seen == {
+        "CustomMessage_SignUp": {
+            "email": email,
+            "email_verified": "false",
+            "cognito:user_status": "UNCONFIRMED",
+            "cognito:email_alias": email,
+        },
+        "PostConfirmation_ConfirmSignUp": {
+            "email": email,
+            "email_verified": "true",
+            "cognito:user_status": "CONFIRMED",
+            "cognito:email_alias": email,
+        },
+        "TokenGeneration_Authentication": {
+            "email": email,
+            "email_verified": "true",
+            "cognito:user_status": "CONFIRMED",
+            "cognito:email_alias": email,
+        },
+        "CustomMessage_AdminCreateUser": {
+            "email": invited,
+            "email_verified": "false",
+            "cognito:user_status": "FORCE_CHANGE_PASSWORD",
+            "cognito:email_alias": invited,
+        },
+    }
+    assert all(e["request"]["userAttributes"]["sub"] for e in calls)
+
+
+def test_a_federated_user_is_external_provider_with_no_email_alias(make_app):
+    from app.localpool import federation
+
+    pool = local(make_app).local
+    claims = {"sub": "1234", "email": "fed@example.com", "email_verified": "true", "name": "F"}
+    with pool.db.transaction() as conn:
+        user = federation.sign_in(pool, conn, "Google", claims, pool.clients["demo"])
+    attributes = pool.trigger_attributes(user)
+    assert attributes["cognito:user_status"] == "EXTERNAL_PROVIDER"
+    assert "cognito:email_alias" not in attributes
+    assert attributes["email"] == "fed@example.com" and attributes["sub"] == user["sub"]
+
+
+def test_a_pending_email_change_does_not_move_the_alias(make_app):
+    target = local(make_app)
+    email = target.signed_up()
+    access = target.sign_in(email)["AccessToken"]
+    target.idp.update_user_attributes(
+        AccessToken=access, UserAttributes=[{"Name": "email", "Value": target.email()}]
+    )
+    with target.local.db.transaction() as conn:
+        user = target.local.find_user(conn, email)
+    assert target.local.trigger_attributes(user)["cognito:email_alias"] == email

@@ -108,7 +108,7 @@ def admin_create_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
             "CustomMessage_AdminCreateUser",
             to=email,
             user_name=user["username"],
-            attributes=user["attributes"],
+            attributes=pool.trigger_attributes(user),
             client_id="",
             code=password,
             client_metadata=params.get("ClientMetadata"),

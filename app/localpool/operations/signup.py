@@ -15,7 +15,7 @@ def post_confirmation(pool, user: dict[str, Any], client_id: str, source: str, m
     """Run the PostConfirmation trigger, if the pool has one."""
     if not pool.triggers.configured("PostConfirmation"):
         return
-    request = {"userAttributes": dict(user["attributes"])}
+    request = {"userAttributes": pool.trigger_attributes(user)}
     if metadata:
         request["clientMetadata"] = dict(metadata)
     pool.triggers.invoke(
@@ -55,7 +55,7 @@ def send_code(pool, conn, user, client_id: str, purpose: str, source: str, metad
         source,
         to=to,
         user_name=user["username"],
-        attributes=user["attributes"],
+        attributes=pool.trigger_attributes(user),
         client_id=client_id,
         code=code,
         client_metadata=metadata,
