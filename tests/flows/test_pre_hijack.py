@@ -12,6 +12,7 @@ import re
 from app.messages import text
 
 from .conftest import PASSWORD, Browser
+from .test_magic_link import ask, link_of
 from .test_social import CALLBACK, authorize, continue_as
 
 POOL = "us-east-1_gatehouse"
@@ -89,7 +90,7 @@ def test_google_never_links_to_an_unconfirmed_sign_up_and_the_attacker_gets_noth
     clicker.open(link)
     code = re.search(r"code=(\d{6})", link).group(1)
     clicked = clicker.submit("/confirm", email=VICTIM, code=code)
-    assert clicked.status_code == 200 and text("code_mismatch") in _page(clicked)
+    assert clicked.status_code == 200 and text("confirm_code_wrong") in _page(clicked)
 
     refused = attacker.sign_in(VICTIM, ATTACKER_PASSWORD)
     assert refused.status_code == 200 and text("invalid_credentials") in _page(refused)
@@ -130,3 +131,48 @@ def test_an_unverified_admin_created_account_is_not_linked(app, outbox):
     _, response = _google_sign_in(app, outbox, VICTIM)
     assert response.status_code == 400 and text("address_unproven") in _page(response)
     assert [u["UserStatus"] for u in _users_with(app, VICTIM)] == ["CONFIRMED"]
+
+
+def _magic_links(outbox, email: str) -> list:
+    """The magic-link emails sent to an address."""
+    return [m for m in outbox.messages(email) if "/magic/" in m.text]
+
+
+def test_no_magic_link_goes_to_an_unconfirmed_sign_up(app, outbox):
+    attacker = Browser(app, outbox)
+    attacker.open("/signup")
+    attacker.submit("/signup", email=VICTIM, password=ATTACKER_PASSWORD)
+    victim = Browser(app, outbox)
+    assert ask(victim, VICTIM).location == "/magic-link/sent"
+    assert _magic_links(outbox, VICTIM) == []
+    assert victim.get("/account").status_code != 200
+
+
+def test_no_magic_link_goes_to_an_invitation(app, outbox):
+    _invite(app, verified=True)  # even one whose address the administrator marked verified
+    ask(Browser(app, outbox), VICTIM)
+    assert _magic_links(outbox, VICTIM) == []
+
+
+def test_no_magic_link_goes_to_an_admin_created_account_whose_address_is_unverified(app, outbox):
+    _invite(app, verified=False)
+    _choose_password(app, outbox)
+    ask(Browser(app, outbox), VICTIM)
+    assert _magic_links(outbox, VICTIM) == []
+
+
+def test_a_magic_link_stops_working_when_its_address_is_no_longer_proven(app, outbox):
+    owner = Browser(app, outbox)
+    owner.account(VICTIM)
+    ask(owner, VICTIM)
+    link = link_of(outbox, VICTIM)  # a proven address gets its link
+    idp = app.extensions["gatehouse.userpool"].client
+    idp.admin_update_user_attributes(
+        UserPoolId=POOL,
+        Username=VICTIM,
+        UserAttributes=[{"Name": "email_verified", "Value": "false"}],
+    )
+    other = Browser(app, outbox)
+    other.open(link)
+    refused = other.submit(link)
+    assert refused.status_code == 400 and other.get("/account").status_code != 200
