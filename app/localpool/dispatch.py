@@ -1,7 +1,8 @@
 """Answer a Cognito JSON-protocol request (``X-Amz-Target`` + JSON body) from the local pool.
 
 The in-process botocore hook and the HTTP endpoint both come through here, so an SDK talking
-to ``/_localpool/`` and Gatehouse's own gateway see exactly the same behaviour.
+to ``/_localpool/`` and Gatehouse's own gateway see exactly the same behaviour: the same body
+limit, the same checks against botocore's model (``validation``), the same errors.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Mapping
 from .errors import PoolError
 from .operations import OPERATIONS
 from .pool import LocalPool
+from .validation import parse_request
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -27,24 +29,31 @@ def handle(
     op = OPERATIONS.get(name)
     try:
         if op is None:
-            raise PoolError("UnknownOperationException", f"Unknown operation {target!r}")
+            raise PoolError("UnknownOperationException", f"Unknown operation {target[:128]!r}")
         if op.admin and not _signed(headers):
             raise PoolError("MissingAuthenticationTokenException", "Missing Authentication Token")
-        try:
-            params = json.loads(body or b"{}")
-        except ValueError as exc:
-            raise PoolError("SerializationException", "Request body is not JSON") from exc
+        params = parse_request(name, body)
         pool.admit(op.category)
         with pool.db.transaction() as conn:
             result = op.run(pool, conn, params)
         return 200, {"Content-Type": CONTENT_TYPE}, json.dumps(result).encode()
     except PoolError as err:
-        log.info("local pool %s -> %s", name or target, err.code)
-        return (
-            err.status,
-            {"Content-Type": CONTENT_TYPE, "x-amzn-ErrorType": err.code},
-            json.dumps(err.body()).encode(),
+        log.info("local pool %s -> %s", name or "(no operation)", err.code)
+        return error_response(err)
+    except Exception:  # the last line of defence: a fault answers as Cognito's does, logged
+        log.exception("local pool %s failed", name)
+        return error_response(
+            PoolError("InternalErrorException", "An internal error occurred.", status=500)
         )
+
+
+def error_response(err: PoolError) -> tuple[int, dict[str, str], bytes]:
+    """Cognito's error shape: ``__type`` and ``message`` in the body and ``x-amzn-ErrorType``."""
+    return (
+        err.status,
+        {"Content-Type": CONTENT_TYPE, "x-amzn-ErrorType": err.code},
+        json.dumps(err.body()).encode(),
+    )
 
 
 def _signed(headers: Mapping[str, str]) -> bool:

@@ -6,12 +6,11 @@ from __future__ import annotations
 class PoolError(Exception):
     """A Cognito service error: ``code`` becomes ``__type`` in the JSON response."""
 
-    status = 400
-
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, status: int = 400) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.status = status
 
     def body(self) -> dict[str, str]:
         """The JSON body Cognito sends for this error."""

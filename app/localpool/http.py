@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..mail import Outbox
-from .dispatch import handle
+from .dispatch import error_response, handle
+from .validation import MAX_BODY, too_large
 
 
 def blueprint(pool) -> Blueprint:
@@ -16,10 +18,13 @@ def blueprint(pool) -> Blueprint:
     @bp.post("/_localpool")
     def api() -> Response:
         """Any AWS SDK can use ``<base>/_localpool`` as its cognito-idp ``endpoint_url``."""
-        status, headers, body = handle(
-            pool, request.headers.get("X-Amz-Target", ""), request.get_data(), request.headers
-        )
-        return Response(body, status=status, headers=headers)
+        body = _bounded_body()
+        if body is None:
+            status, headers, answer = error_response(too_large())
+        else:
+            target = request.headers.get("X-Amz-Target", "")
+            status, headers, answer = handle(pool, target, body, request.headers)
+        return Response(answer, status=status, headers=headers)
 
     @bp.get("/_localpool/<pool_id>/.well-known/jwks.json")
     def jwks(pool_id: str) -> Response:
@@ -45,3 +50,17 @@ def blueprint(pool) -> Blueprint:
         return render_template("dev/mail_one.html", mail=mails[name])
 
     return bp
+
+
+def _bounded_body() -> bytes | None:
+    """The request body, or None past MAX_BODY: never more than that is read into memory.
+
+    The in-process path has the same limit (``validation.parse_request``), so this one replaces
+    the app's MAX_CONTENT_LENGTH for the API: an SDK sees one limit, in Cognito's error shape.
+    """
+    request.max_content_length = MAX_BODY
+    try:
+        body = request.stream.read(MAX_BODY + 1)
+    except RequestEntityTooLarge:
+        return None
+    return body if len(body) <= MAX_BODY else None

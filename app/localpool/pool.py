@@ -48,6 +48,7 @@ USER_COLUMNS = (
     "srp_verifier",
 )
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CODE_GRACE_SECONDS = 24 * 3600  # see LocalPool.purge
 
 
 class LocalPool:
@@ -404,6 +405,34 @@ class LocalPool:
         conn.execute(
             "INSERT OR IGNORE INTO revoked_origins VALUES (?, ?)", (origin_jti, self.clock())
         )
+
+    # ---- purging ----------------------------------------------------------------------------
+
+    def purge(self) -> dict[str, int]:
+        """Delete the records nothing can use any more; returns the rows deleted per table.
+
+        Safe to call at any time and from any thread (one transaction); meant to be called
+        periodically by the app. Kept on purpose: a code for a day after it expired, so that
+        typing it still says "expired" rather than "wrong"; a refresh token, and the record of a
+        revoked one, for as long as an access token minted from it could still be live, so that
+        GlobalSignOut and revocation keep covering those access tokens.
+        """
+        now = self.clock()
+        live_access = 60 * max((c.access_token_minutes for c in self.clients.values()), default=60)
+        deletions = {
+            "codes": ("DELETE FROM codes WHERE expires <= ?", now - CODE_GRACE_SECONDS),
+            # The hourly code limit looks back one hour (Codes.issue).
+            "sends": ("DELETE FROM sends WHERE at <= ?", now - 3600),
+            "auth_sessions": ("DELETE FROM auth_sessions WHERE expires <= ?", now),
+            "domain_records": ("DELETE FROM domain_records WHERE expires <= ?", now),
+            "refresh_tokens": ("DELETE FROM refresh_tokens WHERE expires <= ?", now - live_access),
+            "revoked_origins": ("DELETE FROM revoked_origins WHERE at <= ?", now - live_access),
+        }
+        with self.db.transaction() as conn:
+            return {
+                table: conn.execute(sql, (cutoff,)).rowcount
+                for table, (sql, cutoff) in deletions.items()
+            }
 
     # ---- seeding ----------------------------------------------------------------------------
 

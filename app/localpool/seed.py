@@ -20,6 +20,7 @@ THROTTLE_CATEGORIES = (
     "UserList",
     "UserResourceRead",
     "UserFederation",
+    "UserPoolClientRead",
 )
 # App-client keys whose URLs may start with ``{base}``, the server's base URL.
 URL_KEYS = ("callback_urls", "logout_urls")

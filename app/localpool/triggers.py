@@ -53,11 +53,12 @@ class TriggerRunner:
         self,
         source: str,
         user_name: str,
-        client_id: str,
+        client_id: str | None,
         request: dict[str, Any],
         response: dict[str, Any],
     ) -> dict[str, Any]:
-        """The common envelope every Cognito trigger event has."""
+        """The common envelope every Cognito trigger event has (``client_id`` None: an admin
+        call, made with IAM credentials, names no app client)."""
         return {
             "version": "1",
             "triggerSource": source,

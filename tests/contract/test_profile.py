@@ -140,6 +140,32 @@ def test_revoke_token_ends_one_sign_in_only(target):
     assert target.idp.get_user(AccessToken=kept["AccessToken"])["Username"]
 
 
+def test_another_clients_refresh_token_is_not_revoked(target):
+    """The developer guide: refresh tokens must be revoked with the client that obtained them.
+    The API answers UnauthorizedException (its one error for an unauthorized request); the
+    OAuth2 domain's /oauth2/revoke answers 200 for a token that is not valid for the client."""
+    pool = target.need_local()  # needs a second app client allowing password sign-in
+    email = target.signed_up()
+    tokens = target.idp.initiate_auth(
+        ClientId="northwind",
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    with pytest.raises(ClientError) as exc:
+        target.idp.revoke_token(Token=tokens["RefreshToken"], ClientId=target.client_id)
+    assert error_code(exc) == "UnauthorizedException"
+    # Nothing was revoked: the tokens still work for the client they were issued to.
+    refreshed = target.idp.initiate_auth(
+        ClientId="northwind",
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]},
+    )
+    assert refreshed["AuthenticationResult"]["AccessToken"]
+    assert target.idp.get_user(AccessToken=tokens["AccessToken"])["Username"]
+    with pool.db.transaction() as conn:
+        assert not pool.refresh_record(conn, tokens["RefreshToken"])["revoked"]
+
+
 def test_revoking_an_access_token_is_unsupported(target):
     tokens = target.sign_in(target.signed_up())
     with pytest.raises(ClientError) as exc:

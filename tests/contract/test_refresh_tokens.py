@@ -99,7 +99,7 @@ def _gatehouse_refresh_token(target, email: str) -> str:
 def test_a_confidential_client_needs_its_secret(target):
     pool = target.need_local()
     refresh = _gatehouse_refresh_token(target, target.signed_up())
-    for extra in ({}, {"ClientSecret": "wrong-secret-of-the-right-length"}):
+    for extra in ({}, {"ClientSecret": "wrongsecretoftherightlength"}):
         with pytest.raises(ClientError) as exc:
             _refresh(target, refresh, "gatehouse", **extra)
         assert error_code(exc) == "NotAuthorizedException"
@@ -118,7 +118,7 @@ def test_a_client_without_refresh_token_auth_is_refused(target):
 
 def test_an_unknown_client_is_resource_not_found(target):
     with pytest.raises(ClientError) as exc:
-        _refresh(target, "x", "no-such-client")
+        _refresh(target, "x", "nosuchclient")
     assert error_code(exc) == "ResourceNotFoundException"
 
 

@@ -55,7 +55,7 @@ def test_sign_up_twice_with_any_case_is_username_exists(target):
 
 def test_sign_up_with_unknown_client_is_resource_not_found(target):
     with pytest.raises(ClientError) as exc:
-        target.idp.sign_up(ClientId="no-such-client", Username=target.email(), Password=PASSWORD)
+        target.idp.sign_up(ClientId="nosuchclient", Username=target.email(), Password=PASSWORD)
     assert error_code(exc) in ("ResourceNotFoundException", "NotAuthorizedException")
 
 

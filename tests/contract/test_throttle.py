@@ -46,3 +46,14 @@ def test_throttle_from_the_seed(make_app):
     with pytest.raises(ClientError) as exc:
         idp.sign_up(ClientId="demo", Username="two@example.com", Password="Corr3ct-horse")
     assert error_code(exc) == "TooManyRequestsException"
+
+
+def test_list_user_pool_clients_counts_as_user_pool_client_read(make_app):
+    app = make_app(aws_max_attempts=1, localpool={"throttle": {"UserPoolClientRead": 1}})
+    idp = app.extensions["gatehouse.userpool"].client
+    pool_id = app.extensions["gatehouse.localpool"].id
+    idp.list_user_pool_clients(UserPoolId=pool_id)
+    with pytest.raises(ClientError) as exc:
+        idp.list_user_pool_clients(UserPoolId=pool_id)
+    assert error_code(exc) == "TooManyRequestsException"
+    idp.describe_user_pool(UserPoolId=pool_id)  # another category

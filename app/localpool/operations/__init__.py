@@ -36,7 +36,7 @@ def operation(name: str, category: str, *, admin: bool = False) -> Callable[[Han
 
 def _register_all() -> None:
     """Import the operation modules; importing one registers its operations."""
-    for module in ("admin", "auth", "mfa", "profile", "recovery", "signup"):
+    for module in ("accounts", "admin", "auth", "listing", "mfa", "profile", "recovery", "signup"):
         importlib.import_module(f"{__name__}.{module}")
 
 

@@ -1,9 +1,7 @@
-"""Administrator operations (need IAM credentials): users, links, listing, and descriptions."""
+"""Administrator operations (need IAM credentials): users, links, and descriptions."""
 
 from __future__ import annotations
 
-import base64
-import re
 import secrets
 import string
 from typing import Any
@@ -15,22 +13,11 @@ from . import operation
 from .profile import apply_attributes, delete_everything, mfa_settings
 from .signup import pre_sign_up
 
-FILTER = re.compile(r'^\s*([\w:]+)\s*(=|\^=)\s*"((?:[^"\\]|\\.)*)"\s*$')
-FILTER_ATTRIBUTES = {
-    "username": lambda u: u["username"],
-    "email": lambda u: u["attributes"].get("email", ""),
-    "sub": lambda u: u["sub"],
-    "name": lambda u: u["attributes"].get("name", ""),
-    "given_name": lambda u: u["attributes"].get("given_name", ""),
-    "family_name": lambda u: u["attributes"].get("family_name", ""),
-    "preferred_username": lambda u: u["attributes"].get("preferred_username", ""),
-    "phone_number": lambda u: u["attributes"].get("phone_number", ""),
-    "cognito:user_status": lambda u: u["status"],
-    "status": lambda u: "Enabled" if u["enabled"] else "Disabled",
-}
+# Trigger events of calls made with IAM credentials name no app client (callerContext.clientId).
+NO_CLIENT = None
 
 
-def _check_pool(pool, params: dict[str, Any]) -> None:
+def check_pool(pool, params: dict[str, Any]) -> None:
     """Admin calls name the pool; a wrong id is ResourceNotFoundException."""
     if params.get("UserPoolId") != pool.id:
         raise PoolError(
@@ -38,9 +25,9 @@ def _check_pool(pool, params: dict[str, Any]) -> None:
         )
 
 
-def _existing(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
-    """The user named by ``Username``, or UserNotFoundException."""
-    _check_pool(pool, params)
+def existing(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """The user an admin call names by ``Username``, or UserNotFoundException."""
+    check_pool(pool, params)
     user = pool.find_user(conn, params.get("Username"))
     if user is None:
         raise PoolError("UserNotFoundException", "User does not exist.")
@@ -62,7 +49,7 @@ def user_type(pool, user: dict[str, Any], attribute_key: str = "Attributes") -> 
 @operation("AdminGetUser", "UserRead", admin=True)
 def admin_get_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """Describe any user by username, sub or email."""
-    user = _existing(pool, conn, params)
+    user = existing(pool, conn, params)
     return {**user_type(pool, user, "UserAttributes"), **mfa_settings(user)}
 
 
@@ -83,23 +70,24 @@ def _temporary_password(pool) -> str:
 @operation("AdminCreateUser", "UserCreation", admin=True)
 def admin_create_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """Create a user with a temporary password (FORCE_CHANGE_PASSWORD) and invite them."""
-    _check_pool(pool, params)
+    check_pool(pool, params)
     email = pool.check_email(params.get("Username", ""))
     attrs = pool.attribute_dict(params.get("UserAttributes"))
     attrs.pop("email", None)
-    existing = pool.find_user(conn, email)
+    known = pool.find_user(conn, email)
     action = params.get("MessageAction")
-    if existing is not None and action != "RESEND":
+    if known is not None and action != "RESEND":
         raise PoolError("UsernameExistsException", "User account already exists")
-    if existing is None and action == "RESEND":
+    if known is None and action == "RESEND":
         raise PoolError("UserNotFoundException", "User does not exist.")
     password = params.get("TemporaryPassword") or _temporary_password(pool)
     check_policy(pool.settings.password_policy, password)
-    if existing is None:
-        pre_sign_up(pool, "PreSignUp_AdminCreateUser", email, "", {**attrs, "email": email}, params)
+    if known is None:
+        source = "PreSignUp_AdminCreateUser"
+        pre_sign_up(pool, source, email, NO_CLIENT, {**attrs, "email": email}, params)
         user = pool.new_user(conn, email, attrs, password, "FORCE_CHANGE_PASSWORD")
     else:
-        user = existing
+        user = known
         user.update(credentials(password, user["username"], pool.id))
         user["created"] = pool.clock()  # the temporary password's validity starts again
         pool.save_user(conn, user)
@@ -109,7 +97,7 @@ def admin_create_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
             to=email,
             user_name=user["username"],
             attributes=pool.trigger_attributes(user),
-            client_id="",
+            client_id=NO_CLIENT,
             code=password,
             client_metadata=params.get("ClientMetadata"),
             username_value=email,
@@ -120,15 +108,15 @@ def admin_create_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
 @operation("AdminDeleteUser", "UserUpdate", admin=True)
 def admin_delete_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """Delete any user."""
-    user = _existing(pool, conn, params)
-    delete_everything(conn, user["sub"])
+    user = existing(pool, conn, params)
+    delete_everything(pool, conn, user["sub"])
     return {}
 
 
 @operation("AdminUpdateUserAttributes", "UserUpdate", admin=True)
 def admin_update_user_attributes(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """Update any user's attributes; ``email_verified=true`` with a new email applies it at once."""
-    user = _existing(pool, conn, params)
+    user = existing(pool, conn, params)
     apply_attributes(
         pool, conn, user, params.get("UserAttributes"), "", params.get("ClientMetadata"), admin=True
     )
@@ -138,7 +126,7 @@ def admin_update_user_attributes(pool, conn, params: dict[str, Any]) -> dict[str
 @operation("AdminUserGlobalSignOut", "UserUpdate", admin=True)
 def admin_user_global_sign_out(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """Revoke every refresh token of any user, and the access tokens minted from them."""
-    user = _existing(pool, conn, params)
+    user = existing(pool, conn, params)
     pool.sign_out_everywhere(conn, user["sub"])
     return {}
 
@@ -146,7 +134,7 @@ def admin_user_global_sign_out(pool, conn, params: dict[str, Any]) -> dict[str, 
 @operation("AdminLinkProviderForUser", "UserFederation", admin=True)
 def admin_link_provider_for_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """Link an external identity (e.g. Google's subject) to an existing native user."""
-    _check_pool(pool, params)
+    check_pool(pool, params)
     dest = params.get("DestinationUser") or {}
     source = params.get("SourceUser") or {}
     provider = source.get("ProviderName", "")
@@ -182,60 +170,10 @@ def admin_link_provider_for_user(pool, conn, params: dict[str, Any]) -> dict[str
     return {}
 
 
-@operation("ListUsers", "UserList", admin=True)
-def list_users(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
-    """List users, filtered by ``attr = "value"`` or ``attr ^= "prefix"`` (case-insensitive)."""
-    _check_pool(pool, params)
-    match = None
-    if params.get("Filter"):
-        parsed = FILTER.match(params["Filter"])
-        if not parsed or parsed.group(1) not in FILTER_ATTRIBUTES:
-            raise invalid_parameter("Error while parsing filter.")
-        name, op, value = parsed.groups()
-        get, value = FILTER_ATTRIBUTES[name], value.replace('\\"', '"').lower()
-        if op == "=":
-
-            def match(u):
-                """Exact, case-insensitive."""
-                return get(u).lower() == value
-        else:
-
-            def match(u):
-                """Prefix, case-insensitive."""
-                return get(u).lower().startswith(value)
-
-    rows = conn.execute("SELECT * FROM users ORDER BY created, sub").fetchall()
-    users = [u for u in map(pool.user_from_row, rows) if match is None or match(u)]
-    limit = min(int(params.get("Limit") or 60), 60)
-    start = _offset(params.get("PaginationToken"))
-    page = users[start : start + limit]
-    wanted = params.get("AttributesToGet")
-    out = []
-    for user in page:
-        item = user_type(pool, user)
-        if wanted:
-            item["Attributes"] = [a for a in item["Attributes"] if a["Name"] in wanted]
-        out.append(item)
-    result: dict[str, Any] = {"Users": out}
-    if start + limit < len(users):
-        result["PaginationToken"] = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
-    return result
-
-
-def _offset(token: str | None) -> int:
-    """Decode a ListUsers pagination token."""
-    if not token:
-        return 0
-    try:
-        return int(base64.urlsafe_b64decode(token.encode()).decode())
-    except ValueError as exc:
-        raise invalid_parameter("Invalid pagination token.") from exc
-
-
 @operation("DescribeUserPool", "UserResourceRead", admin=True)
 def describe_user_pool(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """The pool's settings, including the password policy the sign-up page shows."""
-    _check_pool(pool, params)
+    check_pool(pool, params)
     s = pool.settings
     p = s.password_policy
     count = conn.execute("SELECT COUNT(*) FROM users").fetchone()[0]
@@ -277,7 +215,7 @@ def describe_user_pool(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
 @operation("DescribeUserPoolClient", "UserResourceRead", admin=True)
 def describe_user_pool_client(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """An app client's settings: callback and sign-out URLs, flows, scopes, providers."""
-    _check_pool(pool, params)
+    check_pool(pool, params)
     c = pool.client(params.get("ClientId"))
     described = {
         "UserPoolId": pool.id,

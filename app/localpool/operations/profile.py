@@ -129,14 +129,15 @@ def verify_user_attribute(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def delete_everything(conn, sub: str) -> None:
+def delete_everything(pool, conn, sub: str) -> None:
     """Remove a user and everything the pool keeps about them."""
     for table in ("users", "codes", "sends", "auth_sessions"):
         conn.execute(f"DELETE FROM {table} WHERE sub = ?", (sub,))
+    # On the pool's clock, which LocalPool.purge reads to know when the record can go.
     conn.execute(
-        "INSERT OR IGNORE INTO revoked_origins SELECT origin_jti, strftime('%s','now') "
+        "INSERT OR IGNORE INTO revoked_origins SELECT origin_jti, ? "
         "FROM refresh_tokens WHERE sub = ?",
-        (sub,),
+        (pool.clock(), sub),
     )
     conn.execute("DELETE FROM refresh_tokens WHERE sub = ?", (sub,))
 
@@ -145,7 +146,7 @@ def delete_everything(conn, sub: str) -> None:
 def delete_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """Delete the signed-in user."""
     user = pool.authenticate_access(conn, params.get("AccessToken"))
-    delete_everything(conn, user["sub"])
+    delete_everything(pool, conn, user["sub"])
     return {}
 
 
@@ -170,6 +171,7 @@ def revoke_token(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     if record is None:
         return {}  # an unknown token is not an error (RFC 7009 §2.2)
     if record["client_id"] != client.id:
+        # Only the client a refresh token was issued to may revoke it (docs/localpool.md).
         raise PoolError("UnauthorizedException", "The token was not issued to this client.")
     pool.revoke_origin(conn, record["origin_jti"])
     return {}

@@ -1,0 +1,95 @@
+"""Administrator listings: ListUsers (with Cognito's filter syntax) and ListUserPoolClients."""
+
+from __future__ import annotations
+
+import base64
+import re
+from typing import Any
+
+from ..errors import invalid_parameter
+from . import operation
+from .admin import check_pool, user_type
+
+FILTER = re.compile(r'^\s*([\w:]+)\s*(=|\^=)\s*"((?:[^"\\]|\\.)*)"\s*$')
+FILTER_ATTRIBUTES = {
+    "username": lambda u: u["username"],
+    "email": lambda u: u["attributes"].get("email", ""),
+    "sub": lambda u: u["sub"],
+    "name": lambda u: u["attributes"].get("name", ""),
+    "given_name": lambda u: u["attributes"].get("given_name", ""),
+    "family_name": lambda u: u["attributes"].get("family_name", ""),
+    "preferred_username": lambda u: u["attributes"].get("preferred_username", ""),
+    "phone_number": lambda u: u["attributes"].get("phone_number", ""),
+    "cognito:user_status": lambda u: u["status"],
+    "status": lambda u: "Enabled" if u["enabled"] else "Disabled",
+}
+
+
+@operation("ListUsers", "UserList", admin=True)
+def list_users(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """List users, filtered by ``attr = "value"`` or ``attr ^= "prefix"`` (case-insensitive)."""
+    check_pool(pool, params)
+    match = None
+    if params.get("Filter"):
+        parsed = FILTER.match(params["Filter"])
+        if not parsed or parsed.group(1) not in FILTER_ATTRIBUTES:
+            raise invalid_parameter("Error while parsing filter.")
+        name, op, value = parsed.groups()
+        get, value = FILTER_ATTRIBUTES[name], value.replace('\\"', '"').lower()
+        if op == "=":
+
+            def match(u):
+                """Exact, case-insensitive."""
+                return get(u).lower() == value
+        else:
+
+            def match(u):
+                """Prefix, case-insensitive."""
+                return get(u).lower().startswith(value)
+
+    rows = conn.execute("SELECT * FROM users ORDER BY created, sub").fetchall()
+    users = [u for u in map(pool.user_from_row, rows) if match is None or match(u)]
+    page, following = _page(users, params.get("Limit"), params.get("PaginationToken"))
+    wanted = params.get("AttributesToGet")
+    out = []
+    for user in page:
+        item = user_type(pool, user)
+        if wanted:
+            item["Attributes"] = [a for a in item["Attributes"] if a["Name"] in wanted]
+        out.append(item)
+    result: dict[str, Any] = {"Users": out}
+    if following:
+        result["PaginationToken"] = following
+    return result
+
+
+def _page(items: list, limit: int | None, token: str | None) -> tuple[list, str | None]:
+    """One page of a listing (at most 60, Cognito's most) and the next page's token, if any."""
+    start = 0
+    if token:
+        try:
+            start = int(base64.urlsafe_b64decode(token.encode()).decode())
+        except ValueError as exc:
+            raise invalid_parameter("Invalid pagination token.") from exc
+        if start < 0:
+            raise invalid_parameter("Invalid pagination token.")
+    end = start + min(limit or 60, 60)
+    following = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
+    return items[start:end], following
+
+
+@operation("ListUserPoolClients", "UserPoolClientRead", admin=True)
+def list_user_pool_clients(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """The pool's app clients, a page at a time: id, name and pool of each."""
+    check_pool(pool, params)
+    # Every app client of the local pool is a REGULAR one (none comes from dynamic registration).
+    clients = [] if params.get("ClientType") == "DCR" else list(pool.clients.values())
+    page, following = _page(clients, params.get("MaxResults"), params.get("NextToken"))
+    result: dict[str, Any] = {
+        "UserPoolClients": [
+            {"ClientId": c.id, "UserPoolId": pool.id, "ClientName": c.name} for c in page
+        ]
+    }
+    if following:
+        result["NextToken"] = following
+    return result
