@@ -1,4 +1,4 @@
-"""gunicorn settings; each can be overridden by the environment (PORT, WEB_CONCURRENCY)."""
+"""gunicorn settings; each can be overridden by the environment (PORT, WEB_CONCURRENCY, ...)."""
 
 import os
 import sys
@@ -11,8 +11,8 @@ try:
 except ConfigError as exc:
     sys.exit(f"gatehouse: {exc}")
 bind = f"{host}:{os.environ.get('PORT', '8000')}"
-# One process by default: the embedded SQLite store is for one process (DESIGN.md §6);
-# with GATEHOUSE_REDIS_URL set, raise WEB_CONCURRENCY freely.
+# One process by default: without GATEHOUSE_REDIS_URL, rate limits count in each process's
+# memory (DESIGN.md §6); with it, raise WEB_CONCURRENCY freely.
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = 30
@@ -22,3 +22,7 @@ accesslog = "-"
 logger_class = "app.log_redaction.RedactingLogger"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# HTTPS straight from gunicorn: PEM certificate (chain) and key (README "Running behind TLS").
+# Unset, gunicorn speaks plain HTTP, for a TLS proxy in front or a local run.
+certfile = os.environ.get("TLS_CERT_FILE") or None
+keyfile = os.environ.get("TLS_KEY_FILE") or None

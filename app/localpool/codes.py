@@ -39,6 +39,19 @@ class Codes:
         )
         return code
 
+    def would_accept(self, conn: sqlite3.Connection, sub: str, purpose: str, given: str) -> bool:
+        """Whether ``consume`` would accept the code now (it changes nothing)."""
+        row = conn.execute(
+            "SELECT * FROM codes WHERE sub = ? AND purpose = ?", (sub, purpose)
+        ).fetchone()
+        return (
+            row is not None
+            and row["failures"] < self.settings.code_max_failures
+            and isinstance(given, str)
+            and hmac.compare_digest(row["code"], given.strip())
+            and row["expires"] > self.clock()
+        )
+
     def consume(self, conn: sqlite3.Connection, sub: str, purpose: str, given: str) -> None:
         """Use up a code; a wrong one counts, and too many wrong ones lock it until a new one."""
         row = conn.execute(

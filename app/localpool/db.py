@@ -117,6 +117,13 @@ class Database:
                 self._depth = 0
             self._conn.execute("COMMIT")
 
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """Read outside a write transaction: in WAL mode a reader waits for no writer, so work
+        done on what was read (hashing a password, say) holds no lock."""
+        with self._lock:
+            yield self._conn
+
     def _add_user_columns(self) -> None:
         """Bring an older database's users table up to date (once, whichever process is first)."""
         self._conn.execute("BEGIN IMMEDIATE")

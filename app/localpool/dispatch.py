@@ -7,6 +7,7 @@ limit, the same checks against botocore's model (``validation``), the same error
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Mapping
@@ -34,8 +35,11 @@ def handle(
             raise PoolError("MissingAuthenticationTokenException", "Missing Authentication Token")
         params = parse_request(name, body)
         pool.admit(op.category)
+        run = op.run
+        if op.prepare is not None:
+            run = functools.partial(op.run, prepared=op.prepare(pool, params))
         with pool.db.transaction() as conn:
-            result = op.run(pool, conn, params)
+            result = run(pool, conn, params)
         return 200, {"Content-Type": CONTENT_TYPE}, json.dumps(result).encode()
     except PoolError as err:
         log.info("local pool %s -> %s", name or "(no operation)", err.code)

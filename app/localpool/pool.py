@@ -20,7 +20,7 @@ from .codes import Codes
 from .db import Database
 from .errors import PoolError, invalid_parameter, not_authorized
 from .messages import MessageSender
-from .passwords import credentials
+from .passwords import Secret, make_secret
 from .seed import AppClient, Seed
 from .tokens import ADMIN_SCOPE, Signer
 from .triggers import TriggerRunner
@@ -161,14 +161,16 @@ class LocalPool:
         conn: sqlite3.Connection,
         email: str,
         attributes: dict[str, str],
-        password: str | None,
+        secret: Secret | None,
         status: str,
         *,
         username: str | None = None,
         native: bool = True,
+        sub: str | None = None,
     ) -> dict[str, Any]:
-        """Create a user whose username is a UUID equal to ``sub`` (email is the sign-in alias)."""
-        sub = str(uuid.uuid4())
+        """Create a user whose username is a UUID equal to ``sub`` (email is the sign-in alias);
+        ``secret`` is their password's, made beforehand for that username (``sub``)."""
+        sub = sub or str(uuid.uuid4())
         now = self.clock()
         attrs = dict(attributes)
         attrs["sub"] = sub
@@ -196,8 +198,10 @@ class LocalPool:
             "identities": [],
             "linked_to": None,
         }
-        if password:
-            user.update(credentials(password, user["username"], self.id))
+        if secret is not None:
+            if secret.username != user["username"]:
+                raise ValueError("a password's secret is made for the user's username")
+            user.update(secret.columns())
         self.save_user(conn, user)
         return user
 
@@ -437,20 +441,22 @@ class LocalPool:
     # ---- seeding ----------------------------------------------------------------------------
 
     def _seed_users(self, seed: Seed) -> None:
-        """Create the seed file's users when they do not exist yet."""
+        """Create the seed file's users when they do not exist yet (passwords hashed first, out
+        of the write transaction, since every process of a server seeds the same database)."""
+        with self.db.reading() as conn:
+            missing = [u for u in seed.users if not self.find_user(conn, u.email.lower())]
+        made = []
+        for item in missing:
+            sub = str(uuid.uuid4())
+            made.append((item, sub, make_secret(item.password, sub, self.id)))
         with self.db.transaction() as conn:
-            for item in seed.users:
+            for item, sub, secret in made:
                 if self.find_user(conn, item.email.lower()):
-                    continue
+                    continue  # another process seeded it meanwhile
                 attrs = dict(item.attributes)
                 attrs["email_verified"] = "true" if item.confirmed else "false"
-                self.new_user(
-                    conn,
-                    item.email,
-                    attrs,
-                    item.password,
-                    "CONFIRMED" if item.confirmed else "UNCONFIRMED",
-                )
+                status = "CONFIRMED" if item.confirmed else "UNCONFIRMED"
+                self.new_user(conn, item.email, attrs, secret, status, sub=sub)
 
     def close(self) -> None:
         """Release the database."""

@@ -35,8 +35,10 @@ ENDPOINTS = frozenset(
         "localpool.api",
     }
 )
-# What Amplify (x-amz-*, cache-control) and oidc-client-ts (authorization) send.
+# What Amplify (x-amz-*, amz-sdk-*, cache-control) and oidc-client-ts (authorization) send.
 ALLOW_HEADERS = [
+    "amz-sdk-invocation-id",
+    "amz-sdk-request",
     "authorization",
     "cache-control",
     "content-type",

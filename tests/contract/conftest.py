@@ -88,7 +88,7 @@ def target(request, make_app) -> Target:
         idp = boto3.client(
             "cognito-idp",
             region_name=os.environ.get("GATEHOUSE_CONTRACT_REGION", "us-east-1"),
-            config=Config(retries={"mode": "standard", "max_attempts": 1}),
+            config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
         )
         return Target(
             idp, os.environ["GATEHOUSE_CONTRACT_POOL"], os.environ["GATEHOUSE_CONTRACT_CLIENT"]

@@ -15,7 +15,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from werkzeug.serving import make_server
 
-M2M_SECRET = "local-only-m2m-client-secret-not-for-production"
+M2M_SECRET = "localonlym2mclientsecretnotforproduction"
 ALL_SCOPES = "demo-api/read demo-api/write"
 
 

@@ -57,3 +57,23 @@ def exchange(http, code: str, verifier: str, client_id: str = "demo", **extra: s
             **extra,
         },
     )
+
+
+def tokens_for(browser: Browser, client_id: str = "demo", **extra: str) -> dict:
+    """Sign in to an app client through the code flow; returns the token response."""
+    callback, verifier = signed_in_callback(browser, client_id, **extra)
+    response = exchange(browser.http, code_of(callback), verifier, client_id)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def refresh(http, refresh_token: str, client_id: str = "demo"):
+    """POST a refresh_token grant to Gatehouse's token endpoint; returns the response."""
+    return http.post(
+        "/oauth2/token",
+        data={
+            "grant_type": "refresh_token",
+            "client_id": client_id,
+            "refresh_token": refresh_token,
+        },
+    )

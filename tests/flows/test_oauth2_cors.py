@@ -8,7 +8,11 @@ from app.localpool.seed import AppClient
 
 APP = "https://app.example.com"
 SIGN_OUT_SITE = "http://signout.example.net:8081"
-AMPLIFY_HEADERS = "x-amz-user-agent, x-amz-target, content-type, cache-control"
+# What Amplify JS v6 sends to the user pool's endpoint (seen from Chromium, real-client suite).
+AMPLIFY_HEADERS = (
+    "x-amz-user-agent, x-amz-target, content-type, cache-control, amz-sdk-request, "
+    "amz-sdk-invocation-id"
+)
 POOL_ID = "us-east-1_gatehouse"
 
 
@@ -52,6 +56,8 @@ def test_a_preflight_from_an_app_clients_origin_is_answered(client, method, path
     assert response.headers["Access-Control-Allow-Origin"] == origin
     allowed = {h.strip() for h in response.headers["Access-Control-Allow-Headers"].split(",")}
     assert allowed == {
+        "amz-sdk-invocation-id",
+        "amz-sdk-request",
         "authorization",
         "cache-control",
         "content-type",

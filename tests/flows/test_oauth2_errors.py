@@ -10,7 +10,7 @@ from app.localpool.seed import THROTTLE_CATEGORIES
 from app.store import StoreUnavailable
 
 from .conftest import Browser
-from .oauth2_app import code_of, exchange, signed_in_callback
+from .oauth2_app import code_of, exchange, refresh, signed_in_callback, tokens_for
 
 JSON_ENDPOINTS = [
     (
@@ -104,8 +104,7 @@ def test_a_failing_store_is_503_json(app, browser: Browser, monkeypatch):
 
 
 def test_revoke_answers_json_as_cognito_does(browser: Browser):
-    callback, verifier = signed_in_callback(browser)
-    tokens = exchange(browser.http, code_of(callback), verifier).json
+    tokens = tokens_for(browser)
     response = browser.http.post(
         "/oauth2/revoke", data={"client_id": "demo", "token": tokens["refresh_token"]}
     )
@@ -122,20 +121,12 @@ def test_revoke_answers_json_as_cognito_does(browser: Browser):
 
 
 def test_revoking_another_clients_token_is_200_and_revokes_nothing(browser: Browser):
-    callback, verifier = signed_in_callback(browser)
-    tokens = exchange(browser.http, code_of(callback), verifier).json
+    tokens = tokens_for(browser)
     response = browser.http.post(
         "/oauth2/revoke", data={"client_id": "northwind", "token": tokens["refresh_token"]}
     )
     assert response.status_code == 200 and response.mimetype == "application/json"
-    refreshed = browser.http.post(
-        "/oauth2/token",
-        data={
-            "grant_type": "refresh_token",
-            "client_id": "demo",
-            "refresh_token": tokens["refresh_token"],
-        },
-    )
+    refreshed = refresh(browser.http, tokens["refresh_token"])
     assert refreshed.status_code == 200 and refreshed.json["access_token"]
 
 

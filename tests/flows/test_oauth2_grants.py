@@ -7,21 +7,13 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 from .conftest import Browser
-from .oauth2_app import CALLBACK, authorize_url, code_of, exchange, signed_in_callback
+from .oauth2_app import CALLBACK, authorize_url, refresh, tokens_for
 
 
 def test_the_token_response_carries_the_granted_scope(browser: Browser):
-    callback, verifier = signed_in_callback(browser, scope="openid email")
-    tokens = exchange(browser.http, code_of(callback), verifier).json
+    tokens = tokens_for(browser, scope="openid email")
     assert tokens["scope"] == "openid email"
-    refreshed = browser.http.post(
-        "/oauth2/token",
-        data={
-            "grant_type": "refresh_token",
-            "client_id": "demo",
-            "refresh_token": tokens["refresh_token"],
-        },
-    ).json
+    refreshed = refresh(browser.http, tokens["refresh_token"]).json
     assert refreshed["scope"] == "openid email" and "refresh_token" not in refreshed
 
 

@@ -12,14 +12,13 @@ from joserfc.jwk import RSAKey
 from app.messages import text
 
 from .conftest import Browser
-from .oauth2_app import code_of, exchange, signed_in_callback
+from .oauth2_app import tokens_for
 from .test_redirects import HOSTILE_SIGN_OUTS, SIGN_OUT
 
 
 def id_token_for(browser: Browser, client_id: str = "demo") -> str:
     """Sign in to an app client through the code flow; returns its ID token."""
-    callback, verifier = signed_in_callback(browser, client_id)
-    return exchange(browser.http, code_of(callback), verifier, client_id).json["id_token"]
+    return tokens_for(browser, client_id)["id_token"]
 
 
 def logout(browser: Browser, **params: str):
@@ -49,9 +48,7 @@ def claims_of(token: str) -> tuple[dict, dict]:
 def test_hint_post_logout_redirect_uri_and_state(browser: Browser):
     hint = id_token_for(browser)
     assert signed_in(browser)
-    response = logout(
-        browser, id_token_hint=hint, post_logout_redirect_uri=SIGN_OUT, state="s 1&x"
-    )
+    response = logout(browser, id_token_hint=hint, post_logout_redirect_uri=SIGN_OUT, state="s 1&x")
     assert response.status_code == 302 and response.location == SIGN_OUT + "?state=s+1%26x"
     assert not signed_in(browser)
 
@@ -118,8 +115,7 @@ def test_a_malformed_hint_is_refused(browser: Browser, hint):
 
 
 def test_an_access_token_is_not_a_hint(browser: Browser):
-    callback, verifier = signed_in_callback(browser)
-    access = exchange(browser.http, code_of(callback), verifier).json["access_token"]
+    access = tokens_for(browser)["access_token"]
     refused(browser, id_token_hint=access, post_logout_redirect_uri=SIGN_OUT)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -26,8 +27,9 @@ class LiveServer:
     log: Path
 
 
-def local_idp(server: LiveServer):
-    """A plain boto3 cognito-idp client for the live server's local pool (no retries)."""
+def local_idp(server: LiveServer, verify: str | None = None):
+    """A plain boto3 cognito-idp client for the live server's local pool (no retries);
+    ``verify`` is the CA file of a server on HTTPS."""
     import boto3
     from botocore.config import Config
 
@@ -37,7 +39,8 @@ def local_idp(server: LiveServer):
         endpoint_url=f"{server.url}/_localpool",
         aws_access_key_id="any",
         aws_secret_access_key="any",
-        config=Config(retries={"mode": "standard", "max_attempts": 1}),
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
+        verify=verify,
     )
 
 
@@ -48,40 +51,53 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(tmp: Path, seed_text: str | None = None) -> tuple[subprocess.Popen, LiveServer]:
+def start(
+    tmp: Path, seed_text: str | None = None, *, tls=None, host: str = "127.0.0.1", **env: str
+) -> tuple[subprocess.Popen, LiveServer]:
     """Start gunicorn on a free port; waits (at most 30 s) until /healthz answers.
 
     ``seed_text`` replaces the default seed; ``{base}`` in its URLs is the server's URL.
+    With ``tls`` (tests/live/realclients/tls.py) gunicorn serves HTTPS with its certificate.
+    ``env`` adds environment variables (``WEB_CONCURRENCY="2"``, say).
     """
     port = free_port()
+    url = f"{'https' if tls else 'http'}://{host}:{port}"
     seed = SEED
     if seed_text is not None:
         seed = tmp / "seed.toml"
         seed.write_text(seed_text)
-    env = dict(
+    environ = dict(
         os.environ,
         PORT=str(port),
         HOST="127.0.0.1",
         GATEHOUSE_DATA_DIR=str(tmp / "data"),
         GATEHOUSE_LOCALPOOL_SEED=str(seed),
-        GATEHOUSE_BASE_URL=f"http://127.0.0.1:{port}",
+        GATEHOUSE_BASE_URL=url,
+        **(tls.server_env() if tls else {}),
+        **env,
     )
     log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
         cwd=ROOT,
-        env=env,
+        env=environ,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
+    wait_until_healthy(proc, url, tmp / "server.log", tls)
+    return proc, LiveServer(url, tmp / "data", tmp / "server.log")
+
+
+def wait_until_healthy(proc: subprocess.Popen, url: str, log: Path, tls=None) -> None:
+    """Wait (at most 30 s) until ``url``/healthz answers; kill the server if it never does."""
+    context = ssl.create_default_context(cafile=tls.ca) if tls else None
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError((tmp / "server.log").read_text())
+            raise RuntimeError(log.read_text())
         try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1):
-                return proc, LiveServer(url, tmp / "data", tmp / "server.log")
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1, context=context):
+                return
         except OSError:
             time.sleep(0.2)
     proc.kill()

@@ -27,7 +27,7 @@ def _cognito(live, email: str) -> Cognito:
         POOL_ID,
         "demo",
         username=email,
-        botocore_config=Config(retries={"mode": "standard", "max_attempts": 1}),
+        botocore_config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
         boto3_client_kwargs={
             "endpoint_url": f"{live.url}/_localpool",
             "aws_access_key_id": "any",

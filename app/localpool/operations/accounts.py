@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import not_authorized
-from ..passwords import check_policy, credentials
+from ..passwords import check_policy, make_secret
 from . import operation
 from .admin import NO_CLIENT, existing
 from .signup import post_confirmation, send_code
@@ -80,7 +80,7 @@ def admin_set_user_password(pool, conn, params: dict[str, Any]) -> dict[str, Any
     user = existing(pool, conn, params)
     password = params["Password"]
     check_policy(pool.settings.password_policy, password)
-    user.update(credentials(password, user["username"], pool.id))
+    user.update(make_secret(password, user["username"], pool.id).columns())
     user["failed_logins"] = 0
     user["locked_until"] = 0
     if params.get("Permanent"):

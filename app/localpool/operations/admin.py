@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import secrets
 import string
+import uuid
 from typing import Any
 
 from ..errors import PoolError, invalid_parameter
-from ..passwords import check_policy, credentials
+from ..passwords import check_policy, make_secret, secret_for
 from ..seed import TRIGGERS
-from . import operation
+from . import acceptable, operation
 from .profile import apply_attributes, delete_everything, mfa_settings
 from .signup import pre_sign_up
 
@@ -67,8 +68,22 @@ def _temporary_password(pool) -> str:
     return "".join(pieces)
 
 
-@operation("AdminCreateUser", "UserCreation", admin=True)
-def admin_create_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+def _prepare_create(pool, params: dict[str, Any]) -> dict[str, Any]:
+    """Before the transaction: the temporary password, and its secret for a new user's sub (or
+    for the existing user's username, for RESEND)."""
+    password = params.get("TemporaryPassword") or _temporary_password(pool)
+    if not acceptable(pool, password):
+        return {}
+    sub = str(uuid.uuid4())
+    if params.get("MessageAction") == "RESEND" and isinstance(params.get("Username"), str):
+        with pool.db.reading() as conn:
+            existing = pool.find_user(conn, params["Username"].lower())
+        sub = existing["username"] if existing else sub
+    return {"password": password, "sub": sub, "secret": make_secret(password, sub, pool.id)}
+
+
+@operation("AdminCreateUser", "UserCreation", admin=True, prepare=_prepare_create)
+def admin_create_user(pool, conn, params: dict[str, Any], prepared: dict[str, Any]) -> dict:
     """Create a user with a temporary password (FORCE_CHANGE_PASSWORD) and invite them."""
     check_pool(pool, params)
     email = pool.check_email(params.get("Username", ""))
@@ -80,15 +95,19 @@ def admin_create_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
         raise PoolError("UsernameExistsException", "User account already exists")
     if known is None and action == "RESEND":
         raise PoolError("UserNotFoundException", "User does not exist.")
-    password = params.get("TemporaryPassword") or _temporary_password(pool)
+    password = (
+        prepared.get("password") or params.get("TemporaryPassword") or _temporary_password(pool)
+    )
     check_policy(pool.settings.password_policy, password)
+    sub = (prepared.get("sub") or str(uuid.uuid4())) if known is None else known["username"]
+    secret = secret_for(prepared.get("secret"), sub, password, pool.id)
     if known is None:
         source = "PreSignUp_AdminCreateUser"
         pre_sign_up(pool, source, email, NO_CLIENT, {**attrs, "email": email}, params)
-        user = pool.new_user(conn, email, attrs, password, "FORCE_CHANGE_PASSWORD")
+        user = pool.new_user(conn, email, attrs, secret, "FORCE_CHANGE_PASSWORD", sub=sub)
     else:
         user = known
-        user.update(credentials(password, user["username"], pool.id))
+        user.update(secret.columns())
         user["created"] = pool.clock()  # the temporary password's validity starts again
         pool.save_user(conn, user)
     if action != "SUPPRESS":

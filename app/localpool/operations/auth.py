@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import hmac
 import json
-import secrets
 from typing import Any
 
 import pyotp
 
 from .. import srp
 from ..errors import PoolError, invalid_parameter, not_authorized
-from ..passwords import check_policy, credentials, matches
+from ..passwords import check_policy, judge, make_secret, secret_for, trusted
 from ..seed import AppClient
-from . import operation
+from . import acceptable, custom_auth, known_client, operation, srp_auth
+from .challenges import after_password, tokens_or_mfa
 
 FLOW_PERMISSION = {
     "USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH",
@@ -26,8 +26,33 @@ FLOW_PERMISSION = {
 MFA_TRIES = 3
 
 
-@operation("InitiateAuth", "UserAuthentication")
-def initiate_auth(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+def _prepare_initiate(pool, params: dict[str, Any]) -> dict[str, Any]:
+    """Before the transaction: the password's verdict (USER_PASSWORD_AUTH), or the numbers of
+    the SRP challenge (USER_SRP_AUTH), for the user as read now."""
+    client, flow = known_client(pool, params), params.get("AuthFlow")
+    auth = params.get("AuthParameters")
+    if client is None or FLOW_PERMISSION.get(flow) not in client.explicit_auth_flows:
+        return {}
+    if not isinstance(auth, dict) or not isinstance(auth.get("USERNAME"), str):
+        return {}
+    with pool.db.reading() as conn:
+        user = pool.find_user(conn, auth["USERNAME"])
+    if flow == "USER_PASSWORD_AUTH":
+        user = user if user is not None and user["native"] else None
+        verdict = judge(user, auth.get("PASSWORD"))
+        prepared: dict[str, Any] = {"verdict": verdict}
+        if verdict.ok and not user["srp_verifier"]:
+            pool_name = srp.pool_name(pool.id)
+            prepared["srp"] = srp.new_verifier(pool_name, user["username"], auth["PASSWORD"])
+        return prepared
+    big_a = srp_auth.parse_srp_a(auth.get("SRP_A"))
+    if flow != "USER_SRP_AUTH" or big_a is None:
+        return {}
+    return {"challenge": srp_auth.numbers(pool, user, auth["USERNAME"], big_a)}
+
+
+@operation("InitiateAuth", "UserAuthentication", prepare=_prepare_initiate)
+def initiate_auth(pool, conn, params: dict[str, Any], prepared: dict) -> dict[str, Any]:
     """Start a sign-in with one of the flows the app client allows."""
     client = pool.client(params.get("ClientId"))
     flow = params.get("AuthFlow", "")
@@ -37,15 +62,15 @@ def initiate_auth(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
         raise invalid_parameter(f"{flow} flow not enabled for this client")
     auth = params.get("AuthParameters") or {}
     if flow == "USER_PASSWORD_AUTH":
-        return _password(pool, conn, client, auth)
+        return _password(pool, conn, client, auth, prepared)
     if flow == "USER_SRP_AUTH":
-        return _srp_start(pool, conn, client, auth)
+        return srp_auth.start(pool, conn, client, auth, prepared)
     if flow == "CUSTOM_AUTH":
-        return _custom_start(pool, conn, client, auth, params.get("ClientMetadata"))
+        return custom_auth.start(pool, conn, client, auth, params.get("ClientMetadata"))
     return _refresh(pool, conn, client, auth)
 
 
-def _password(pool, conn, client: AppClient, auth: dict[str, str]) -> dict[str, Any]:
+def _password(pool, conn, client: AppClient, auth: dict[str, str], prepared) -> dict[str, Any]:
     """USER_PASSWORD_AUTH: an unknown user and a wrong password get the same answer."""
     username = auth.get("USERNAME", "")
     if not username:
@@ -56,96 +81,19 @@ def _password(pool, conn, client: AppClient, auth: dict[str, str]) -> dict[str, 
         user = None  # federated users have no password
     if user is not None:
         pool.check_not_locked(user)
-    if not matches(user, auth.get("PASSWORD", "")):
+    if not trusted(prepared.get("verdict"), user, auth.get("PASSWORD", "")):
         if user is not None:
             pool.record_password_failure(conn, user)
         raise not_authorized()
     user["failed_logins"] = 0
     if not user["srp_verifier"]:
         # A password set before the pool kept SRP verifiers gets one now that it is known.
-        user.update(credentials(auth["PASSWORD"], user["username"], pool.id))
+        salt, verifier = prepared.get("srp") or srp.new_verifier(
+            srp.pool_name(pool.id), user["username"], auth["PASSWORD"]
+        )
+        user.update(srp_salt=salt, srp_verifier=verifier)
     pool.save_user(conn, user)
-    return _after_password(pool, conn, client, user)
-
-
-def _after_password(pool, conn, client: AppClient, user: dict[str, Any]) -> dict[str, Any]:
-    """What follows a right password (USER_PASSWORD_AUTH or SRP): a refusal, the new-password
-    challenge for a temporary password, the MFA challenge, or tokens."""
-    _check_can_sign_in(user)
-    if user["status"] == "FORCE_CHANGE_PASSWORD":
-        days = pool.settings.password_policy.temporary_password_validity_days
-        if user["created"] + days * 86400 < pool.clock():
-            raise not_authorized(
-                "Temporary password has expired and must be reset by an administrator."
-            )
-        visible = {
-            k: v for k, v in user["attributes"].items() if k not in ("sub", "email_verified")
-        }
-        return _challenge(
-            pool,
-            conn,
-            client,
-            user,
-            "NEW_PASSWORD_REQUIRED",
-            {},
-            {
-                "USER_ID_FOR_SRP": user["username"],
-                "requiredAttributes": "[]",
-                "userAttributes": json.dumps(visible),
-            },
-        )
-    return _tokens_or_mfa(pool, conn, client, user, "TokenGeneration_Authentication")
-
-
-def _check_can_sign_in(user: dict[str, Any]) -> None:
-    """Refuse users who are disabled, unconfirmed or must reset their password."""
-    if not user["enabled"]:
-        raise not_authorized("User is disabled.")
-    if user["status"] == "UNCONFIRMED":
-        raise PoolError("UserNotConfirmedException", "User is not confirmed.")
-    if user["status"] == "RESET_REQUIRED":
-        raise PoolError("PasswordResetRequiredException", "Password reset required for the user")
-
-
-def _tokens_or_mfa(pool, conn, client, user, source: str) -> dict[str, Any]:
-    """Finish sign-in, or ask for the TOTP code when the user prefers software-token MFA."""
-    if user["mfa_preferred"] and user["mfa_secret"]:
-        return _challenge(
-            pool,
-            conn,
-            client,
-            user,
-            "SOFTWARE_TOKEN_MFA",
-            {"source": source},
-            {"USER_ID_FOR_SRP": user["username"]},
-        )
-    return {
-        "ChallengeParameters": {},
-        "AuthenticationResult": pool.issue_tokens(conn, user, client, source),
-    }
-
-
-def _challenge(pool, conn, client, user, name: str, data: dict, public: dict) -> dict[str, Any]:
-    """Record a pending challenge under a fresh session and return it to the caller."""
-    session = secrets.token_urlsafe(96)
-    _keep_session(pool, conn, session, client, user, name, data)
-    return {"ChallengeName": name, "Session": session, "ChallengeParameters": public}
-
-
-def _keep_session(pool, conn, session: str, client, user, name: str, data: dict) -> None:
-    """Store a pending challenge until the pool's auth-session lifetime ends."""
-    conn.execute(
-        "INSERT INTO auth_sessions VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            session,
-            user["sub"] if user else None,
-            client.id,
-            data.get("username") or (user["username"] if user else ""),
-            name,
-            json.dumps(data),
-            pool.clock() + pool.settings.auth_session_seconds,
-        ),
-    )
+    return after_password(pool, conn, client, user)
 
 
 def _refresh(pool, conn, client: AppClient, auth: dict[str, str]) -> dict[str, Any]:
@@ -156,89 +104,6 @@ def _refresh(pool, conn, client: AppClient, auth: dict[str, str]) -> dict[str, A
     )
     result = pool.reissue(conn, user, client, record)
     return {"ChallengeParameters": {}, "AuthenticationResult": result}
-
-
-# ---- SRP ------------------------------------------------------------------------------------
-
-SRP_A_MAX_HEX = 2048  # A is below N (768 hex digits); longer input is refused unparsed
-
-
-def _srp_start(pool, conn, client: AppClient, auth: dict[str, str]) -> dict[str, Any]:
-    """USER_SRP_AUTH: answer SRP_A with the PASSWORD_VERIFIER challenge. A user who is unknown,
-    federated or without a verifier gets a decoy salt and verifier derived from the name asked
-    for, so the answer looks like a known user's and is the same on every call."""
-    username = auth.get("USERNAME", "")
-    for key in ("USERNAME", "SRP_A"):
-        if not auth.get(key):
-            raise invalid_parameter(f"Missing required parameter {key}")
-    try:
-        if len(auth["SRP_A"]) > SRP_A_MAX_HEX:
-            raise ValueError(auth["SRP_A"])
-        big_a = int(auth["SRP_A"], 16)
-    except (TypeError, ValueError) as exc:
-        raise invalid_parameter("SRP_A is not a valid hexadecimal number.") from exc
-    if big_a % srp.N == 0:
-        raise invalid_parameter("SRP_A is not a valid SRP value.")
-    pool.check_secret_hash(client, [username], auth.get("SECRET_HASH"))
-    user = pool.find_user(conn, username)
-    if user is not None and user["native"] and user["srp_verifier"]:
-        salt, verifier, user_id = user["srp_salt"], int(user["srp_verifier"], 16), user["username"]
-    else:
-        user = None
-        salt, verifier, user_id = srp.decoy(pool.signer.derive("srp-decoy"), username)
-    public, state = srp.challenge(big_a, salt, verifier, user_id)
-    state["username"] = user_id
-    if user is None:
-        state["decoy_verifier"] = f"{verifier:x}"
-    _keep_session(pool, conn, state["block"], client, user, "PASSWORD_VERIFIER", state)
-    return {"ChallengeName": "PASSWORD_VERIFIER", "ChallengeParameters": public}
-
-
-PASSWORD_CLAIM = (
-    "PASSWORD_CLAIM_SIGNATURE",
-    "PASSWORD_CLAIM_SECRET_BLOCK",
-    "TIMESTAMP",
-    "USERNAME",
-)
-
-
-def _check_password_claim(responses: dict[str, Any]) -> str:
-    """Refuse an incomplete PASSWORD_VERIFIER answer; returns its TIMESTAMP as Cognito reads it."""
-    for key in PASSWORD_CLAIM:
-        if not isinstance(responses.get(key), str) or not responses[key]:
-            raise invalid_parameter(f"Missing required parameter {key}")
-    try:
-        return srp.canonical_timestamp(responses["TIMESTAMP"])
-    except srp.BadTimestamp as exc:
-        raise invalid_parameter(
-            f"TIMESTAMP format should be {srp.TIMESTAMP_FORMAT} in english."
-        ) from exc
-
-
-def _answer_password_verifier(pool, conn, client, user, state, responses, timestamp):
-    """Check the SRP password claim: a wrong one counts toward the lockout like a wrong password,
-    and a decoy session fails the same way."""
-    named = pool.find_user(conn, responses["USERNAME"])
-    if user is not None and (named is None or named["sub"] != user["sub"]):
-        raise not_authorized()
-    if user is not None:
-        pool.check_not_locked(user)
-    stored = user["srp_verifier"] if user else state.get("decoy_verifier")
-    proved = bool(stored) and srp.proves_password(
-        state,
-        int(stored, 16),
-        srp.pool_name(pool.id),
-        state["username"],
-        timestamp,
-        responses["PASSWORD_CLAIM_SIGNATURE"],
-    )
-    if user is None or not proved:
-        if user is not None:
-            pool.record_password_failure(conn, user)
-        raise not_authorized()
-    user["failed_logins"] = 0
-    pool.save_user(conn, user)
-    return _after_password(pool, conn, client, user)
 
 
 @operation("GetTokensFromRefreshToken", "UserAuthentication")
@@ -260,92 +125,42 @@ def get_tokens_from_refresh_token(pool, conn, params: dict[str, Any]) -> dict[st
     return {"AuthenticationResult": pool.reissue(conn, user, client, record)}
 
 
-# ---- custom auth ----------------------------------------------------------------------------
-
-
-def _custom_start(pool, conn, client, auth: dict[str, str], metadata) -> dict[str, Any]:
-    """CUSTOM_AUTH: ask DefineAuthChallenge what to do with an empty session."""
-    if not pool.triggers.configured("DefineAuthChallenge"):
-        raise invalid_parameter("Custom auth lambda trigger is not configured for the user pool.")
-    username = auth.get("USERNAME", "")
-    if not username:
-        raise invalid_parameter("Missing required parameter USERNAME")
-    pool.check_secret_hash(client, [username], auth.get("SECRET_HASH"))
-    user = pool.find_user(conn, username)
-    if user is not None and user["native"]:
-        if not user["enabled"]:
-            raise not_authorized("User is disabled.")
-        if user["status"] == "UNCONFIRMED":
-            raise PoolError("UserNotConfirmedException", "User is not confirmed.")
-    elif user is not None:
-        user = None
-    state = {"username": username, "session": [], "metadata": metadata or {}}
-    return _custom_step(pool, conn, client, user, state)
-
-
-def _trigger_request(pool, user, state: dict[str, Any], **extra) -> dict[str, Any]:
-    """The request part shared by the three custom-auth triggers."""
-    request = {"userAttributes": pool.trigger_attributes(user) if user else {}, **extra}
-    if state["metadata"]:
-        request["clientMetadata"] = dict(state["metadata"])
-    request["userNotFound"] = user is None
-    return request
-
-
-def _custom_step(pool, conn, client, user, state: dict[str, Any]) -> dict[str, Any]:
-    """One round of Cognito's custom-auth loop: define, then issue tokens, fail, or create."""
-    if len(state["session"]) >= pool.settings.custom_auth_max_rounds:
-        raise not_authorized("Incorrect username or password.")
-    user_name = user["username"] if user else state["username"]
-    triggers = pool.triggers
-    define = triggers.invoke(
-        "DefineAuthChallenge",
-        triggers.event(
-            "DefineAuthChallenge_Authentication",
-            user_name,
-            client.id,
-            _trigger_request(pool, user, state, session=state["session"]),
-            {"challengeName": None, "issueTokens": False, "failAuthentication": False},
-        ),
-    )
-    if define.get("failAuthentication"):
-        raise not_authorized("Incorrect username or password.")
-    if define.get("issueTokens"):
-        if user is None:
-            raise not_authorized("Incorrect username or password.")
-        return _tokens_or_mfa(pool, conn, client, user, "TokenGeneration_Authentication")
-    name = define.get("challengeName")
-    if name != "CUSTOM_CHALLENGE":
-        raise PoolError(
-            "InvalidLambdaResponseException", "Invalid challengeName from DefineAuthChallenge"
-        )
-    created = triggers.invoke(
-        "CreateAuthChallenge",
-        triggers.event(
-            "CreateAuthChallenge_Authentication",
-            user_name,
-            client.id,
-            _trigger_request(pool, user, state, challengeName=name, session=state["session"]),
-            {
-                "publicChallengeParameters": {},
-                "privateChallengeParameters": {},
-                "challengeMetadata": None,
-            },
-        ),
-    )
-    data = dict(state)
-    data["private"] = created.get("privateChallengeParameters") or {}
-    data["challengeMetadata"] = created.get("challengeMetadata")
-    public = {str(k): str(v) for k, v in (created.get("publicChallengeParameters") or {}).items()}
-    public["USERNAME"] = user_name
-    return _challenge(pool, conn, client, user, name, data, public)
-
-
 # ---- responding to challenges --------------------------------------------------------------
 
 
-@operation("RespondToAuthChallenge", "UserAuthentication")
-def respond_to_auth_challenge(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+def _prepare_respond(pool, params: dict[str, Any]) -> dict[str, Any]:
+    """Before the transaction: the SRP password claim's proof (PASSWORD_VERIFIER), or the new
+    password's secret (NEW_PASSWORD_REQUIRED), for the pending challenge as read now."""
+    name, responses = params.get("ChallengeName"), params.get("ChallengeResponses")
+    if known_client(pool, params) is None or not isinstance(responses, dict):
+        return {}
+    if name == "PASSWORD_VERIFIER":
+        try:
+            timestamp = srp_auth.check_claim(responses)
+        except PoolError:
+            return {}
+        session = responses["PASSWORD_CLAIM_SECRET_BLOCK"]
+    elif name == "NEW_PASSWORD_REQUIRED" and acceptable(pool, responses.get("NEW_PASSWORD")):
+        session = params.get("Session")
+    else:
+        return {}
+    with pool.db.reading() as conn:
+        row = conn.execute(
+            "SELECT * FROM auth_sessions WHERE id = ?",
+            (session if isinstance(session, str) else "",),
+        ).fetchone()
+        user = pool.user_by_sub(conn, row["sub"]) if row and row["sub"] else None
+    if row is None or row["challenge"] != name:
+        return {}
+    if name == "PASSWORD_VERIFIER":
+        return {"proof": srp_auth.proof(pool, user, json.loads(row["data"]), responses, timestamp)}
+    if user is None:
+        return {}
+    return {"secret": make_secret(responses["NEW_PASSWORD"], user["username"], pool.id)}
+
+
+@operation("RespondToAuthChallenge", "UserAuthentication", prepare=_prepare_respond)
+def respond_to_auth_challenge(pool, conn, params: dict[str, Any], prepared: dict) -> dict:
     """Answer a pending challenge; the session is single use except for a mistyped TOTP code."""
     client = pool.client(params.get("ClientId"))
     name = params.get("ChallengeName")
@@ -353,7 +168,7 @@ def respond_to_auth_challenge(pool, conn, params: dict[str, Any]) -> dict[str, A
     session, timestamp = params.get("Session") or "", ""
     if name == "PASSWORD_VERIFIER":
         # SRP's state travels in the secret block, as with Cognito: no Session is sent.
-        timestamp = _check_password_claim(responses)
+        timestamp = srp_auth.check_claim(responses)
         session = responses["PASSWORD_CLAIM_SECRET_BLOCK"]
     row = conn.execute("SELECT * FROM auth_sessions WHERE id = ?", (session,)).fetchone()
     if row is None or row["expires"] <= pool.clock() or row["client_id"] != client.id:
@@ -373,53 +188,25 @@ def respond_to_auth_challenge(pool, conn, params: dict[str, Any]) -> dict[str, A
         check_policy(pool.settings.password_policy, responses.get("NEW_PASSWORD", ""))
     conn.execute("DELETE FROM auth_sessions WHERE id = ?", (row["id"],))
     if name == "PASSWORD_VERIFIER":
-        return _answer_password_verifier(pool, conn, client, user, data, responses, timestamp)
+        return srp_auth.answer(pool, conn, client, user, data, responses, timestamp, prepared)
     if name == "NEW_PASSWORD_REQUIRED":
-        return _answer_new_password(pool, conn, client, user, responses)
-    return _answer_custom(pool, conn, client, user, data, responses, params.get("ClientMetadata"))
-
-
-def _answer_custom(pool, conn, client, user, state, responses, metadata) -> dict[str, Any]:
-    """Ask VerifyAuthChallengeResponse, add the result to the session, and loop to define."""
-    if metadata:
-        state["metadata"] = metadata
-    verdict = pool.triggers.invoke(
-        "VerifyAuthChallengeResponse",
-        pool.triggers.event(
-            "VerifyAuthChallengeResponse_Authentication",
-            user["username"] if user else state["username"],
-            client.id,
-            _trigger_request(
-                pool,
-                user,
-                state,
-                privateChallengeParameters=state.get("private", {}),
-                challengeAnswer=responses.get("ANSWER", ""),
-            ),
-            {"answerCorrect": False},
-        ),
+        return _answer_new_password(pool, conn, client, user, responses, prepared)
+    return custom_auth.answer(
+        pool, conn, client, user, data, responses, params.get("ClientMetadata")
     )
-    state["session"].append(
-        {
-            "challengeName": "CUSTOM_CHALLENGE",
-            "challengeResult": bool(verdict.get("answerCorrect")),
-            "challengeMetadata": state.get("challengeMetadata"),
-        }
-    )
-    return _custom_step(pool, conn, client, user, state)
 
 
-def _answer_new_password(pool, conn, client, user, responses) -> dict[str, Any]:
+def _answer_new_password(pool, conn, client, user, responses, prepared) -> dict[str, Any]:
     """Set the permanent password of a user created with a temporary one."""
     password = responses.get("NEW_PASSWORD", "")
     check_policy(pool.settings.password_policy, password)
     for key, value in responses.items():
         if key.startswith("userAttributes."):
             user["attributes"][key.split(".", 1)[1]] = value
-    user.update(credentials(password, user["username"], pool.id))
+    user.update(secret_for(prepared.get("secret"), user["username"], password, pool.id).columns())
     user["status"] = "CONFIRMED"
     pool.save_user(conn, user)
-    return _tokens_or_mfa(pool, conn, client, user, "TokenGeneration_NewPasswordChallenge")
+    return tokens_or_mfa(pool, conn, client, user, "TokenGeneration_NewPasswordChallenge")
 
 
 def _answer_mfa(pool, conn, client, user, row, data, responses) -> dict[str, Any]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from ..codes import MISMATCH
 from ..errors import PoolError, invalid_parameter, not_authorized
 from ..messages import mask
-from ..passwords import check_policy
-from . import operation
+from ..passwords import check_policy, make_secret
+from . import acceptable, known_client, operation
 
 
 def post_confirmation(pool, user: dict[str, Any], client_id: str, source: str, metadata) -> None:
@@ -62,8 +63,17 @@ def send_code(pool, conn, user, client_id: str, purpose: str, source: str, metad
     )
 
 
-@operation("SignUp", "UserCreation")
-def sign_up(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+def _prepare_sign_up(pool, params: dict[str, Any]) -> dict[str, Any]:
+    """Before the transaction: the new user's sub and their password's secret."""
+    password = params.get("Password")
+    if known_client(pool, params) is None or not acceptable(pool, password):
+        return {}
+    sub = str(uuid.uuid4())
+    return {"sub": sub, "secret": make_secret(password, sub, pool.id)}
+
+
+@operation("SignUp", "UserCreation", prepare=_prepare_sign_up)
+def sign_up(pool, conn, params: dict[str, Any], prepared: dict[str, Any]) -> dict[str, Any]:
     """Create an unconfirmed user whose sign-in name is their email, and send a code."""
     client = pool.client(params.get("ClientId"))
     username = params.get("Username", "")
@@ -85,7 +95,9 @@ def sign_up(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     if flags["autoVerifyEmail"]:
         attrs["email_verified"] = "true"
     status = "CONFIRMED" if flags["autoConfirmUser"] else "UNCONFIRMED"
-    user = pool.new_user(conn, email, attrs, params["Password"], status)
+    sub = prepared.get("sub") or str(uuid.uuid4())
+    secret = prepared.get("secret") or make_secret(params["Password"], sub, pool.id)
+    user = pool.new_user(conn, email, attrs, secret, status, sub=sub)
     response: dict[str, Any] = {"UserConfirmed": status == "CONFIRMED", "UserSub": user["sub"]}
     metadata = params.get("ClientMetadata")
     if status == "CONFIRMED":

@@ -1,0 +1,90 @@
+"""Challenge sessions, and what follows a right password: shared by every sign-in flow."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from ..errors import PoolError, not_authorized
+from ..seed import AppClient
+
+
+def after_password(pool, conn, client: AppClient, user: dict[str, Any]) -> dict[str, Any]:
+    """What follows a right password (USER_PASSWORD_AUTH or SRP): a refusal, the new-password
+    challenge for a temporary password, the MFA challenge, or tokens."""
+    check_can_sign_in(user)
+    if user["status"] == "FORCE_CHANGE_PASSWORD":
+        days = pool.settings.password_policy.temporary_password_validity_days
+        if user["created"] + days * 86400 < pool.clock():
+            raise not_authorized(
+                "Temporary password has expired and must be reset by an administrator."
+            )
+        visible = {
+            k: v for k, v in user["attributes"].items() if k not in ("sub", "email_verified")
+        }
+        return challenge(
+            pool,
+            conn,
+            client,
+            user,
+            "NEW_PASSWORD_REQUIRED",
+            {},
+            {
+                "USER_ID_FOR_SRP": user["username"],
+                "requiredAttributes": "[]",
+                "userAttributes": json.dumps(visible),
+            },
+        )
+    return tokens_or_mfa(pool, conn, client, user, "TokenGeneration_Authentication")
+
+
+def check_can_sign_in(user: dict[str, Any]) -> None:
+    """Refuse users who are disabled, unconfirmed or must reset their password."""
+    if not user["enabled"]:
+        raise not_authorized("User is disabled.")
+    if user["status"] == "UNCONFIRMED":
+        raise PoolError("UserNotConfirmedException", "User is not confirmed.")
+    if user["status"] == "RESET_REQUIRED":
+        raise PoolError("PasswordResetRequiredException", "Password reset required for the user")
+
+
+def tokens_or_mfa(pool, conn, client, user, source: str) -> dict[str, Any]:
+    """Finish sign-in, or ask for the TOTP code when the user prefers software-token MFA."""
+    if user["mfa_preferred"] and user["mfa_secret"]:
+        return challenge(
+            pool,
+            conn,
+            client,
+            user,
+            "SOFTWARE_TOKEN_MFA",
+            {"source": source},
+            {"USER_ID_FOR_SRP": user["username"]},
+        )
+    return {
+        "ChallengeParameters": {},
+        "AuthenticationResult": pool.issue_tokens(conn, user, client, source),
+    }
+
+
+def challenge(pool, conn, client, user, name: str, data: dict, public: dict) -> dict[str, Any]:
+    """Record a pending challenge under a fresh session and return it to the caller."""
+    session = secrets.token_urlsafe(96)
+    keep_session(pool, conn, session, client, user, name, data)
+    return {"ChallengeName": name, "Session": session, "ChallengeParameters": public}
+
+
+def keep_session(pool, conn, session: str, client, user, name: str, data: dict) -> None:
+    """Store a pending challenge until the pool's auth-session lifetime ends."""
+    conn.execute(
+        "INSERT INTO auth_sessions VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            session,
+            user["sub"] if user else None,
+            client.id,
+            data.get("username") or (user["username"] if user else ""),
+            name,
+            json.dumps(data),
+            pool.clock() + pool.settings.auth_session_seconds,
+        ),
+    )
