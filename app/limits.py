@@ -1,4 +1,5 @@
-"""Rate limits on sign-in, sign-up, resend and forgot-password: per IP and per account typed.
+"""Rate limits on sign-in, sign-up, confirmation, resend, forgot-password and magic links: per IP
+and per account typed.
 
 Flask-Limiter keeps its counters in Redis when ``GATEHOUSE_REDIS_URL`` is set (shared by every
 process, like the store); otherwise in this process's memory, which matches the embedded store's

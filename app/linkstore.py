@@ -36,8 +36,10 @@ class LinkStore(Protocol):
     def replace(self, record: LinkRecord, min_interval: int, now: int) -> bool:
         """Write a new link unless one went out less than ``min_interval`` seconds ago."""
 
-    def use(self, sub: str, link_id: str, now: int) -> bool:
-        """Mark the link used, only if it is this link, unused and unexpired."""
+    def use(self, sub: str, link_id: str, now: int, *, max_failures: int) -> bool:
+        """Mark the link used, only if it is this link, unused, unexpired, and its code has
+        failed fewer than ``max_failures`` times (wrong codes spend the link, not just the code).
+        """
 
     def fail(self, sub: str, link_id: str) -> int:
         """Count a wrong code against this link; returns the new count (0 if not this link)."""
@@ -85,13 +87,13 @@ class SQLiteLinkStore:
             )
         return cursor.rowcount == 1
 
-    def use(self, sub: str, link_id: str, now: int) -> bool:
-        """Conditional update: this link, unused, unexpired."""
+    def use(self, sub: str, link_id: str, now: int, *, max_failures: int) -> bool:
+        """Conditional update: this link, unused, unexpired, not spent by wrong codes."""
         with self._lock:
             cursor = self._conn.execute(
                 "UPDATE links SET used = 1 WHERE sub = ? AND link_id = ? AND used = 0 "
-                "AND expires_at > ?",
-                (sub, link_id, now),
+                "AND expires_at > ? AND failures < ?",
+                (sub, link_id, now, max_failures),
             )
         return cursor.rowcount == 1
 
@@ -146,16 +148,24 @@ class DynamoLinkStore:
             raise
         return True
 
-    def use(self, sub: str, link_id: str, now: int) -> bool:
-        """UpdateItem on condition: this link, unused, unexpired."""
+    def use(self, sub: str, link_id: str, now: int, *, max_failures: int) -> bool:
+        """UpdateItem on condition: this link, unused, unexpired, not spent by wrong codes."""
         from botocore.exceptions import ClientError
 
         try:
             self._table.update_item(
                 Key={"sub": sub},
                 UpdateExpression="SET used = :t",
-                ConditionExpression="link_id = :l AND used = :f AND expires_at > :now",
-                ExpressionAttributeValues={":t": True, ":f": False, ":l": link_id, ":now": now},
+                ConditionExpression=(
+                    "link_id = :l AND used = :f AND expires_at > :now AND failures < :max"
+                ),
+                ExpressionAttributeValues={
+                    ":t": True,
+                    ":f": False,
+                    ":l": link_id,
+                    ":now": now,
+                    ":max": max_failures,
+                },
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":

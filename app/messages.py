@@ -150,6 +150,37 @@ MESSAGES = {
         ),
         "error",
     ),
+    # Sign-in hardening (issue 10): unproven addresses, confirmation and MFA guessing.
+    "invitation_pending": (
+        _l(
+            "An account is waiting for you at this email address. Sign in with the temporary password from your invitation first; after that you can use this way to sign in too."
+        ),
+        "error",
+    ),
+    "confirm_code_wrong": (
+        _l(
+            "That code didn't confirm an account. Check the latest email we sent, or ask for a new code below. If your address is already confirmed, you can sign in."
+        ),
+        "error",
+    ),
+    "mfa_code_wrong": (
+        _l(
+            "That code isn't right. Open your authenticator app and type the 6-digit code it shows now."
+        ),
+        "error",
+    ),
+    "mfa_locked": (
+        _l(
+            "Too many wrong codes from the authenticator app for this account. To protect it, two-step sign-in is paused for a while."
+        ),
+        "error",
+    ),
+    "address_unproven": (
+        _l(
+            "An account already uses this email address, but the address hasn't been confirmed for it. Sign in to that account with its password instead."
+        ),
+        "error",
+    ),
 }
 
 

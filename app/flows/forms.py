@@ -114,9 +114,24 @@ class NewPasswordForm(Form):
 
 
 class CodeForm(Form):
-    """A one-time code from an authenticator app."""
+    """A one-time code from an email (a magic link's, an email change's)."""
 
-    code = StringField(_l("Code from your authenticator app"), validators=CODE)
+    code = StringField(_l("Code from the email"), validators=CODE)
+
+
+class AuthenticatorCodeForm(Form):
+    """A one-time code from an authenticator app (two-step verification)."""
+
+    code = StringField(
+        _l("Code from your authenticator app"),
+        validators=[
+            DataRequired(_l("Enter the 6-digit code your authenticator app shows.")),
+            Regexp(
+                r"^\s*[0-9]{6}\s*$",
+                message=_l("Enter the 6-digit code your authenticator app shows."),
+            ),
+        ],
+    )
 
 
 class ButtonForm(Form):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
+from .. import mfa_lockout
+from ..error_pages import error_page
 from ..limits import limited
 from ..messages import flash_message
 from ..signin import CHALLENGE_KEY, outcome, target_client_id, user_pool
 from ..userpool import errors
-from .forms import CodeForm, NewPasswordForm, SignInForm
+from .forms import AuthenticatorCodeForm, NewPasswordForm, SignInForm
 from .policy import password_rules
 from .social import providers_for
 
@@ -48,6 +50,7 @@ def login():
 
 
 @bp.route("/login/challenge", methods=["GET", "POST"])
+@limited
 def challenge():
     """Answer NEW_PASSWORD_REQUIRED or SOFTWARE_TOKEN_MFA."""
     pending = session.get(CHALLENGE_KEY)
@@ -55,15 +58,40 @@ def challenge():
         flash_message("session_expired")
         return redirect(url_for("signin.login"), 303)
     new_password = pending["name"] == "NEW_PASSWORD_REQUIRED"
-    form = NewPasswordForm() if new_password else CodeForm()
+    form = NewPasswordForm() if new_password else AuthenticatorCodeForm()
     template = "signin/new_password.html" if new_password else "signin/mfa.html"
     if not form.validate_on_submit():
         return render_template(template, form=form, rules=password_rules())
-    answer = {"USERNAME": pending["username"]}
     if new_password:
-        answer["NEW_PASSWORD"] = form.password.data
-    else:
-        answer["SOFTWARE_TOKEN_MFA_CODE"] = form.code.data.strip()
+        answer = {"USERNAME": pending["username"], "NEW_PASSWORD": form.password.data}
+        return _respond(pending, answer, template, form)
+    return _answer_code(pending, form, template)
+
+
+def _answer_code(pending: dict, form: AuthenticatorCodeForm, template: str):
+    """SOFTWARE_TOKEN_MFA, within the account's allowance of wrong codes (``mfa_lockout``)."""
+    store = current_app.extensions["gatehouse.store"]
+    now = current_app.extensions["gatehouse.settings"].clock()
+    slot = mfa_lockout.take_slot(store, pending["username"], now)
+    if slot is None:
+        session.pop(CHALLENGE_KEY, None)
+        return error_page(
+            "mfa_locked", 429, mfa_lockout.seconds_paused(store, pending["username"], now)
+        )
+    answer = {"USERNAME": pending["username"], "SOFTWARE_TOKEN_MFA_CODE": form.code.data.strip()}
+    try:
+        return _respond(pending, answer, template, form)
+    except errors.CodeMismatch:
+        slot = None  # a wrong code keeps its slot for the whole window
+        flash_message("mfa_code_wrong")
+        return render_template(template, form=form, rules=password_rules())
+    finally:
+        if slot is not None:
+            mfa_lockout.give_back(store, slot)
+
+
+def _respond(pending: dict, answer: dict, template: str, form):
+    """RespondToAuthChallenge; a spent or expired challenge session starts the sign-in again."""
     try:
         result = user_pool().call(
             "RespondToAuthChallenge",
@@ -72,11 +100,10 @@ def challenge():
             Session=pending["session"],
             ChallengeResponses=answer,
         )
-    except (errors.PasswordPolicy, errors.CodeMismatch) as exc:
+    except errors.PasswordPolicy as exc:
         flash_message(exc.key)
         return render_template(template, form=form, rules=password_rules())
     except (errors.InvalidCredentials, errors.SessionExpired):
-        # The challenge session is spent or expired: start again.
         session.pop(CHALLENGE_KEY, None)
         flash_message("session_expired")
         return redirect(url_for("signin.login"), 303)

@@ -56,10 +56,13 @@ def signup():
 
 
 @bp.route("/confirm", methods=["GET", "POST"])
+@limited
 def confirm():
     """GET: the code form, or for a link (email and code in the URL) a page with a button.
 
-    A GET never confirms: mail scanners open links. The POST confirms.
+    A GET never confirms: mail scanners open links. The POST confirms. A code that does not
+    confirm gets one answer, whatever the address: a confirmed account (Cognito says so whatever
+    the code), an unconfirmed one past its attempt limit and an unknown one must not differ.
     """
     form = ConfirmForm()
     if request.method == "GET":
@@ -74,41 +77,44 @@ def confirm():
             sent=request.args.get("sent"),
         )
     if not form.validate_on_submit():
-        return render_template(
-            "signup/confirm.html",
-            form=form,
-            from_link=False,
-            resend=EmailForm(formdata=None, email=form.email.data),
-        )
+        return _confirm_again(form)
     email = form.email.data.strip()
-    try:
-        user_pool().call(
-            "ConfirmSignUp",
-            ClientId=target_client_id(),
-            Username=email,
-            ConfirmationCode=form.code.data.strip(),
-        )
-    except errors.AlreadyConfirmed:
-        flash_message("already_confirmed")
-        return redirect(url_for("signin.login", login_hint=email), 303)
-    except (
-        errors.CodeMismatch,
-        errors.CodeExpired,
-        errors.TooManyAttempts,
-        errors.InvalidCredentials,
-        errors.InvalidInput,
-    ) as exc:
-        flash_message("code_mismatch" if isinstance(exc, errors.InvalidCredentials) else exc.key)
+    refused = ""
+    with padded():
+        try:
+            user_pool().call(
+                "ConfirmSignUp",
+                ClientId=target_client_id(),
+                Username=email,
+                ConfirmationCode=form.code.data.strip(),
+            )
+        except errors.CodeExpired as exc:
+            refused = exc.key  # only the right code can be expired: its sender owns the mailbox
+        except (
+            errors.AlreadyConfirmed,
+            errors.CodeMismatch,
+            errors.TooManyAttempts,
+            errors.InvalidCredentials,
+            errors.InvalidInput,
+        ):
+            refused = "confirm_code_wrong"
+    if refused:
+        flash_message(refused)
         form.code.data = ""
-        return render_template(
-            "signup/confirm.html",
-            form=form,
-            from_link=False,
-            resend=EmailForm(formdata=None, email=email),
-        )
+        return _confirm_again(form)
     session.pop("confirm_email", None)
     flash_message("email_confirmed")
     return redirect(url_for("signin.login", login_hint=email), 303)
+
+
+def _confirm_again(form: ConfirmForm):
+    """The code form again, with the typed address kept for a new code."""
+    return render_template(
+        "signup/confirm.html",
+        form=form,
+        from_link=False,
+        resend=EmailForm(formdata=None, email=form.email.data),
+    )
 
 
 @bp.post("/confirm/resend")

@@ -16,11 +16,12 @@ from flask import (
 )
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from ..messages import text
+from ..messages import MESSAGES, text
 from ..oauth import pending
 from ..oauth.clients import load_client
 from ..signin import complete, target_client_id, user_pool
 from ..userpool.domain import DomainError
+from ..userpool.gateway import REASON
 
 bp = Blueprint("social", __name__)
 STATE_SECONDS = 600
@@ -109,6 +110,10 @@ def callback():
         if LINKED_ON_FIRST_SIGN_IN in described and not record["retried"]:
             # Cognito fails the first sign-in after PreSignUp linked the identity: once more.
             return redirect(url_for("social.start", provider=record["provider"], retry=1), 303)
+        refused = REASON.search(described)
+        if refused and refused.group(1) in MESSAGES:
+            # A trigger's refusal (an invitation waiting at the address, say): say what to do.
+            return _failed(refused.group(1))
         return _failed(
             "social_cancelled" if request.args["error"] == "access_denied" else "social_failed"
         )

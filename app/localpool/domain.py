@@ -164,6 +164,9 @@ def blueprint(pool, secret_key: str) -> Blueprint:
         except federation.AlreadyFoundEntry as exc:
             return _back(params, error_description=exc.message + " ", error="invalid_request")
         except PoolError as exc:
+            if exc.code == "UserLambdaValidationException":
+                # Cognito's domain hands a trigger's error back: "PreSignUp failed with error …"
+                return _back(params, error_description=exc.message + " ", error="invalid_request")
             return _back(params, error="server_error", error_description=exc.code)
         code = _put(
             pool,

@@ -15,7 +15,10 @@ The protocol, in two rounds of CUSTOM_CHALLENGE:
 
 One record per user in the link store: at most one live link, 15 minutes, 60 seconds between
 links, single use; three wrong codes spend it. An unknown user gets the same challenges and no
-email.
+email, and so does a user whose address is not proven (``proven.address_proven``: CONFIRMED with
+``email_verified``, read from the event's ``cognito:user_status`` and ``email_verified``): an
+account someone signed up for with another person's address, or an AdminCreateUser invitation,
+must not become that person's account by a magic link. Such a user's answers are never right.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from urllib.parse import quote
 
 from ..linkstore import LinkRecord, LinkStore
 from ..magiclink import LIFETIME_SECONDS, LinkSigner, new_payload
+from .proven import address_proven
 
 PARAMS = "PROVIDE_AUTH_PARAMETERS"
 LINK = "MAGIC_LINK"
@@ -116,7 +120,7 @@ def _send_link(event: dict[str, Any], deps: Deps) -> None:
         lifetime=LIFETIME_SECONDS,
     )
     token = deps.signer.sign(payload)  # signed for unknown users too, so timing matches
-    if request.get("userNotFound"):
+    if request.get("userNotFound") or not _proven(attributes):
         return
     record = LinkRecord(
         payload.sub, link_id, _code_hash(link_id, code), client_id, now, payload.expires_at
@@ -137,9 +141,14 @@ def verify(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
     """Right only for this user's live link (token or code), for the app client it was sent for."""
     request = event["request"]
     event["response"]["answerCorrect"] = False
-    if request.get("userNotFound") or request["privateChallengeParameters"].get("step") != LINK:
+    attributes = request.get("userAttributes") or {}
+    if (
+        request.get("userNotFound")
+        or not _proven(attributes)
+        or request["privateChallengeParameters"].get("step") != LINK
+    ):
         return event
-    sub = (request.get("userAttributes") or {}).get("sub", "")
+    sub = attributes.get("sub", "")
     client_id = event["callerContext"]["clientId"]
     answer = (request.get("challengeAnswer") or "").strip()
     now = int(deps.clock())
@@ -150,13 +159,12 @@ def verify(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
             or record.used
             or record.expires_at <= now
             or record.client_id != client_id
-            or record.failures >= MAX_CODE_FAILURES
         ):
-            return event
+            return event  # nothing live to guess against (the store checks again when spending)
         if not hmac.compare_digest(record.code_hash, _code_hash(record.link_id, answer)):
             deps.store.fail(sub, record.link_id)
             return event
-        event["response"]["answerCorrect"] = deps.store.use(sub, record.link_id, now)
+        event["response"]["answerCorrect"] = _use(deps, sub, record.link_id, now)
         return event
     payload = deps.signer.read(answer)
     if (
@@ -166,8 +174,19 @@ def verify(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
         or payload.expired(now)
     ):
         return event
-    event["response"]["answerCorrect"] = deps.store.use(sub, payload.link_id, now)
+    event["response"]["answerCorrect"] = _use(deps, sub, payload.link_id, now)
     return event
+
+
+def _proven(attributes: dict[str, str]) -> bool:
+    """The user's address is proven, by the event's attributes as Cognito sends them."""
+    return address_proven(attributes.get("cognito:user_status"), attributes.get("email_verified"))
+
+
+def _use(deps: Deps, sub: str, link_id: str, now: int) -> bool:
+    """Spend the link in one conditional write; the store refuses a used, expired or superseded
+    link, and one whose code was mistyped too often (whichever way, link or code, is answered)."""
+    return deps.store.use(sub, link_id, now, max_failures=MAX_CODE_FAILURES)
 
 
 class Handler:

@@ -1,15 +1,30 @@
-"""PreSignUp trigger: one account per person, and no disposable addresses.
+"""PreSignUp trigger: one account per person, never linked to an unproven claim, and no
+disposable addresses.
 
 Lambda handler: ``app.triggers.pre_signup.handler``.
 
-- ``PreSignUp_ExternalProvider``: an external identity whose verified email matches a native
-  user (case-insensitive, ListUsers) is linked to that user with AdminLinkProviderForUser, so
-  one person keeps one account. Cognito then fails this first sign-in once with "Already found
-  an entry for username"; Gatehouse retries it transparently.
+- ``PreSignUp_ExternalProvider`` (the first sign-in of a social identity whose provider verified
+  its email), against the native users with that email (ListUsers, case-insensitive):
+
+  - a user that is ``CONFIRMED`` with ``email_verified`` true proved the address: the identity is
+    linked to it (AdminLinkProviderForUser), so one person keeps one account. Cognito then fails
+    this first sign-in once with "Already found an entry for username"; Gatehouse retries it
+    transparently.
+  - an ``UNCONFIRMED`` user is an unproven claim on the address (anyone can sign up with anyone's
+    address), and the provider has just proved that the address belongs to someone else: the claim
+    is deleted (AdminDeleteUser). The identity becomes a new user, the verified owner holds the only
+    way in, and the claim's pending confirmation email confirms nothing. Linking instead would let
+    whoever signed up sign in with their own password once the owner clicks that email.
+  - any other user whose address is not proven (an AdminCreateUser invitation still in
+    ``FORCE_CHANGE_PASSWORD``, a user confirmed without a verified email, one that must reset its
+    password) is neither linked nor deleted: the sign-in is refused with a reason that tells the
+    person how to get into the account that waits for them.
+
 - ``PreSignUp_SignUp`` and ``PreSignUp_AdminCreateUser``: an address must be lowercase (Gatehouse
   lowercases what people type; this catches other callers) and not from a disposable domain.
 
-A refusal is raised as ``gatehouse:<reason>``, which the gateway turns into a catalogue message.
+A refusal is raised as ``gatehouse:<reason>``, which Gatehouse turns into a catalogue message (the
+gateway for API calls, the social sign-in's return for the pool's OAuth2 domain).
 """
 
 from __future__ import annotations
@@ -19,6 +34,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from disposable_email_domains import blocklist
+
+from .proven import address_proven
+
+# Why a social sign-in is refused when the account waiting at the address has not proven it.
+UNPROVEN_REASONS = {
+    "FORCE_CHANGE_PASSWORD": "invitation_pending",
+    "RESET_REQUIRED": "password_reset_required",
+}
 
 
 @dataclass
@@ -37,12 +60,12 @@ class Refused(Exception):
 
 
 def pre_sign_up(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
-    """Link external identities to the native user with the same verified email; check addresses."""
+    """Link a social identity only to an account that proved its address; check addresses."""
     source = event["triggerSource"]
     attributes = event["request"].get("userAttributes") or {}
     email = attributes.get("email", "")
     if source == "PreSignUp_ExternalProvider":
-        _link_if_known(event, deps, email, attributes)
+        _link_or_clear(event, deps, email, attributes)
         return event
     if email != email.lower():
         raise Refused("email_not_lowercase")
@@ -51,10 +74,10 @@ def pre_sign_up(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
     return event
 
 
-def _link_if_known(
+def _link_or_clear(
     event: dict[str, Any], deps: Deps, email: str, attributes: dict[str, str]
 ) -> None:
-    """AdminLinkProviderForUser when a native user has this email and the provider verified it."""
+    """Link to the native user who proved this address; clear unproven claims; refuse the rest."""
     if not email or attributes.get("email_verified", "false").lower() != "true":
         return
     provider, _, subject = event["userName"].partition("_")
@@ -62,13 +85,20 @@ def _link_if_known(
     pool_id = event["userPoolId"]  # from the event: the function needs no pool id of its own
     users = deps.idp.list_users(UserPoolId=pool_id, Filter=f'email = "{quoted}"')["Users"]
     natives = [u for u in users if u["UserStatus"] != "EXTERNAL_PROVIDER"]
-    if len(natives) != 1:
+    for claim in [u for u in natives if u["UserStatus"] == "UNCONFIRMED"]:
+        deps.idp.admin_delete_user(UserPoolId=pool_id, Username=claim["Username"])
+    owners = [u for u in natives if u["UserStatus"] != "UNCONFIRMED"]
+    if len(owners) != 1:
         return  # none, or ambiguous: a new user
+    owner = owners[0]
+    verified = {a["Name"]: a["Value"] for a in owner.get("Attributes", [])}.get("email_verified")
+    if not address_proven(owner["UserStatus"], verified):
+        raise Refused(UNPROVEN_REASONS.get(owner["UserStatus"], "address_unproven"))
     deps.idp.admin_link_provider_for_user(
         UserPoolId=pool_id,
         DestinationUser={
             "ProviderName": "Cognito",
-            "ProviderAttributeValue": natives[0]["Username"],
+            "ProviderAttributeValue": owner["Username"],
         },
         SourceUser={
             "ProviderName": provider,

@@ -91,6 +91,13 @@ def test_three_wrong_codes_fail_the_attempt(app, outbox):
     browser.submit("/magic-link/sent", code=right)
     assert browser.page.status_code == 200 and "/account" not in (browser.page.location or "")
     assert text("magic_code_wrong").replace("'", "&#39;") in browser.text()
+    # Three wrong codes spend the link as well as the code (the README's promise).
+    link = link_of(outbox, email)
+    other = Browser(app, outbox)
+    other.open(link)
+    refused = other.submit(link)
+    assert refused.status_code == 400 and "no longer works" in refused.get_data(as_text=True)
+    assert other.get("/account").status_code != 200
 
 
 def test_unknown_and_known_addresses_get_identical_pages_and_only_one_email(app, outbox):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pyotp
-
 from app.messages import text
 
 from .conftest import PASSWORD, Browser
+from .test_mfa_guessing import with_totp
 
 
 def test_sign_in_lands_on_the_account_page_with_a_new_session_id(browser: Browser):
@@ -79,23 +78,12 @@ def test_new_password_required(browser: Browser, app):
 
 
 def test_software_token_mfa(browser: Browser, app):
-    email = browser.account()
-    idp = app.extensions["gatehouse.userpool"].client
-    access = idp.initiate_auth(
-        ClientId="demo",
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
-    )["AuthenticationResult"]["AccessToken"]
-    totp = pyotp.TOTP(idp.associate_software_token(AccessToken=access)["SecretCode"])
-    idp.verify_software_token(AccessToken=access, UserCode=totp.now())
-    idp.set_user_mfa_preference(
-        AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
-    )
+    email, totp = with_totp(app, browser)
     assert browser.sign_in(email).location == "/login/challenge"
     page = browser.open("/login/challenge").get_data(as_text=True)
     assert 'autocomplete="one-time-code"' in page
     browser.submit("/login/challenge", code="000000" if totp.now() != "000000" else "111111")
-    assert text("code_mismatch").replace("'", "&#39;") in browser.text()
+    assert text("mfa_code_wrong").replace("'", "&#39;") in browser.text()
     assert browser.submit("/login/challenge", code=totp.now()).location == "/account"
 
 

@@ -76,7 +76,7 @@ def test_wrong_and_expired_codes(browser: Browser, clock):
         email="codes@example.com",
         code="000000" if browser.last_code("codes@example.com") != "000000" else "111111",
     )
-    assert text("code_mismatch").replace("'", "&#39;") in browser.text()
+    assert text("confirm_code_wrong").replace("'", "&#39;") in browser.text()
     clock.advance(25 * 3600)  # the session expires too: open the page again, as a person would
     browser.open("/confirm")
     browser.submit(

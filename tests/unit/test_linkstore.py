@@ -41,21 +41,21 @@ def test_one_record_per_user_with_a_minimum_interval(store):
 
 def test_use_is_single_and_only_for_the_live_link(store):
     store.replace(record("a"), 60, now=1000)
-    assert store.use("user-1", "other", now=1001) is False
-    assert store.use("user-1", "a", now=1001) is True
-    assert store.use("user-1", "a", now=1002) is False
+    assert store.use("user-1", "other", now=1001, max_failures=3) is False
+    assert store.use("user-1", "a", now=1001, max_failures=3) is True
+    assert store.use("user-1", "a", now=1002, max_failures=3) is False
     assert store.get("user-1").used is True
 
 
 def test_use_refuses_an_expired_link(store):
     store.replace(record("a"), 60, now=1000)
-    assert store.use("user-1", "a", now=1900) is False
+    assert store.use("user-1", "a", now=1900, max_failures=3) is False
 
 
 def test_a_new_link_starts_fresh(store):
     store.replace(record("a"), 60, now=1000)
     store.fail("user-1", "a")
-    store.use("user-1", "a", now=1001)
+    store.use("user-1", "a", now=1001, max_failures=3)
     store.replace(record("b", 1100), 60, now=1100)
     fresh = store.get("user-1")
     assert (fresh.link_id, fresh.used, fresh.failures) == ("b", False, 0)
@@ -69,6 +69,18 @@ def test_failures_count_only_for_the_live_link(store):
     assert store.get("user-1").failures == 2
 
 
+def test_use_refuses_a_link_whose_code_failed_too_often(store):
+    store.replace(record("a"), 60, now=1000)
+    for _ in range(2):
+        store.fail("user-1", "a")
+    assert store.use("user-1", "a", now=1001, max_failures=3) is True
+    store.replace(record("b", 1100), 60, now=1100)
+    for _ in range(3):
+        store.fail("user-1", "b")
+    assert store.use("user-1", "b", now=1101, max_failures=3) is False
+    assert store.get("user-1").used is False
+
+
 def test_unknown_user(store):
     assert store.get("nobody") is None
-    assert store.use("nobody", "a", now=1) is False
+    assert store.use("nobody", "a", now=1, max_failures=3) is False

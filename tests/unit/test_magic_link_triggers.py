@@ -198,6 +198,44 @@ def test_nothing_is_sent_for_an_unknown_user_or_when_not_asked(deps, sent):
     assert sent == []
 
 
+def attributes(status: str | None, verified: str) -> dict:
+    """The recorded user's attributes with another status and email_verified."""
+    data = dict(event("create_auth_challenge")["request"]["userAttributes"])
+    data["email_verified"] = verified
+    data.pop("cognito:user_status")
+    if status is not None:
+        data["cognito:user_status"] = status
+    return data
+
+
+UNPROVEN = [
+    ("UNCONFIRMED", "false"),  # anyone can sign up with anyone's address
+    ("UNCONFIRMED", "true"),
+    ("FORCE_CHANGE_PASSWORD", "false"),  # an AdminCreateUser invitation
+    ("FORCE_CHANGE_PASSWORD", "true"),
+    ("CONFIRMED", "false"),  # confirmed by an administrator, the address never proven
+    ("RESET_REQUIRED", "true"),
+    (None, "true"),  # nothing said: not proven
+]
+
+
+@pytest.mark.parametrize(("status", "verified"), UNPROVEN)
+def test_no_link_is_sent_to_an_unproven_address(deps, sent, status, verified):
+    send_link(deps, userAttributes=attributes(status, verified))
+    assert sent == []
+
+
+@pytest.mark.parametrize(("status", "verified"), UNPROVEN)
+def test_no_link_or_code_signs_in_to_an_unproven_address(deps, sent, status, verified):
+    send_link(deps)  # sent while the address was proven
+    token, code = link_and_code(sent)
+    for answer in (code, token):
+        data = event("verify_auth_challenge_response", challengeAnswer=answer)
+        data["request"]["userAttributes"] = attributes(status, verified)
+        assert magic_link.verify(data, deps)["response"]["answerCorrect"] is False
+    assert verify(deps, token) is True  # still unspent: only the unproven answers were refused
+
+
 def test_verify_accepts_the_link_once(deps, sent):
     send_link(deps)
     token, _ = link_and_code(sent)
@@ -219,6 +257,7 @@ def test_three_wrong_codes_spend_the_link(deps, sent):
     for _ in range(3):
         assert verify(deps, wrong) is False
     assert verify(deps, code) is False
+    assert verify(deps, token) is False  # the link in the email is spent too
 
 
 @pytest.mark.parametrize(

@@ -29,9 +29,9 @@ def start(pool, conn, client, auth: dict[str, str], metadata) -> dict[str, Any]:
     return _custom_step(pool, conn, client, user, state)
 
 
-def _trigger_request(user, state: dict[str, Any], **extra) -> dict[str, Any]:
+def _trigger_request(pool, user, state: dict[str, Any], **extra) -> dict[str, Any]:
     """The request part shared by the three custom-auth triggers."""
-    request = {"userAttributes": dict(user["attributes"]) if user else {}, **extra}
+    request = {"userAttributes": pool.trigger_attributes(user) if user else {}, **extra}
     if state["metadata"]:
         request["clientMetadata"] = dict(state["metadata"])
     request["userNotFound"] = user is None
@@ -50,7 +50,7 @@ def _custom_step(pool, conn, client, user, state: dict[str, Any]) -> dict[str, A
             "DefineAuthChallenge_Authentication",
             user_name,
             client.id,
-            _trigger_request(user, state, session=state["session"]),
+            _trigger_request(pool, user, state, session=state["session"]),
             {"challengeName": None, "issueTokens": False, "failAuthentication": False},
         ),
     )
@@ -71,7 +71,7 @@ def _custom_step(pool, conn, client, user, state: dict[str, Any]) -> dict[str, A
             "CreateAuthChallenge_Authentication",
             user_name,
             client.id,
-            _trigger_request(user, state, challengeName=name, session=state["session"]),
+            _trigger_request(pool, user, state, challengeName=name, session=state["session"]),
             {
                 "publicChallengeParameters": {},
                 "privateChallengeParameters": {},
@@ -98,6 +98,7 @@ def answer(pool, conn, client, user, state, responses, metadata) -> dict[str, An
             user["username"] if user else state["username"],
             client.id,
             _trigger_request(
+                pool,
                 user,
                 state,
                 privateChallengeParameters=state.get("private", {}),
