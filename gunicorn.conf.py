@@ -18,8 +18,8 @@ threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = 30
 accesslog = "-"
 # Query strings carry codes and states, and some paths carry tokens: the logger class
-# redacts them (app/log_redaction.py), and the format prints the path only.
-logger_class = "app.log_redaction.RedactingLogger"
+# redacts them (app/web/log_redaction.py), and the format prints the path only.
+logger_class = "app.web.log_redaction.RedactingLogger"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # HTTPS straight from gunicorn: PEM certificate (chain) and key (README "Running behind TLS").

@@ -10,12 +10,13 @@ from flask import Flask
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from . import error_pages, hosts, housekeeping, mailer, security, sessions
+from . import mail
 from .branding import load_brands
 from .config import ConfigError, Settings, load_settings
 from .store import build_store
 from .userpool import UserPool, build_client
 from .userpool.domain import PoolDomain
+from .web import error_pages, hosts, housekeeping, security, sessions
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSION_SECONDS = 12 * 3600
@@ -49,7 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["gatehouse.settings"] = settings
     if settings.is_local:
         hosts.one_host_name(app, settings.base_url)
-    app.extensions["gatehouse.mailer"] = mailer.build_sender(settings)
+    app.extensions["gatehouse.mailer"] = mail.build_sender(settings)
     store = build_store(settings.redis_url, settings.data_dir, settings.clock)
     app.extensions["gatehouse.store"] = store
     housekeeping.init_app(app, settings.clock)

@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from app import create_app
-from app.mail import Outbox
+from app.mail.outbox import Outbox
 
 
 @pytest.hookimpl(hookwrapper=True)

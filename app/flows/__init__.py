@@ -9,16 +9,17 @@ from ..oauth.pending import pending_client_id
 
 def register(app: Flask, *, local_mode: bool) -> None:
     """Mount every flow, the OAuth2 server, and the per-request brand choice."""
-    from .. import csrf, limits
+    from .. import csrf
     from ..branding import bp as branding
     from ..oauth import cors, json_errors
     from ..oauth.server import build_server
     from ..pages import bp as pages
+    from ..web import limits
     from . import (
         account,
         deletion,
         email_change,
-        magic,
+        magic_link,
         oauth2,
         recovery,
         secure_account,
@@ -39,7 +40,7 @@ def register(app: Flask, *, local_mode: bool) -> None:
         recovery.bp,
         account.bp,
         oauth2.bp,
-        magic.bp,
+        magic_link.bp,
         social.bp,
         email_change.bp,
         secure_account.bp,

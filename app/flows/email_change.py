@@ -12,14 +12,14 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 
 from .. import followups
 from ..followups import steps
-from ..limits import limited, limiter
-from ..magiclink import masked
+from ..magic_link.tokens import masked
 from ..messages import flash_message
 from ..recent import recent_sign_in_required
 from ..signin import signed_in_user, user_pool
-from ..timing import padded
 from ..userpool import errors
 from ..userpool.reconcile import email_is
+from ..web.limits import limited, limiter
+from ..web.timing import padded
 from .account import current_email, session_ended
 from .forms import ButtonForm, CodeForm, EmailForm
 from .secure_account import secure_link

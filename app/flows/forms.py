@@ -11,7 +11,7 @@ from flask_wtf.form import _Auto, _is_submitted
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
-from ..emails import MAX_LENGTH, is_valid
+from ..mail.addresses import MAX_LENGTH, is_valid
 
 # Control characters have no place in anything a person types here (CR/LF would reach headers).
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
-from ..limits import limited
 from ..messages import flash_message
 from ..signin import target_client_id, user_pool
-from ..timing import padded
 from ..userpool import errors
 from ..userpool.reconcile import password_is
+from ..web.limits import limited
+from ..web.timing import padded
 from .forms import EmailForm, ResetForm
 from .policy import password_rules
 

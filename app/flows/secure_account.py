@@ -17,7 +17,7 @@ import string
 from flask import Blueprint, current_app, redirect, render_template, session, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from .. import mailer
+from .. import mail
 from ..messages import flash_message
 from ..signin import sign_out, user_pool
 from ..userpool import errors
@@ -48,7 +48,7 @@ def secure_link(sub: str, old: str) -> str:
     record_id = secrets.token_urlsafe(16)
     _store().put(RECORD_PREFIX + record_id, {"sub": sub, "old": old}, LINK_SECONDS)
     token = _serializer().dumps({"id": record_id, "sub": sub, "old": old})
-    return mailer.external_url("secure_account.secure", token=token)
+    return mail.external_url("secure_account.secure", token=token)
 
 
 def _link(token: str) -> dict[str, str] | None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
 from .. import mfa_lockout
-from ..error_pages import error_page
-from ..limits import limited
 from ..messages import flash_message
 from ..signin import CHALLENGE_KEY, outcome, target_client_id, user_pool
 from ..userpool import errors
+from ..web.error_pages import error_page
+from ..web.limits import limited
 from .forms import AuthenticatorCodeForm, NewPasswordForm, SignInForm
 from .policy import password_rules
 from .social import providers_for

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
-from .. import mailer
-from ..limits import limited
+from .. import mail
 from ..messages import flash_message, reason_key
 from ..signin import target_client_id, user_pool
-from ..timing import padded
 from ..userpool import errors
+from ..web.limits import limited
+from ..web.timing import padded
 from .forms import ConfirmForm, EmailForm, signup_form
 from .policy import password_rules, required_attributes
 
@@ -44,7 +44,7 @@ def signup():
                 )
             except errors.AlreadyExists:
                 # Tell the owner, not the person at the keyboard (no account enumeration).
-                mailer.send(email, "signup_exists", email=email, client_id=client_id)
+                mail.send(email, "signup_exists", email=email, client_id=client_id)
     except (errors.PasswordPolicy, errors.InvalidInput, errors.Rejected) as exc:
         flash_message(reason_key(exc))
         form.password.data = ""

@@ -13,7 +13,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from .. import housekeeping
+from ..web import housekeeping
 from . import steps
 from .queue import DELIVERED, DROPPED, FAILED, WAITING, intend, pending_ids, run_due
 

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from .. import mailer
-from ..mail import MailUnavailable, Undeliverable
+from ..mail import render
+from ..mail.outbox import MailUnavailable, Undeliverable
 from ..userpool import errors
 
 audit = logging.getLogger("gatehouse.audit")
@@ -40,7 +40,7 @@ def audit_id(sub: str) -> str:
 
 def mail(to: str, template: str, **context: Any) -> dict[str, Any]:
     """Send ``email/<template>``, rendered now (in this request's language and links)."""
-    subject, text, html = mailer.render(template, **context)
+    subject, text, html = render(template, **context)
     return {
         "kind": "mail",
         "template": template,

@@ -59,7 +59,7 @@ def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, 
 
     app.register_blueprint(apple_blueprint(pool, settings.apple()))
     app.extensions["gatehouse.localpool"] = pool
-    from .. import housekeeping
+    from ..web import housekeeping
 
     housekeeping.add(app, "purge the local pool", pool.purge, PURGE_SECONDS)
     # The start page shows the seeded accounts that have a password (local mode only).

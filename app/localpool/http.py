@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..mail import Outbox
+from ..mail.outbox import Outbox
 from .dispatch import error_response, handle
 from .validation import MAX_BODY, too_large
 

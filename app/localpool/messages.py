@@ -7,7 +7,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ..mail import Outbox, html_to_text
+from ..mail.outbox import Outbox, html_to_text
 from .triggers import TriggerRunner
 
 CODE = "{####}"

@@ -17,9 +17,9 @@ from flask import Flask, Response, current_app, jsonify, request
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from ..log_redaction import redact_path
 from ..store import StoreUnavailable
 from ..userpool import errors
+from ..web.log_redaction import redact_path
 
 log = logging.getLogger(__name__)
 # The views wrapped by ``json_errors``.

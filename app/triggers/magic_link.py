@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ..linkstore import LinkRecord, LinkStore
-from ..magiclink import LIFETIME_SECONDS, LinkSigner, new_payload
+from ..magic_link.records import LinkRecord, LinkStore
+from ..magic_link.tokens import LIFETIME_SECONDS, LinkSigner, new_payload
 from .proven import address_proven
 
 PARAMS = "PROVIDE_AUTH_PARAMETERS"
@@ -224,8 +224,8 @@ def _renderer() -> Callable[[str, dict[str, Any]], str]:
 
 def local_deps(settings: Any) -> Deps:
     """Local mode: links in SQLite under the data directory, email to the outbox."""
-    from ..linkstore import SQLiteLinkStore
-    from ..mail import Outbox
+    from ..magic_link.records import SQLiteLinkStore
+    from ..mail.outbox import Outbox
 
     outbox = Outbox(settings.outbox_dir)
     return Deps(
@@ -242,7 +242,7 @@ def deps_from_environment() -> Deps:  # pragma: no cover - runs inside AWS Lambd
     """AWS: the DynamoDB table, the key from Secrets Manager, and SES for the email."""
     import boto3
 
-    from ..linkstore import DynamoLinkStore
+    from ..magic_link.records import DynamoLinkStore
 
     secret = boto3.client("secretsmanager").get_secret_value(
         SecretId=os.environ["GATEHOUSE_MAGIC_LINK_SECRET_ARN"]

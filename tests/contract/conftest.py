@@ -18,7 +18,7 @@ import pytest
 from botocore.config import Config
 from botocore.validate import validate_parameters
 
-from app.mail import Outbox
+from app.mail.outbox import Outbox
 from tests.conftest import code_in
 
 TARGETS = ["local"]

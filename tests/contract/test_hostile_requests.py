@@ -26,7 +26,7 @@ from app.localpool.dispatch import TARGET_PREFIX
 from app.localpool.errors import PoolError
 from app.localpool.operations import OPERATIONS
 from app.localpool.validation import MAX_BODY, check, input_shape
-from app.mail import Outbox
+from app.mail.outbox import Outbox
 from tests.conftest import code_in
 
 from .conftest import PASSWORD, error_code
@@ -134,8 +134,9 @@ def json_values():
     )
     return st.recursive(
         scalars,
-        lambda inner: st.lists(inner, max_size=3)
-        | st.dictionaries(hostile_text(), inner, max_size=3),
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(hostile_text(), inner, max_size=3)
+        ),
         max_leaves=8,
     )
 
@@ -326,4 +327,3 @@ def test_no_5xx_for_hostile_oauth2_domain_requests(world, caplog, data):
     assert_no_fault(response, caplog)
     if route.endswith(("/token", "/revoke", "/userInfo")) and response.status_code >= 400:
         assert response.is_json and "error" in response.json
-

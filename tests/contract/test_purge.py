@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from app.mail import Outbox
+from app.mail.outbox import Outbox
 
 from .conftest import PASSWORD, Target, error_code
 

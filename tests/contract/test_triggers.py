@@ -39,7 +39,7 @@ def recording(calls, answer=None):
 
 def local(make_app, **lambda_config):
     """A local-pool target whose pool runs these triggers."""
-    from app.mail import Outbox
+    from app.mail.outbox import Outbox
 
     from .conftest import Target, check_response_shapes
 

@@ -95,9 +95,7 @@ def test_the_password_page_offers_signing_out_other_devices_checked(signed_in):
     assert 'name="sign_out_others"' in page and "checked" in page
 
 
-def test_a_password_change_signs_out_other_devices_and_stays_signed_in_here(
-    app, signed_in, outbox
-):
+def test_a_password_change_signs_out_other_devices_and_stays_signed_in_here(app, signed_in, outbox):
     browser, email = signed_in
     other = Browser(app, outbox)
     other.sign_in(email)

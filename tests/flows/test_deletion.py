@@ -80,9 +80,7 @@ def test_apple_failing_deletes_nothing(app, outbox):
     assert outbox.messages("apple.person@example.com") == []
 
 
-def test_the_pool_failing_after_apple_leaves_a_follow_up_that_finishes_it(
-    app, outbox, monkeypatch
-):
+def test_the_pool_failing_after_apple_leaves_a_follow_up_that_finishes_it(app, outbox, monkeypatch):
     browser = apple_account(app, outbox)
     gateway = app.extensions["gatehouse.userpool"]
     real_call = gateway.call

@@ -17,9 +17,10 @@ from contextlib import contextmanager
 
 import pytest
 
-from app import flows, timing
+from app import flows
 from app.localpool import passwords
-from app.mail import Outbox
+from app.mail.outbox import Outbox
+from app.web import timing
 
 from .conftest import Browser, without_tokens
 

@@ -17,7 +17,7 @@ from botocore.exceptions import EndpointConnectionError
 
 from app import followups
 from app.followups.queue import CLAIM_SECONDS, DUE, FollowUp
-from app.mailer import SesSender
+from app.mail import SesSender
 from app.messages import text
 from app.store import RedisStore, StoreUnavailable
 from tests.conftest import FakeClock

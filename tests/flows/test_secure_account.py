@@ -1,4 +1,4 @@
-""""Not you? Secure your account" (issue 10, account takeover 2): whether someone's change of the
+""" "Not you? Secure your account" (issue 10, account takeover 2): whether someone's change of the
 address is still pending or already done, the link gives the account back the old address, stops
 the password anyone else knows, sends the reset code to the old address, signs the account out
 everywhere, pre-fills the old address, and works once."""

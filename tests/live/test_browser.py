@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.mail import Outbox
+from app.mail.outbox import Outbox
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 FLAGS = [

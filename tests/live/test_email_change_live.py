@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from app.mail import Outbox
+from app.mail.outbox import Outbox
 
 from .conftest import local_idp
 from .person import Person

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from app.mail import Outbox
+from app.mail.outbox import Outbox
 from tests.conftest import code_in
 
 from .conftest import local_idp

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from app.mail import Outbox
+from app.mail.outbox import Outbox
 
 from .person import Person
 from .test_oauth2_front_door import sign_up_and_confirm

@@ -14,7 +14,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from app.mail import Outbox
+from app.mail.outbox import Outbox
 
 from .person import Person
 

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from pycognito import Cognito
 from pycognito.exceptions import SoftwareTokenMFAChallengeException
 
-from app.mail import Outbox
+from app.mail.outbox import Outbox
 from tests.conftest import code_in
 
 from .conftest import local_idp

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.housekeeping import Housekeeping
+from app.web.housekeeping import Housekeeping
 
 
 def test_expired_records_are_purged_after_requests(app, client, clock):

@@ -6,7 +6,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from app.linkstore import DynamoLinkStore, LinkRecord, SQLiteLinkStore
+from app.magic_link.records import DynamoLinkStore, LinkRecord, SQLiteLinkStore
 
 
 @pytest.fixture(params=["sqlite", "dynamodb"])

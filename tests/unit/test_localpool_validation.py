@@ -88,9 +88,7 @@ def test_a_missing_required_member_is_named_as_cognito_names_it():
         ("SignUp", {**SIGN_UP, "UserAttributes": [{"Name": "x" * 40}]}, "userAttributes.1.member"),
     ],
 )
-def test_a_value_outside_the_models_constraints_is_an_invalid_parameter(
-    operation, params, problem
-):
+def test_a_value_outside_the_models_constraints_is_an_invalid_parameter(operation, params, problem):
     error = refused(operation, json.dumps(params).encode())
     assert error.code == "InvalidParameterException"
     assert error.message.startswith("1 validation error detected: ")

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from app.log_redaction import redact_path
+from app.web.log_redaction import redact_path
 
 
 @pytest.mark.parametrize(

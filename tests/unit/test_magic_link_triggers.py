@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.linkstore import SQLiteLinkStore
-from app.magiclink import LinkSigner
+from app.magic_link.records import SQLiteLinkStore
+from app.magic_link.tokens import LinkSigner
 from app.triggers import magic_link
 from app.triggers.magic_link import LINK, PARAMS, Deps
 

@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from app.mail import MailUnavailable, Outbox, Undeliverable
+from app.mail.outbox import MailUnavailable, Outbox, Undeliverable
 
 TEXT = "Hello.\n" * 200
 HTML = "<p>Hello.</p>" * 200

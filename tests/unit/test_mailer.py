@@ -7,8 +7,8 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 from botocore.stub import Stubber
 
-from app.mail import MailUnavailable, Outbox, Undeliverable
-from app.mailer import SesSender, build_sender
+from app.mail import SesSender, build_sender
+from app.mail.outbox import MailUnavailable, Outbox, Undeliverable
 
 SENDER = "Example <no-reply@example.com>"
 

@@ -90,7 +90,7 @@ def test_outbox_page_lists_mail(app, client):
 
 
 def test_a_form_without_an_email_is_limited_per_ip_not_globally(app):
-    from app.limits import account_key
+    from app.web.limits import account_key
 
     with app.test_request_context(
         "/magic-link/sent",

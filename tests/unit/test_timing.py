@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app import timing
+from app.web import timing
 
 
 class FakeTime:

@@ -15,7 +15,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from app.mail import Outbox
+from app.mail.outbox import Outbox
 from tests.conftest import code_in
 
 from ..conftest import SEED, LiveServer, local_idp, start

@@ -15,7 +15,7 @@ import requests
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from app.mail import Outbox
+from app.mail.outbox import Outbox
 from tests.conftest import code_in
 
 from ..conftest import ROOT

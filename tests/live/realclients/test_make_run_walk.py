@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from app.mail import Outbox
+from app.mail.outbox import Outbox
 
 from ..conftest import ROOT, free_port, wait_until_healthy
 from .conftest import PASSWORD, arrive

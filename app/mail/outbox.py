@@ -16,7 +16,7 @@ from email import message_from_bytes
 from email.message import EmailMessage
 from pathlib import Path
 
-from .emails import InvalidAddress, checked
+from .addresses import InvalidAddress, checked
 
 SENDER = "Gatehouse <no-reply@gatehouse.localhost>"
 DOMAIN = "gatehouse.localhost"
@@ -62,9 +62,7 @@ class Outbox:
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
 
-    def send(
-        self, to: str, subject: str, text: str, html_body: str, message_id: str = ""
-    ) -> Path:
+    def send(self, to: str, subject: str, text: str, html_body: str, message_id: str = "") -> Path:
         """Write one multipart/alternative message, whole or not at all; returns its path.
 
         ``message_id`` names the message (a follow-up sent again keeps its Message-ID, so the

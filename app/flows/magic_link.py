@@ -10,16 +10,16 @@ import json
 
 from flask import Blueprint, current_app, redirect, render_template, session, url_for
 
-from ..limits import limited
-from ..magiclink import LinkSigner, masked
+from ..magic_link.tokens import LinkSigner, masked
 from ..messages import flash_message
 from ..oauth import pending
 from ..signin import complete, target_client_id, user_pool
-from ..timing import padded
 from ..userpool import errors
+from ..web.limits import limited
+from ..web.timing import padded
 from .forms import ButtonForm, CodeForm, EmailForm
 
-bp = Blueprint("magic", __name__)
+bp = Blueprint("magic_link", __name__)
 ASKED = "magic_link"
 
 
@@ -67,7 +67,7 @@ def ask():
     """Ask for a link; every address gets the same "check your email" page."""
     form = EmailForm()
     if not form.validate_on_submit():
-        return render_template("magic/ask.html", form=form)
+        return render_template("magic_link/ask.html", form=form)
     email = form.email.data.strip()
     client_id = target_client_id()
     with padded():
@@ -81,7 +81,7 @@ def ask():
         ):
             pass  # unconfirmed or refused: the same page, and no email
     session[ASKED] = {"email": email, "client_id": client_id}
-    return redirect(url_for("magic.sent"), 303)
+    return redirect(url_for("magic_link.sent"), 303)
 
 
 @bp.route("/magic-link/sent", methods=["GET", "POST"])
@@ -90,15 +90,15 @@ def sent():
     """Check your email; or type the code here, in the browser that asked."""
     asked = session.get(ASKED)
     if not asked:
-        return redirect(url_for("magic.ask"), 303)
+        return redirect(url_for("magic_link.ask"), 303)
     form = CodeForm()
     if not form.validate_on_submit():
-        return render_template("magic/sent.html", form=form)
+        return render_template("magic_link/sent.html", form=form)
     try:
         result = _answer(asked["email"], asked["client_id"], form.code.data.strip(), send=False)
     except (errors.InvalidCredentials, errors.NotConfirmed, errors.CodeMismatch):
         flash_message("magic_code_wrong")
-        return render_template("magic/sent.html", form=CodeForm(formdata=None))
+        return render_template("magic_link/sent.html", form=CodeForm(formdata=None))
     session.pop(ASKED, None)
     return complete(result["AuthenticationResult"])
 
@@ -112,7 +112,7 @@ def follow(token: str):
         return _spent()
     form = ButtonForm()
     if not form.validate_on_submit():
-        return render_template("magic/continue.html", form=form, who=masked(payload.email))
+        return render_template("magic_link/continue.html", form=form, who=masked(payload.email))
     if payload.pending:
         pending.remember(payload.pending)  # the OAuth2 request continues in this browser
     try:
@@ -124,4 +124,4 @@ def follow(token: str):
 
 def _spent():
     """One page for a used, expired, superseded or tampered link, with a way to get a new one."""
-    return render_template("magic/spent.html", form=EmailForm(formdata=None)), 400
+    return render_template("magic_link/spent.html", form=EmailForm(formdata=None)), 400

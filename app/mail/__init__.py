@@ -1,8 +1,9 @@
 """Gatehouse's own emails (not the pool's): rendered from templates/email/ and delivered by the
-app's sender — the outbox in local mode, Amazon SES (``GATEHOUSE_MAIL_FROM``) in cognito mode.
+app's sender — the outbox in local mode (``outbox``), Amazon SES (``GATEHOUSE_MAIL_FROM``) in
+cognito mode.
 
-Both senders take every ``To:`` through ``app.emails.checked`` and fail in the same two ways
-(``app.mail``): ``MailUnavailable`` (try again later) or ``Undeliverable`` (never as it is).
+Both senders take every ``To:`` through ``addresses.checked`` and fail in the same two ways
+(``outbox``): ``MailUnavailable`` (try again later) or ``Undeliverable`` (never as it is).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 from botocore.exceptions import BotoCoreError, ClientError
 from flask import current_app, render_template, url_for
 
-from .mail import MailUnavailable, Outbox, Undeliverable, recipient
+from .outbox import MailUnavailable, Outbox, Undeliverable, recipient
 
 log = logging.getLogger(__name__)
 # SES refuses this message for good (its address or content); any other refusal (throttling,
@@ -84,7 +85,7 @@ def build_sender(settings):
         return Outbox(settings.outbox_dir)
     import boto3
 
-    from .userpool.client import client_config
+    from ..userpool.client import client_config
 
     client = boto3.session.Session().client(
         "sesv2", region_name=settings.region, config=client_config(settings)

@@ -17,7 +17,7 @@ from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
 
-from .store import Store, StoreUnavailable
+from ..store import Store, StoreUnavailable
 
 KEY_PREFIX = "session:"
 # Endpoints that answer without a session, so they work (and report) while the store is down.

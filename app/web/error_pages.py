@@ -16,10 +16,10 @@ from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
+from ..messages import text
+from ..store import StoreUnavailable
+from ..userpool.errors import ConfigurationFault, InvalidInput, Unavailable, UserPoolError
 from .log_redaction import redact_path
-from .messages import text
-from .store import StoreUnavailable
-from .userpool.errors import ConfigurationFault, InvalidInput, Unavailable, UserPoolError
 
 log = logging.getLogger(__name__)
 

@@ -99,9 +99,9 @@ def init_app(app: Flask, base_url: str, csrf: CSRFProtect, *, local: bool) -> No
     app.before_request(lambda: check_form_post(csrf))
     app.after_request(add_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
-    from .branding import current_brand
+    from ..branding import current_brand
 
     app.jinja_env.globals["current_brand"] = current_brand
-    from .mailer import external_url
+    from ..mail import external_url
 
     app.jinja_env.globals["external_url"] = external_url
