@@ -76,6 +76,15 @@ def browser(app, outbox) -> Browser:
     return Browser(app, outbox)
 
 
+@pytest.fixture
+def signed_in(app, outbox) -> tuple[Browser, str]:
+    """A fresh account, signed in: (its browser, its email)."""
+    browser = Browser(app, outbox)
+    email = browser.account()
+    browser.sign_in(email)
+    return browser, email
+
+
 def without_tokens(html: str) -> str:
     """A page with its CSRF tokens and CSP nonces blanked, for byte comparisons."""
     html = CSRF.sub('name="csrf_token" type="hidden" value=""', html)

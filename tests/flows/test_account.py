@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 from app.messages import text
 
 from .conftest import PASSWORD, Browser
 
 NEW = "N3w-password!"
-
-
-@pytest.fixture
-def signed_in(app, outbox):
-    browser = Browser(app, outbox)
-    email = browser.account()
-    browser.sign_in(email)
-    return browser, email
 
 
 def test_password_change_tells_the_account_address(signed_in, outbox):

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from app.messages import text
 from tests.faults import answer_lost
 
@@ -18,15 +16,6 @@ NEW = "N3w-password!"
 def _said(browser, key: str) -> bool:
     """True when the current page shows a catalogue message."""
     return text(key).replace("'", "&#39;") in browser.text()
-
-
-@pytest.fixture
-def signed_in(app, outbox):
-    """A fresh account, signed in."""
-    browser = Browser(app, outbox)
-    email = browser.account()
-    browser.sign_in(email)
-    return browser, email
 
 
 def test_a_password_change_whose_answer_was_lost(app, signed_in, outbox):

@@ -46,15 +46,6 @@ def clock() -> MovingClock:
     return MovingClock()
 
 
-@pytest.fixture
-def signed_in(app, outbox):
-    """A fresh account, signed in."""
-    browser = Browser(app, outbox)
-    email = browser.account()
-    browser.sign_in(email)
-    return browser, email
-
-
 def run(app):
     """``flask followups run``."""
     return app.test_cli_runner().invoke(args=["followups", "run"])

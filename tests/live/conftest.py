@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import ssl
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# Debian's Chromium, headless, with nothing that would reach the closed network.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 SEED = ROOT / "app" / "localpool" / "seed.toml"
 
 
@@ -123,3 +135,26 @@ def front_door(tmp_path_factory):
     yield server
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@contextmanager
+def chromium_browser(*extra_flags: str):
+    """Launch Debian's Chromium through Playwright (never a downloaded browser).
+
+    Playwright's sync API runs one instance at a time, so each test module holds its own.
+    """
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary is None:
+        if os.environ.get("CI") == "true":
+            raise RuntimeError("chromium is not installed; .ci/run installs it")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=binary, headless=True, args=[*CHROMIUM_FLAGS, *extra_flags]
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

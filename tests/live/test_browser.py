@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import uuid
 from pathlib import Path
 
@@ -12,33 +10,17 @@ import pytest
 
 from app.mail.outbox import Outbox
 
+from .conftest import chromium_browser
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 PASSWORD = "Corr3ct-horse"
 
 
 @pytest.fixture(scope="module")
 def chromium():
-    """A headless Chromium from the system package (never a downloaded browser)."""
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            raise RuntimeError("chromium is not installed; .ci/run installs it")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=binary, headless=True, args=FLAGS)
+    """A headless Chromium from the system package, for this module."""
+    with chromium_browser() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

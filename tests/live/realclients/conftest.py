@@ -8,7 +8,6 @@ product's app would be. Chromium trusts the test server's key and nothing else.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import uuid
 
@@ -18,8 +17,7 @@ from botocore.exceptions import ClientError
 from app.mail.outbox import Outbox
 from tests.conftest import code_in
 
-from ..conftest import SEED, LiveServer, local_idp, start
-from ..test_browser import FLAGS
+from ..conftest import SEED, LiveServer, chromium_browser, local_idp, start
 from . import jsbuild
 from .origin import AppOrigin
 from .tls import TLSFiles, make_tls
@@ -50,24 +48,9 @@ def tls(tmp_path_factory) -> TLSFiles:
 
 @pytest.fixture(scope="module")
 def chromium_tls(tls):
-    """Debian's Chromium, headless, trusting the test server's key (never a downloaded browser).
-
-    One per test module: Playwright's sync API runs one instance at a time, and
-    tests/live/test_browser.py starts its own.
-    """
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            raise RuntimeError("chromium is not installed; .ci/run installs it")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=binary, headless=True, args=[*FLAGS, tls.chromium_flag()]
-        )
+    """Debian's Chromium, headless, trusting the test server's key; one per test module."""
+    with chromium_browser(tls.chromium_flag()) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="session")
