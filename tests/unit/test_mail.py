@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import resource
-import signal
+import builtins
+import errno
 
 import pytest
 
+from app.mail import outbox as outbox_module
 from app.mail.outbox import MailUnavailable, Outbox, Undeliverable
 
 TEXT = "Hello.\n" * 200
@@ -14,16 +15,33 @@ HTML = "<p>Hello.</p>" * 200
 
 
 @pytest.fixture
-def full_disk():
-    """Writes past 1 KiB fail with EFBIG, as on a full disk (no signal kills the process)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (1024, hard))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-        signal.signal(signal.SIGXFSZ, previous)
+def full_disk(monkeypatch):
+    """The outbox's files take 1 KiB, then the disk is full (ENOSPC), as a real one fails.
+
+    Only the outbox module's ``open`` is replaced: a process-wide file-size limit would also
+    stop the test runner writing its own log.
+    """
+
+    class FillsUp:
+        """A real file that takes the first KiB of a write, then fails."""
+
+        def __init__(self, file) -> None:
+            self.file = file
+
+        def write(self, data: bytes) -> int:
+            self.file.write(data[:1024])
+            self.file.flush()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            self.file.close()
+
+    monkeypatch.setattr(
+        outbox_module, "open", lambda *a, **k: FillsUp(builtins.open(*a, **k)), raising=False
+    )
 
 
 def test_a_full_disk_leaves_nothing_in_the_outbox(tmp_path, full_disk):
