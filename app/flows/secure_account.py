@@ -1,12 +1,16 @@
 """The "Not you? Secure your account" link in the notice an email change sends to the old address.
 
-It works once (a record in the store, taken when the account is secured) for three days, and
-names the account and its old address. Whether the change is still pending or already done, it
-gives the account back the old address (an administrator's update with ``email_verified``),
-makes the password unusable and sends a reset code to the old address (AdminResetUserPassword:
-the password someone else knows stops working), and signs the account out everywhere. If the old
-address now belongs to another account it cannot be given back: the account is locked instead
-(AdminDisableUser) and the page says exactly that — a reset code would go to the new address.
+It works once for three days, and names the account and its old address. Whether the change is
+still pending or already done, it gives the account back the old address (an administrator's
+update with ``email_verified``), makes the password unusable and sends a reset code to the old
+address (AdminResetUserPassword: the password someone else knows stops working), and signs the
+account out everywhere. If the old address now belongs to another account it cannot be given
+back: the account is locked instead (AdminDisableUser) and the page says exactly that — a reset
+code would go to the new address.
+
+Each link is a record in the store under the account's sub, and securing the account removes
+every one of them, not only the link that was used: a later change started from someone else's
+address sent that address a link of its own, which must not give the account back to them.
 """
 
 from __future__ import annotations
@@ -43,10 +47,15 @@ def _store():
     return current_app.extensions["gatehouse.store"]
 
 
+def _record_key(sub: str, record_id: str) -> str:
+    """Where one link's record lives: under its account, so all of them can be ended at once."""
+    return f"{RECORD_PREFIX}{sub}:{record_id}"
+
+
 def secure_link(sub: str, old: str) -> str:
     """A single-use link that secures this account and gives it back ``old``."""
     record_id = secrets.token_urlsafe(16)
-    _store().put(RECORD_PREFIX + record_id, {"sub": sub, "old": old}, LINK_SECONDS)
+    _store().put(_record_key(sub, record_id), {"sub": sub, "old": old}, LINK_SECONDS)
     token = _serializer().dumps({"id": record_id, "sub": sub, "old": old})
     return mail.external_url("secure_account.secure", token=token)
 
@@ -59,7 +68,7 @@ def _link(token: str) -> dict[str, str] | None:
         return None
     if not isinstance(data, dict) or not {"id", "sub", "old"} <= data.keys():
         return None
-    record = _store().get(RECORD_PREFIX + data["id"])
+    record = _store().get(_record_key(data["sub"], data["id"]))
     if record != {"sub": data["sub"], "old": data["old"]}:
         return None
     return data
@@ -83,7 +92,7 @@ def secure(token: str):
     finally:
         # Steps done so far are safe to repeat: a failure leaves the link usable.
         _store().delete(CLAIM_PREFIX + link["id"])
-    _store().delete(RECORD_PREFIX + link["id"])  # used: it never works again
+    _end_links(link["sub"])  # used: neither it nor any other link of the account works again
     sign_out()
     if outcome is None:
         return render_template("email_change/secure.html", state="invalid"), 400
@@ -94,6 +103,13 @@ def secure(token: str):
     session["reset_email"] = link["old"]
     flash_message("account_restored" if outcome == RESTORED else "account_secured")
     return redirect(url_for("recovery.reset"), 303)
+
+
+def _end_links(sub: str) -> None:
+    """Remove every link the account's email changes sent, whichever address got it."""
+    store = _store()
+    for key in store.keys(_record_key(sub, "")):
+        store.delete(key)
 
 
 def _secure(sub: str, old: str) -> tuple[str, bool]:

@@ -120,3 +120,28 @@ def test_a_forged_or_old_link_is_refused(app, outbox, clock):
     assert Browser(app, outbox).get("/account/secure/forged").status_code == 400
     clock.advance(3 * 86400 + 60)
     assert Browser(app, outbox).get(link).status_code == 400
+
+
+def test_securing_the_account_ends_every_other_link_it_sent(app, outbox):
+    """The attacker, holding the account, starts one more change from his own address: that
+    notice carries a link naming *his* address. Once the owner secures the account, that link
+    must not give the account back to him (nor send him a reset code)."""
+    attacker, old, sub, link = _taken_over(app, outbox, complete=True)
+    attacker.sign_in(ATTACKER)  # the account's address is his now; the password too
+    attacker.open("/account/email")
+    attacker.submit("/account/email", email="second@evil.example.com")
+    (his,) = [
+        m
+        for m in outbox.messages(ATTACKER)
+        if m.subject == "An email change was requested for your account"
+    ]
+    his_link = re.search(r"http://localhost:8000(/account/secure/\S+)", his.text).group(1)
+    _secure(app, outbox, link)  # the owner takes the account back
+    before = len(outbox.messages(ATTACKER))
+    again = Browser(app, outbox)
+    if again.open(his_link).status_code == 200:
+        again.submit(his_link)  # he presses "Secure my account" on his own link
+    assert again.page.status_code == 400 and "no longer works" in again.text()
+    user = _pool_user(app, sub)
+    assert user["attributes"]["email"] == old and user["enabled"] == 1
+    assert len(outbox.messages(ATTACKER)) == before  # no reset code to the attacker
