@@ -70,7 +70,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     followups.init_app(app)
     register(app, local_mode=settings.is_local)
     if settings.is_local and not settings.dangerously_serve_local_mode_on_network:
-        hosts.serve_loopback_only(app)
+        hosts.serve_loopback_only(app, settings.base_url)
     return app
 
 

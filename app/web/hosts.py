@@ -1,8 +1,11 @@
 """Local mode stays on this machine, under one host name.
 
-- Only loopback peers are served: local mode answers the local pool's admin API and the outbox,
+- Only this machine is served: local mode answers the local pool's admin API and the outbox,
   which must never reach a network (gunicorn.conf.py also refuses to bind elsewhere; this holds
   however the app is served), unless GATEHOUSE_DANGEROUSLY_SERVE_LOCAL_MODE_ON_NETWORK says so.
+  That takes a loopback peer *and* one of this machine's names in ``Host``: a web page whose
+  name an attacker points at 127.0.0.1 (DNS rebinding) makes the browser a loopback peer that is
+  same-origin with the page, so no CORS rule stands in its way; only its ``Host`` gives it away.
 - A GET on another name of the same server goes to the base URL: ``make run`` serves on
   127.0.0.1 while the base URL says ``localhost`` (passkeys need a host name). Cookies belong to
   one host name, so a person who opened ``127.0.0.1:8000/demo`` would lose the session between
@@ -12,9 +15,16 @@
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, redirect, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+# Characters a path or query keeps as they are when the redirect quotes it again (RFC 3986's
+# sub-delims, ":" and "@"; "%" only in the query, which is still in its raw, quoted form).
+PATH_SAFE = "/!$&'()*+,;=:@~"
+QUERY_SAFE = PATH_SAFE + "?%"
 
 
 def _loopback(address: str | None) -> bool:
@@ -28,24 +38,40 @@ def _loopback(address: str | None) -> bool:
     return ip.is_loopback or bool(getattr(ip, "ipv4_mapped", None) and ip.ipv4_mapped.is_loopback)
 
 
-class LoopbackOnly:
-    """WSGI middleware (outermost, before any proxy handling): refuse non-loopback peers."""
+def _host_name(environ) -> str | None:
+    """The host name the client asked for (``Host``, without its port), lowercased."""
+    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or ""
+    return urlsplit(f"//{host}").hostname
 
-    def __init__(self, wsgi_app) -> None:
+
+class LoopbackOnly:
+    """WSGI middleware: refuse network peers (403) and names other than this machine's (400)."""
+
+    def __init__(self, wsgi_app, names: frozenset[str]) -> None:
         self.wsgi_app = wsgi_app
+        self.names = names
 
     def __call__(self, environ, start_response):
-        """403 for a peer on the network."""
-        if _loopback(environ.get("REMOTE_ADDR")):
+        """The app, for a loopback peer that asked for one of this machine's names."""
+        if not _loopback(environ.get("REMOTE_ADDR")):
+            status, why = "403 Forbidden", "serves this machine only"
+        elif _host_name(environ) not in self.names:
+            status, why = "400 Bad Request", "answers only to this machine's own names"
+        else:
             return self.wsgi_app(environ, start_response)
-        start_response("403 Forbidden", [("Content-Type", "text/plain; charset=utf-8")])
-        return [b"Local mode serves this machine only (see GATEHOUSE_MODE).\n"]
+        start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+        return [f"Local mode {why} (see GATEHOUSE_MODE).\n".encode()]
 
 
-def serve_loopback_only(app: Flask) -> None:
-    """Refuse network peers. Call it last in create_app: the check must wrap everything,
-    ProxyFix included (else a forged X-Forwarded-For would pass for a loopback peer)."""
-    app.wsgi_app = LoopbackOnly(app.wsgi_app)
+def serve_loopback_only(app: Flask, base_url: str) -> None:
+    """Refuse network peers and foreign host names. Call it last in create_app: the check must
+    wrap everything, ProxyFix included (else a forged X-Forwarded-For would pass for a loopback
+    peer). Behind trusted proxies it also judges the client they name, inside ProxyFix: a
+    network client that reaches a proxy on this machine must not pass for the proxy."""
+    names = LOOPBACK_NAMES | {urlsplit(base_url).hostname or "localhost"}
+    if isinstance(app.wsgi_app, ProxyFix):
+        app.wsgi_app.app = LoopbackOnly(app.wsgi_app.app, names)
+    app.wsgi_app = LoopbackOnly(app.wsgi_app, names)
 
 
 def one_host_name(app: Flask, base_url: str) -> None:
@@ -55,8 +81,14 @@ def one_host_name(app: Flask, base_url: str) -> None:
 
     @app.before_request
     def to_base_host():
-        """The same path and query on the base URL's host (a POST is never redirected)."""
+        """The same path and query on the base URL's host (a POST is never redirected).
+
+        The path is quoted again: Werkzeug hands it over decoded, and a decoded line break
+        must not reach the Location header (nor a decoded ``?`` change what the path is).
+        """
         if request.method not in ("GET", "HEAD") or request.host.lower() == host:
             return None
-        path = request.full_path if request.query_string else request.path
-        return redirect(f"{base.scheme}://{base.netloc}{path}", 302)
+        location = f"{base.scheme}://{base.netloc}{quote(request.path, safe=PATH_SAFE)}"
+        if request.query_string:
+            location += "?" + quote(request.query_string.decode("latin-1"), safe=QUERY_SAFE)
+        return redirect(location, 302)

@@ -138,7 +138,9 @@ def test_the_pools_required_attributes_become_fields(make_app, outbox):
     assert {"Name": "given_name", "Value": "Ada"} in user["UserAttributes"]
 
 
-def test_links_in_emails_ignore_the_host_header(app, outbox):
+def test_links_in_emails_ignore_the_host_header(make_app, outbox):
+    # Local mode refuses a foreign Host outright (hosts.py); served to a network it must not matter.
+    app = make_app(dangerously_serve_local_mode_on_network=True)
     email = Browser(app, outbox).account()
     attacker = Browser(app, outbox)
     attacker.http.environ_base["HTTP_HOST"] = "evil.example.com"

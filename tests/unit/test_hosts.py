@@ -42,3 +42,47 @@ def test_the_dangerous_setting_lets_network_peers_in(make_app):
     app = make_app(dangerously_serve_local_mode_on_network=True)
     response = app.test_client().get("/healthz", environ_base={"REMOTE_ADDR": "10.1.2.3"})
     assert response.status_code == 200
+
+
+ADMIN_CALL = {
+    "X-Amz-Target": "AWSCognitoIdentityProviderService.ListUsers",
+    "Authorization": "AWS4-HMAC-SHA256 Credential=any",  # any signature passes locally
+    "Content-Type": "application/x-amz-json-1.1",
+}
+LIST_USERS = '{"UserPoolId": "us-east-1_gatehouse"}'
+
+
+def test_a_page_on_another_site_cannot_reach_the_admin_api_through_dns_rebinding(client):
+    # A site whose name resolves to 127.0.0.1 makes the browser a loopback peer, same-origin
+    # with itself: no CORS stands in the way. Only the Host header tells it apart.
+    response = client.post(
+        "/_localpool",
+        base_url="http://rebound.evil.example:8000",
+        headers=ADMIN_CALL,
+        data=LIST_USERS,
+    )
+    assert response.status_code == 400
+    assert b"Users" not in response.data
+    assert client.get("/_dev/mail", base_url="http://rebound.evil.example:8000").status_code == 400
+    # This machine's own names still work (the GET goes on to the base URL).
+    same = client.post("/_localpool", headers=ADMIN_CALL, data=LIST_USERS)
+    assert same.status_code == 200
+    assert client.get("/login", base_url="http://[::1]:8000").status_code == 302
+
+
+def test_a_network_client_behind_a_trusted_proxy_on_this_machine_is_refused(make_app):
+    # The proxy is a loopback peer; the client it names is not.
+    app = make_app(trusted_proxies=1)
+    response = app.test_client().get("/_dev/mail", headers={"X-Forwarded-For": "198.51.100.9"})
+    assert response.status_code == 403
+    local = app.test_client().get("/_dev/mail", headers={"X-Forwarded-For": "127.0.0.1"})
+    assert local.status_code == 200
+
+
+def test_a_path_with_a_line_break_is_redirected_quoted_not_a_500(client):
+    response = client.get("/login%0d%0aSet-Cookie:%20x=1", base_url="http://127.0.0.1:8000")
+    assert response.status_code == 302
+    assert response.location == "http://localhost:8000/login%0D%0ASet-Cookie:%20x=1"
+    assert "Set-Cookie" not in response.headers
+    odd = client.get("/magic/a%3Fb%23c", base_url="http://127.0.0.1:8000")
+    assert odd.location == "http://localhost:8000/magic/a%3Fb%23c"  # still the same path
