@@ -45,7 +45,15 @@ def outcome(result: dict[str, Any], email: str) -> Response:
 
 
 def complete(tokens: dict[str, Any]) -> Response:
-    """Start Gatehouse's own session (a new id), then finish the pending request if there is one."""
+    """Start Gatehouse's own session (a new id), then finish the pending request if the tokens
+    were minted for its app client.
+
+    Some sign-ins mint tokens for another client than the pending request's: confirming a
+    password or signing in again after a password change (Gatehouse's own client), a magic link
+    or a social sign-in started for one app while this browser went on to another app's request.
+    Those tokens must never reach the other app (their audience, scopes and refresh token are not
+    its own): its request stays pending, for a sign-in that mints its own tokens.
+    """
     claims = id_claims(tokens["IdToken"])
     keep = {k: session[k] for k in (pending.PENDING_KEY,) if k in session}
     session.clear()
@@ -58,7 +66,8 @@ def complete(tokens: dict[str, Any]) -> Response:
         "signed_in_at": current_app.extensions["gatehouse.settings"].clock(),
     }
     session["access_token"] = tokens["AccessToken"]
-    if pending.pending():
+    waiting = pending.pending()
+    if waiting and waiting["client_id"] == claims.get("aud"):
         return redirect(pending.finish(tokens, claims["sub"]), 303)
     return redirect(url_for("account.overview"), 303)
 

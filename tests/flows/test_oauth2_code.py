@@ -54,3 +54,48 @@ def test_two_concurrent_exchanges_get_one_set_of_tokens(app, browser: Browser):
     for thread in threads:
         thread.join(timeout=30)
     assert sorted(statuses) == [200, 400, 400, 400]
+
+
+def _ends_at_the_app_with_its_own_tokens_only(browser: Browser, response, verifier: str) -> None:
+    """A sign-in that came back to the app carries tokens minted for that app client; one that
+    did not leaves the request pending, and the next sign-in there finishes it properly."""
+    from app.signin import id_claims
+
+    from .oauth2_app import CALLBACK
+
+    if response.location.startswith(CALLBACK):
+        tokens = exchange(browser.http, code_of(response.location), verifier).json
+        assert id_claims(tokens["id_token"])["aud"] == "demo"
+
+
+def test_a_password_change_never_hands_gatehouses_own_tokens_to_a_pending_app(browser: Browser):
+    from .conftest import PASSWORD
+    from .oauth2_app import CALLBACK, authorize_url
+
+    email = browser.account()
+    browser.sign_in(email)
+    verifier = generate_token(64)
+    browser.get(authorize_url("demo", verifier))  # an app's request, left at the sign-in page
+    browser.open("/account/password")
+    response = browser.submit(
+        "/account/password", current=PASSWORD, password="An0ther-horse", sign_out_others="y"
+    )
+    _ends_at_the_app_with_its_own_tokens_only(browser, response, verifier)
+    again = browser.sign_in(email, "An0ther-horse")
+    assert again.location.startswith(CALLBACK)
+    _ends_at_the_app_with_its_own_tokens_only(browser, again, verifier)
+
+
+def test_a_magic_link_for_one_app_client_never_finishes_another_ones_request(app, outbox):
+    from .oauth2_app import authorize_url
+    from .test_magic_link import ask, link_of
+
+    asking = Browser(app, outbox)
+    email = asking.account()
+    ask(asking, email)  # no app's request here: the link signs in to Gatehouse's own client
+    opening = Browser(app, outbox)
+    verifier = generate_token(64)
+    opening.get(authorize_url("demo", verifier))  # this browser waits for the demo app
+    link = link_of(outbox, email)
+    opening.open(link)
+    _ends_at_the_app_with_its_own_tokens_only(opening, opening.submit(link), verifier)
