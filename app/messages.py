@@ -163,6 +163,12 @@ MESSAGES = {
         ),
         "error",
     ),
+    "reset_code_wrong": (
+        _l(
+            "That code didn't work. Check the latest email we sent and try again; after several wrong tries, ask for a new code."
+        ),
+        "error",
+    ),
     "mfa_code_wrong": (
         _l(
             "That code isn't right. Open your authenticator app and type the 6-digit code it shows now."

@@ -52,6 +52,29 @@ def password_rules() -> list[str]:
     return rules
 
 
+# Cognito's symbols (its password-policy documentation); a space counts inside a password only.
+SYMBOLS = set("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+-")
+
+
+def meets_password_policy(password: str) -> bool:
+    """True when the password meets the pool's policy.
+
+    Checked here, before a call that sets a password, so the answer cannot depend on the account:
+    the pool may judge the password of a known address before its code, while it answers an
+    unknown address (PreventUserExistenceErrors) without looking at the password at all.
+    """
+    policy = _described()["Policies"]["PasswordPolicy"]
+    inner = password[1:-1]
+    checks = (
+        len(password) >= policy.get("MinimumLength", 8),
+        not policy.get("RequireUppercase") or any("A" <= c <= "Z" for c in password),
+        not policy.get("RequireLowercase") or any("a" <= c <= "z" for c in password),
+        not policy.get("RequireNumbers") or any("0" <= c <= "9" for c in password),
+        not policy.get("RequireSymbols") or bool(SYMBOLS & set(password)) or " " in inner,
+    )
+    return all(checks)
+
+
 def required_attributes() -> list[tuple[str, str]]:
     """(attribute, label) for each attribute the pool requires at sign-up, besides email."""
     found = []

@@ -11,7 +11,7 @@ from ..userpool.reconcile import password_is
 from ..web.limits import limited
 from ..web.timing import padded
 from .forms import EmailForm, ResetForm
-from .policy import password_rules
+from .policy import meets_password_policy, password_rules
 
 bp = Blueprint("recovery", __name__)
 
@@ -47,8 +47,14 @@ def forgot():
 
 
 @bp.route("/confirmForgotPassword", methods=["GET", "POST"])
+@limited
 def reset():
-    """Choose a new password with the code; the link from the email fills in email and code."""
+    """Choose a new password with the code; the link from the email fills in email and code.
+
+    A refusal must not tell a known address from an unknown one: the password's policy is
+    checked before the pool is asked, and a wrong code answers alike whether or not the pool's
+    limit of wrong codes was reached (only an address with a code waiting can reach it).
+    """
     form = ResetForm()
     if request.method == "GET":
         form.email.data = request.args.get("email") or session.get("reset_email", "")
@@ -58,6 +64,8 @@ def reset():
             "recovery/reset.html", form=form, rules=password_rules(), sent=request.args.get("sent")
         )
     email = form.email.data.strip()
+    if not meets_password_policy(form.password.data):
+        return _reset_again(form, "password_policy")
     pool = user_pool()
     try:
         pool.call(
@@ -68,17 +76,24 @@ def reset():
             Password=form.password.data,
             reconcile=password_is(pool, target_client_id(), email, form.password.data),
         )
+    except errors.CodeExpired as exc:
+        return _reset_again(form, exc.key)  # only the right code can be expired
+    except errors.PasswordPolicy as exc:
+        return _reset_again(form, exc.key)  # a rule beyond the policy (a password used before)
     except (
         errors.CodeMismatch,
-        errors.CodeExpired,
         errors.TooManyAttempts,
-        errors.PasswordPolicy,
         errors.InvalidCredentials,
         errors.InvalidInput,
-    ) as exc:
-        flash_message("code_mismatch" if isinstance(exc, errors.InvalidCredentials) else exc.key)
-        form.password.data = ""
-        return render_template("recovery/reset.html", form=form, rules=password_rules())
+    ):
+        return _reset_again(form, "reset_code_wrong")
     session.pop("reset_email", None)
     flash_message("password_changed")
     return redirect(url_for("signin.login", login_hint=email), 303)
+
+
+def _reset_again(form: ResetForm, key: str):
+    """The reset form again, with the reason, the typed address and code, and no password."""
+    flash_message(key)
+    form.password.data = ""
+    return render_template("recovery/reset.html", form=form, rules=password_rules())

@@ -287,3 +287,50 @@ def test_confirm_is_rate_limited_per_ip(make_app, outbox):
         )
     browser.open("/confirm")
     assert browser.submit("/confirm", email="a9@example.com", code="123456").status_code == 429
+
+
+def test_a_refused_reset_answers_alike_for_every_kind_of_address(app, outbox):
+    """/confirmForgotPassword: a weak new password with any code, or a wrong code past the pool's
+    attempt limit, must not tell an account that exists (or waits for its code) from none."""
+    known = Browser(app, outbox).account("reset-known@example.com")
+    asked = Browser(app, outbox).account("reset-asked@example.com")
+    Browser(app, outbox).open("/forgotPassword")
+    requester = Browser(app, outbox)
+    requester.open("/forgotPassword")
+    requester.submit("/forgotPassword", email=asked)
+    wrong = "000000" if requester.last_code(asked) != "000000" else "111111"
+    for _ in range(6):  # past the pool's limit of wrong codes
+        _respond(
+            app,
+            outbox,
+            "/confirmForgotPassword",
+            "/confirmForgotPassword",
+            asked,
+            code=wrong,
+            password="Wr0ng-but-strong",
+        )
+    for password in ("weakpassword", "Wr0ng-but-strong"):
+        answers = {
+            address: _respond(
+                app,
+                outbox,
+                "/confirmForgotPassword",
+                "/confirmForgotPassword",
+                address,
+                code=wrong,
+                password=password,
+            )
+            for address in (known, asked, "reset-unknown@example.com")
+        }
+        assert len(set(answers.values())) == 1, (password, answers)
+
+
+def test_reset_is_rate_limited_per_typed_address(make_app, outbox):
+    app = make_app(rate_limit_account="3 per minute")
+    browser = Browser(app, outbox)
+    for _ in range(3):
+        browser.open("/confirmForgotPassword")
+        fields = {"email": "target@example.com", "code": "123456", "password": "Wr0ng-but-strong"}
+        assert browser.submit("/confirmForgotPassword", **fields).status_code == 200
+    browser.open("/confirmForgotPassword")
+    assert browser.submit("/confirmForgotPassword", **fields).status_code == 429

@@ -118,7 +118,7 @@ def test_forgot_password_wrong_code_keeps_the_form(browser: Browser):
         code="999999" if browser.last_code(email) != "999999" else "888888",
         password="N3w-password!",
     )
-    assert text("code_mismatch").replace("'", "&#39;") in browser.text()
+    assert text("reset_code_wrong").replace("'", "&#39;") in browser.text()
     assert f'value="{email}"' in browser.text()
 
 
