@@ -13,8 +13,9 @@ EVENT = "before-send.cognito-identity-provider"
 
 
 @contextmanager
-def answer_lost(app, operation: str, times: int = 1):
-    """The next ``times`` calls of ``operation`` are processed by the pool, then time out."""
+def answer_lost(app, operation: str, times: int = 1, *, processed: bool = True):
+    """The next ``times`` calls of ``operation`` are processed by the pool (unless not
+    ``processed``: the request was lost on its way), then time out."""
     pool = app.extensions["gatehouse.localpool"]
     client = app.extensions["gatehouse.userpool"].client
     left = {"n": times}
@@ -30,7 +31,8 @@ def answer_lost(app, operation: str, times: int = 1):
             k: (v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()
         }
         body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
-        handle(pool, target, body, headers)
+        if processed:
+            handle(pool, target, body, headers)
         raise ReadTimeoutError(endpoint_url=request.url)
 
     client.meta.events.register_first(EVENT, send)

@@ -12,8 +12,9 @@ What is tried again, within ``GATEHOUSE_AWS_MAX_ATTEMPTS`` attempts in all:
 - a timeout or a dropped connection after the request was sent, or the pool's internal error:
   only read-only calls go again. For a call that changes data the outcome is unknown: the
   caller's ``reconcile`` finds out what happened (True: it did; False: it did not, so one more
-  try is safe); without one, or when it cannot tell, ``Ambiguous`` is raised and the person is
-  told exactly that.
+  try is safe, and after the last one the failure is a plain ``Unavailable``: nothing changed);
+  without one, or when it cannot tell, ``Ambiguous`` is raised and the person is told exactly
+  that.
 """
 
 from __future__ import annotations
@@ -186,12 +187,15 @@ class UserPool:
             attempt += 1
             try:
                 return self._once(operation, method, params)
-            except Ambiguous:
+            except Ambiguous as unclear:
                 verdict = self._reconcile(operation, reconcile)
                 if verdict is True:
                     return {}
-                if verdict is None or attempt >= self.max_attempts:
+                if verdict is None:
                     raise
+                if attempt >= self.max_attempts:
+                    # Seen not to have happened: a plain failure, so nothing may follow it.
+                    raise Unavailable(unclear.code, operation) from unclear
                 # The change did not happen: one more try is safe.
             except (Throttled, Unavailable) as error:
                 if attempt >= self.max_attempts or not error.repeatable:

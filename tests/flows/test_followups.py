@@ -317,6 +317,21 @@ def test_an_answer_lost_and_unclear_the_person_is_told_so_and_the_notice_follows
     assert run(app).output.startswith("0 delivered")
 
 
+def test_a_change_that_never_happened_is_never_announced(app, signed_in, outbox, clock):
+    """Every attempt was lost on its way, and each time the pool showed the change was not made
+    (the new password does not sign in): the person must hear that nothing changed, and no
+    "your password was changed" may follow later."""
+    browser, email = signed_in
+    browser.open("/account/password")
+    with answer_lost(app, "ChangePassword", times=3, processed=False):
+        response = browser.submit("/account/password", current=PASSWORD, password=NEW)
+    assert response.status_code == 503 and not _said(browser, "ambiguous")
+    clock.advance(CLAIM_SECONDS + 1)
+    run(app)
+    assert count(outbox, email, PASSWORD_NOTICE) == 0 and pending(app) == []
+    assert Browser(app, outbox).sign_in(email, PASSWORD).location == "/account"
+
+
 def test_an_answer_lost_and_reconciled_the_notice_goes_out_once_at_once(app, signed_in, outbox):
     browser, email = signed_in
     browser.open("/account/password")
