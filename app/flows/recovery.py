@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
+from .. import followups
+from ..followups import steps
 from ..messages import flash_message
 from ..signin import target_client_id, user_pool
 from ..userpool import errors
@@ -68,14 +70,18 @@ def reset():
         return _reset_again(form, "password_policy")
     pool = user_pool()
     try:
-        pool.call(
-            "ConfirmForgotPassword",
-            ClientId=target_client_id(),
-            Username=email,
-            ConfirmationCode=form.code.data.strip(),
-            Password=form.password.data,
-            reconcile=password_is(pool, target_client_id(), email, form.password.data),
-        )
+        # Whoever knew the old password may hold sessions (someone who signed up with this
+        # address before its owner confirmed it, say): a reset ends them all, as a follow-up so
+        # that a failure of the pool right after the reset cannot leave them alive.
+        with followups.intend([steps.sign_out_everywhere(email)]):
+            pool.call(
+                "ConfirmForgotPassword",
+                ClientId=target_client_id(),
+                Username=email,
+                ConfirmationCode=form.code.data.strip(),
+                Password=form.password.data,
+                reconcile=password_is(pool, target_client_id(), email, form.password.data),
+            )
     except errors.CodeExpired as exc:
         return _reset_again(form, exc.key)  # only the right code can be expired
     except errors.PasswordPolicy as exc:

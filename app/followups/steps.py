@@ -62,7 +62,8 @@ def delete_user(sub: str) -> dict[str, Any]:
 
 
 def sign_out_everywhere(sub: str) -> dict[str, Any]:
-    """Revoke every refresh token of the user (AdminUserGlobalSignOut; idempotent)."""
+    """Revoke every refresh token of the user (AdminUserGlobalSignOut; idempotent). ``sub`` may
+    be any name the pool knows the user by (its email too)."""
     return {"kind": "sign_out_everywhere", "sub": sub}
 
 

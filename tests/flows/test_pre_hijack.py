@@ -176,3 +176,38 @@ def test_a_magic_link_stops_working_when_its_address_is_no_longer_proven(app, ou
     other.open(link)
     refused = other.submit(link)
     assert refused.status_code == 400 and other.get("/account").status_code != 200
+
+
+def test_a_password_reset_ends_every_session_whoever_knew_the_old_password(app, outbox):
+    """Classic pre-hijack without any linking: the attacker signs up with the victim's address;
+    the victim confirms it from the email (it is their address, after all), cannot sign in, and
+    resets the password. The attacker, who signed in with his own password in between, must be
+    signed out by that reset: Gatehouse's session and every app's refresh token."""
+    attacker = Browser(app, outbox)
+    attacker.open("/signup")
+    attacker.submit("/signup", email=VICTIM, password=ATTACKER_PASSWORD)
+    victim = Browser(app, outbox)
+    link = _confirmation_link(outbox, VICTIM)
+    victim.open(link)
+    victim.submit("/confirm", **{"email": VICTIM, "code": victim.last_code(VICTIM)})
+    assert attacker.sign_in(VICTIM, ATTACKER_PASSWORD).location == "/account"
+    idp = app.extensions["gatehouse.userpool"].client
+    refresh = idp.initiate_auth(
+        ClientId="demo",
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": VICTIM, "PASSWORD": ATTACKER_PASSWORD},
+    )["AuthenticationResult"]["RefreshToken"]
+    victim.open("/forgotPassword")
+    victim.submit("/forgotPassword", email=VICTIM)
+    victim.open("/confirmForgotPassword")
+    victim.submit(
+        "/confirmForgotPassword", email=VICTIM, code=victim.last_code(VICTIM), password=PASSWORD
+    )
+    assert attacker.get("/account").status_code == 303  # signed out
+    assert "/login" in attacker.page.location
+    refused = Browser(app, outbox).http.post(
+        "/oauth2/token",
+        data={"grant_type": "refresh_token", "client_id": "demo", "refresh_token": refresh},
+    )
+    assert refused.status_code == 400 and refused.json["error"] == "invalid_grant"
+    assert Browser(app, outbox).sign_in(VICTIM, PASSWORD).location == "/account"
