@@ -30,15 +30,16 @@ def id_claims(id_token: str) -> dict[str, Any]:
     return json.loads(extract_compact(id_token.encode()).payload)
 
 
-def outcome(result: dict[str, Any], email: str) -> Response:
-    """Turn an InitiateAuth/RespondToAuthChallenge answer into the next page."""
+def outcome(result: dict[str, Any], email: str, client_id: str | None = None) -> Response:
+    """Turn an InitiateAuth/RespondToAuthChallenge answer into the next page: the tokens, or
+    the pool's next challenge (an authenticator-app code, say) for the same app client."""
     if "AuthenticationResult" in result:
         return complete(result["AuthenticationResult"])
     session[CHALLENGE_KEY] = {
         "name": result["ChallengeName"],
         "session": result["Session"],
         "email": email,
-        "client_id": target_client_id(),
+        "client_id": client_id or target_client_id(),
         "username": result.get("ChallengeParameters", {}).get("USER_ID_FOR_SRP", email),
     }
     return redirect(url_for("signin.challenge"), 303)

@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, redirect, render_template, session, ur
 from ..magic_link.tokens import LinkSigner, masked
 from ..messages import flash_message
 from ..oauth import pending
-from ..signin import complete, target_client_id, user_pool
+from ..signin import outcome, target_client_id, user_pool
 from ..userpool import errors
 from ..web.limits import limited
 from ..web.timing import padded
@@ -100,7 +100,7 @@ def sent():
         flash_message("magic_code_wrong")
         return render_template("magic_link/sent.html", form=CodeForm(formdata=None))
     session.pop(ASKED, None)
-    return complete(result["AuthenticationResult"])
+    return outcome(result, asked["email"], asked["client_id"])
 
 
 @bp.route("/magic/<token>", methods=["GET", "POST"])
@@ -119,7 +119,8 @@ def follow(token: str):
         result = _answer(payload.email, payload.client_id, token, send=False)
     except (errors.InvalidCredentials, errors.NotConfirmed):
         return _spent()
-    return complete(result["AuthenticationResult"])
+    # An account with a second factor is asked for it next (the pool's challenge).
+    return outcome(result, payload.email, payload.client_id)
 
 
 def _spent():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
+import pytest
 from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
@@ -221,3 +222,27 @@ def test_asking_for_an_unknown_address_takes_as_long(app, outbox, clock):
     floor = app.extensions["gatehouse.settings"].min_response_ms / 1000
     assert min(known, unknown) >= floor  # both paths are padded to the floor
     assert 0.75 < known / unknown < 1.33
+
+
+@pytest.mark.parametrize("way", ["link", "code"])
+def test_an_account_with_an_authenticator_app_is_asked_for_its_code_after_the_link(
+    app, outbox, way
+):
+    """The pool asks for the second factor after the link (as Cognito does after custom auth):
+    the sign-in goes on to that challenge, never to a 500."""
+    from .test_mfa_guessing import with_totp
+
+    email, totp = with_totp(app, Browser(app, outbox))
+    browser = Browser(app, outbox)
+    ask(browser, email)
+    if way == "link":
+        link = link_of(outbox, email)
+        browser.open(link)
+        response = browser.submit(link)
+    else:
+        browser.open("/magic-link/sent")
+        response = browser.submit("/magic-link/sent", code=code_of(outbox, email))
+    assert response.status_code == 303 and response.location == "/login/challenge"
+    browser.open("/login/challenge")
+    clock = app.extensions["gatehouse.settings"].clock
+    assert browser.submit("/login/challenge", code=totp.at(clock())).location == "/account"
