@@ -25,7 +25,8 @@ class HttpsBrowser(Browser):
             # TLS ends at a proxy; the app sees plain HTTP plus the forwarded scheme.
             self.http.base_url = "http://localhost:8000"
             self.http.environ_base["HTTP_X_FORWARDED_PROTO"] = "https"
-            self.http.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.7"
+            # A browser on this machine: local mode refuses a network client, proxied or not.
+            self.http.environ_base["HTTP_X_FORWARDED_FOR"] = "127.0.0.1"
         else:
             self.http.base_url = "https://localhost:8000"
 
