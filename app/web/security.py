@@ -81,7 +81,9 @@ def init_app(app: Flask, base_url: str, csrf: CSRFProtect, *, local: bool) -> No
     """Install the headers, secure cookie settings, CSRF protection and the template helpers.
 
     Cookies are Secure whenever Gatehouse is served over https, which cognito mode requires;
-    only a local-mode run on plain http (``make run``) sends them without the flag. HSTS is sent
+    only a local-mode run on plain http (``make run``) sends them without the flag. Over https
+    the session cookie is a ``__Host-`` cookie: a page on a sibling subdomain could otherwise set
+    one for the parent domain (cookie tossing) and give the browser its own session. HSTS is sent
     only outside local mode: pinning ``localhost`` to https would break a developer's other
     local servers.
     """
@@ -89,6 +91,7 @@ def init_app(app: Flask, base_url: str, csrf: CSRFProtect, *, local: bool) -> No
         GATEHOUSE_LOCAL=local,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         SESSION_COOKIE_SECURE=base_url.startswith("https://"),
+        SESSION_COOKIE_NAME="__Host-session" if base_url.startswith("https://") else "session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         # See check_form_post: the token is checked there, with Fetch Metadata, not the referrer.

@@ -40,6 +40,19 @@ def test_session_cookie_flags(make_app):
     assert not make_app(base_url="http://localhost:8000").config["SESSION_COOKIE_SECURE"]
 
 
+def test_over_https_the_session_cookie_cannot_be_planted_from_a_sibling_subdomain(make_app):
+    # A page on another subdomain can set a cookie for the parent domain (cookie tossing) that
+    # the browser then sends here: an attacker's session, or his CSRF token, in the victim's
+    # browser. Browsers refuse a __Host- cookie that names a domain or comes from another host.
+    app = make_app(base_url="https://login.example.com")
+    response = app.test_client().get("/login")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-")
+    assert "Secure" in cookie and "Path=/;" in cookie and "Domain" not in cookie
+    plain = make_app(base_url="http://localhost:8000").test_client().get("/login")
+    assert plain.headers["Set-Cookie"].startswith("session=")  # no prefix without https
+
+
 def test_health_and_readiness(client):
     assert client.get("/healthz").json == {"status": "ok"}
     assert client.get("/readyz").json == {"status": "ready", "pool": "ok", "store": "ok"}
