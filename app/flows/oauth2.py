@@ -175,7 +175,9 @@ def logout():
         if not client.check_redirect_uri(args["redirect_uri"]):
             return _refuse("bad_logout_request")
         sign_out()
-        return redirect(url_for("oauth2.authorize", **args), 302)
+        # The query as it came, never as url_for's arguments (``_scheme``, ``_method``, ...).
+        again = add_params_to_uri(url_for("oauth2.authorize"), list(args.items(multi=True)))
+        return redirect(again, 302)
     return _refuse("bad_logout_request")
 
 

@@ -127,3 +127,23 @@ def test_no_hint_and_no_client_id_is_refused(browser: Browser):
 def test_discovery_advertises_the_end_session_endpoint(client):
     config = client.get("/.well-known/openid-configuration").json
     assert config["end_session_endpoint"].endswith("/logout")
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"_method": "DELETE"}, {"_scheme": "https"}, {"_external": "1"}, {"_anchor": "x"}],
+    ids=["method", "scheme", "external", "anchor"],
+)
+def test_sign_out_and_sign_in_again_passes_the_query_on_as_it_is(client, extra):
+    """Cognito's logout with redirect_uri and response_type sends the same query on to
+    /oauth2/authorize: a parameter named like one of Flask's url_for options must stay a
+    parameter (not a 500, nor an absolute URL built from the request's Host)."""
+    query = {
+        "client_id": "demo",
+        "redirect_uri": "http://localhost:8000/demo/callback",
+        "response_type": "code",
+        **extra,
+    }
+    response = client.get("/logout?" + urlencode(query))
+    assert response.status_code == 302
+    assert response.location == "/oauth2/authorize?" + urlencode(query)
