@@ -84,6 +84,12 @@ def apple_callback():
     pending = session.pop(DELETING, None)
     if not pending or request.args.get("state") != pending["state"] or "code" not in request.args:
         return render_template("deletion/apple_failed.html"), 400
+    try:
+        # The session first: if it ended meanwhile (signed out everywhere), nothing is revoked.
+        sub, email, _ = _account()
+    except errors.SessionExpired:
+        sign_out()
+        return redirect(url_for("signin.login"), 303)
     settings = current_app.extensions["gatehouse.settings"]
     apple = settings.apple()
     try:
@@ -95,7 +101,6 @@ def apple_callback():
         revoke(apple, apple_base(settings), _http(), token)
     except (AppleError, requests.RequestException, KeyError, ValueError):
         return render_template("deletion/apple_failed.html"), 502  # nothing was deleted
-    sub, email, _ = _account()
     return _delete(sub, email)
 
 

@@ -151,3 +151,26 @@ def test_the_overview_lists_sign_in_methods(app, outbox):
     linked.sign_in(email)
     page = linked.open("/account").get_data(as_text=True)
     assert "Sign in with: Password, Google." in page and "Two-step verification: off." in page
+
+
+def test_signed_out_everywhere_while_at_apple_asks_for_a_new_sign_in_not_a_500(app, outbox):
+    browser = apple_account(app, outbox)
+    browser.open("/account/delete")
+    to_apple = browser.submit("/account/delete")
+    page = browser.get(to_apple.location).get_data(as_text=True)
+    request_id = re.search(r'name="request_id" value="([^"]+)"', page).group(1)
+    idp = app.extensions["gatehouse.userpool"].client
+    (user,) = idp.list_users(
+        UserPoolId="us-east-1_gatehouse", Filter='email = "apple.person@example.com"'
+    )["Users"]
+    # "Sign out everywhere" from another device, meanwhile.
+    idp.admin_user_global_sign_out(UserPoolId="us-east-1_gatehouse", Username=user["Username"])
+    back = browser.submit(
+        "/_localpool/apple/auth/authorize",
+        request_id=request_id,
+        email="apple.person@example.com",
+        action="continue",
+    )
+    response = browser.get(back.location)
+    assert response.status_code == 303 and response.location == "/login"
+    assert not _gone(app, "apple.person@example.com")
