@@ -15,6 +15,7 @@ from ..recent import RETURNS, recent_sign_in_required
 from ..signin import complete, sign_out, signed_in_user, user_pool
 from ..userpool import errors
 from ..userpool.reconcile import password_is
+from ..web.limits import limited
 from .forms import ButtonForm, ChangePasswordForm, ConfirmPasswordForm
 from .policy import password_rules
 from .social import LABELS
@@ -72,6 +73,7 @@ def sign_in_methods(username: str, attributes: dict[str, str]) -> list[str]:
 
 
 @bp.route("/account/confirm", methods=["GET", "POST"])
+@limited
 def confirm():
     """Confirm it's you (password again) before changing the account; then go back."""
     user = signed_in_user()
@@ -110,6 +112,7 @@ class PasswordChangeForm(ChangePasswordForm):
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @recent_sign_in_required
+@limited
 def password():
     """Change the password (current and new); the account's address is told.
 

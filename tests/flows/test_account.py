@@ -114,3 +114,20 @@ def test_a_password_change_may_leave_other_devices_signed_in(app, signed_in, out
     browser.submit("/account/password", current=PASSWORD, password=NEW)  # box unticked
     assert other.get("/account").status_code == 200 and _refresh_works(app, phone_app)
     assert "stay signed in" in outbox.messages(email)[-1].text
+
+
+def test_password_guesses_on_the_account_pages_are_rate_limited(make_app, outbox, clock):
+    """Someone at a signed-in browser who does not know its password must not get unlimited
+    guesses through "confirm it's you" or the current-password field."""
+    app = make_app(rate_limit_ip="3 per minute")
+    browser = Browser(app, outbox)
+    browser.sign_in(browser.account())
+    for path, field in (("/account/password", "current"), ("/account/confirm", "password")):
+        for _ in range(3):
+            browser.open(path)
+            assert (
+                browser.submit(path, **{field: "Wr0ng-password", "password": NEW}).status_code
+                == 200
+            )
+        browser.open(path)
+        assert browser.submit(path, **{field: "Wr0ng-password", "password": NEW}).status_code == 429
