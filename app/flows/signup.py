@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
-from .. import mail
+from .. import followups
+from ..followups import steps
 from ..messages import flash_message, reason_key
 from ..signin import target_client_id, user_pool
 from ..userpool import errors
@@ -43,8 +44,12 @@ def signup():
                     ClientMetadata={"client_id": client_id},
                 )
             except errors.AlreadyExists:
-                # Tell the owner, not the person at the keyboard (no account enumeration).
-                mail.send(email, "signup_exists", email=email, client_id=client_id)
+                # Tell the owner, not the person at the keyboard (no account enumeration), as a
+                # follow-up: a mail failure (SES throttled by a flood of these, say) must not
+                # answer differently from a new address, and the owner is told once it passes.
+                followups.notify(
+                    [steps.mail(email, "signup_exists", email=email, client_id=client_id)]
+                )
     except (errors.PasswordPolicy, errors.InvalidInput, errors.Rejected) as exc:
         flash_message(reason_key(exc))
         form.password.data = ""

@@ -15,9 +15,9 @@ from flask.cli import AppGroup
 
 from ..web import housekeeping
 from . import steps
-from .queue import DELIVERED, DROPPED, FAILED, WAITING, intend, pending_ids, run_due
+from .queue import DELIVERED, DROPPED, FAILED, WAITING, intend, notify, pending_ids, run_due
 
-__all__ = ["intend", "pending_ids", "run_due", "steps"]
+__all__ = ["intend", "notify", "pending_ids", "run_due", "steps"]
 SWEEP_SECONDS = 60
 # A sweep after a response stays short; cron's run takes everything.
 SWEEP_LIMIT = 50

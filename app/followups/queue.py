@@ -179,6 +179,14 @@ def intend(planned: list[dict[str, Any]], check: dict[str, Any] | None = None) -
     return Intent(follow_up)
 
 
+def notify(planned: list[dict[str, Any]]) -> str:
+    """Steps that follow no change in the pool (a notice about an attempt): written, then
+    delivered now, or by the sweep when that fails for now. Returns the outcome."""
+    with intend(planned) as intent:
+        pass  # nothing to change: the follow-up is due at once
+    return intent.outcome or WAITING
+
+
 def run_due(limit: int | None = None) -> Counter[str]:
     """Settle every follow-up nobody holds: check the pool for those whose change's outcome is
     unknown, then deliver. Returns how many were delivered, dropped, failed, or still wait."""

@@ -8,14 +8,11 @@ Both senders take every ``To:`` through ``addresses.checked`` and fail in the sa
 
 from __future__ import annotations
 
-import logging
-
 from botocore.exceptions import BotoCoreError, ClientError
 from flask import current_app, render_template, url_for
 
 from .outbox import MailUnavailable, Outbox, Undeliverable, recipient
 
-log = logging.getLogger(__name__)
 # SES refuses this message for good (its address or content); any other refusal (throttling,
 # a paused account, an unverified sender) passes, so the same email may be sent again later.
 SES_REFUSES_MESSAGE = frozenset({"MessageRejected", "BadRequestException"})
@@ -36,13 +33,6 @@ def render(template: str, **context) -> tuple[str, str, str]:
     text = render_template(f"email/{template}.txt", **context)
     html = render_template(f"email/{template}.html", **context)
     return subject, text, html
-
-
-def send(to: str, template: str, **context) -> None:
-    """Render ``email/<template>`` and send it now (for emails that follow no change; those
-    that do are follow-ups, see ``app.followups``)."""
-    current_app.extensions["gatehouse.mailer"].send(to, *render(template, **context))
-    log.info("sent %s email", template)
 
 
 class SesSender:

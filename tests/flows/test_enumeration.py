@@ -334,3 +334,35 @@ def test_reset_is_rate_limited_per_typed_address(make_app, outbox):
         assert browser.submit("/confirmForgotPassword", **fields).status_code == 200
     browser.open("/confirmForgotPassword")
     assert browser.submit("/confirmForgotPassword", **fields).status_code == 429
+
+
+class _MailDown:
+    """Gatehouse's sender while SES refuses for now (throttled: a flood of sign-ups can do it)."""
+
+    def __init__(self, real) -> None:
+        self.real, self.down = real, True
+
+    def send(self, *args, **kwargs) -> None:
+        """Refuse while down; deliver through the real sender once back."""
+        from app.mail.outbox import MailUnavailable
+
+        if self.down:
+            raise MailUnavailable("SES: Throttling")
+        self.real.send(*args, **kwargs)
+
+
+def test_sign_up_to_a_known_address_while_mail_fails_answers_like_a_new_one(app, outbox, clock):
+    known = Browser(app, outbox).account("signup-known@example.com")
+    sender = _MailDown(app.extensions["gatehouse.mailer"])
+    app.extensions["gatehouse.mailer"] = sender
+    before = len(outbox.messages(known))
+    answers = [
+        _respond(app, outbox, "/signup", "/signup", address, password="Corr3ct-horse")[:2]
+        for address in (known, "signup-new@example.com")
+    ]
+    assert answers[0] == answers[1] == (303, "/confirm?sent=1")
+    sender.down = False  # the owner is told once mail works again
+    clock.advance(600)
+    assert app.test_cli_runner().invoke(args=["followups", "run"]).exit_code == 0
+    told = [m for m in outbox.messages(known)[before:]]
+    assert [m.subject for m in told] == ["Someone tried to sign up with your email"]
