@@ -42,6 +42,7 @@ def forgot():
             errors.InvalidCredentials,
             errors.NotFound,
             errors.InvalidInput,
+            errors.DeliveryFailed,  # only an account's code can fail to go out
         ):
             pass  # the same page for every address: no account enumeration
     session["reset_email"] = email

@@ -43,6 +43,8 @@ def signup():
                     ],
                     ClientMetadata={"client_id": client_id},
                 )
+            except errors.DeliveryFailed:
+                pass  # created, but its code did not go out: the same page, and it can be resent
             except errors.AlreadyExists:
                 # Tell the owner, not the person at the keyboard (no account enumeration), as a
                 # follow-up: a mail failure (SES throttled by a flood of these, say) must not
@@ -144,7 +146,9 @@ def resend():
                 errors.InvalidCredentials,
                 errors.NotFound,
                 errors.InvalidInput,
+                errors.DeliveryFailed,
             ):
-                # The answer must not tell whether the address has an unconfirmed account.
+                # The answer must not tell whether the address has an unconfirmed account
+                # (only such an address can fail to be sent its code).
                 pass
     return redirect(url_for("signup.confirm", sent=1), 303)

@@ -7,7 +7,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ..mail.outbox import Outbox, html_to_text
+from ..mail.outbox import MailUnavailable, Outbox, Undeliverable, html_to_text
+from .errors import PoolError
 from .triggers import TriggerRunner
 
 CODE = "{####}"
@@ -81,7 +82,11 @@ class MessageSender:
         for placeholder, value in fill.items():
             text = text.replace(placeholder, value)
             html_body = html_body.replace(placeholder, value)
-        self.outbox.send(to, subject, text, html_body)
+        try:
+            self.outbox.send(to, subject, text, html_body)
+        except (MailUnavailable, Undeliverable) as exc:
+            # Cognito's answer when its email cannot go out (what it wrote before stays).
+            raise PoolError("CodeDeliveryFailureException", "Unable to deliver message.") from exc
         return {"Destination": mask(to), "DeliveryMedium": "EMAIL", "AttributeName": "email"}
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import time
@@ -37,8 +38,10 @@ from urllib.parse import quote
 
 from ..magic_link.records import LinkRecord, LinkStore
 from ..magic_link.tokens import LIFETIME_SECONDS, LinkSigner, new_payload
+from ..mail.outbox import MailUnavailable, Undeliverable
 from .proven import address_proven
 
+log = logging.getLogger(__name__)
 PARAMS = "PROVIDE_AUTH_PARAMETERS"
 LINK = "MAGIC_LINK"
 MIN_INTERVAL_SECONDS = 60
@@ -129,12 +132,17 @@ def _send_link(event: dict[str, Any], deps: Deps) -> None:
         return  # a link went out less than a minute ago: it stays the live one
     link = f"{deps.base_url.rstrip('/')}/magic/{quote(token)}"
     context = {"link": link, "code": code, "minutes": LIFETIME_SECONDS // 60}
-    deps.send_email(
-        payload.email,
-        deps.render("email/magic_link.subject.txt", context).strip(),
-        deps.render("email/magic_link.txt", context),
-        deps.render("email/magic_link.html", context),
-    )
+    try:
+        deps.send_email(
+            payload.email,
+            deps.render("email/magic_link.subject.txt", context).strip(),
+            deps.render("email/magic_link.txt", context),
+            deps.render("email/magic_link.html", context),
+        )
+    except (MailUnavailable, Undeliverable) as exc:
+        # Only a known address gets this far: failing the sign-in here would tell it from an
+        # unknown one. The person asks again (after a minute); the log says why.
+        log.warning("magic link not sent: %s", exc)
 
 
 def verify(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
@@ -251,16 +259,21 @@ def deps_from_environment() -> Deps:  # pragma: no cover - runs inside AWS Lambd
     sender = os.environ["GATEHOUSE_MAIL_FROM"]
 
     def send_email(to: str, subject: str, text: str, html: str) -> None:
-        ses.send_email(
-            FromEmailAddress=sender,
-            Destination={"ToAddresses": [to]},
-            Content={
-                "Simple": {
-                    "Subject": {"Data": subject},
-                    "Body": {"Text": {"Data": text}, "Html": {"Data": html}},
-                }
-            },
-        )
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            ses.send_email(
+                FromEmailAddress=sender,
+                Destination={"ToAddresses": [to]},
+                Content={
+                    "Simple": {
+                        "Subject": {"Data": subject},
+                        "Body": {"Text": {"Data": text}, "Html": {"Data": html}},
+                    }
+                },
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise MailUnavailable(f"SES: {type(exc).__name__}") from exc
 
     return Deps(
         store=DynamoLinkStore(boto3.resource("dynamodb").Table(os.environ["GATEHOUSE_LINK_TABLE"])),

@@ -366,3 +366,39 @@ def test_sign_up_to_a_known_address_while_mail_fails_answers_like_a_new_one(app,
     assert app.test_cli_runner().invoke(args=["followups", "run"]).exit_code == 0
     told = [m for m in outbox.messages(known)[before:]]
     assert [m.subject for m in told] == ["Someone tried to sign up with your email"]
+
+
+@pytest.mark.parametrize(
+    ("path", "page"),
+    [
+        ("/forgotPassword", "/forgotPassword"),
+        ("/confirm/resend", "/confirm"),
+        ("/magic-link", "/magic-link"),
+        ("/signup", "/signup"),
+    ],
+)
+def test_when_no_mail_can_be_sent_a_known_address_still_answers_like_an_unknown_one(
+    app, outbox, monkeypatch, path, page
+):
+    """Whoever sends the email (the pool, a trigger, Gatehouse), a failure to send it only
+    happens for an address that has an account: it must not change the answer, nor be a 5xx."""
+    from app.mail import outbox as outbox_module
+    from app.mail.outbox import MailUnavailable
+
+    confirmed = Browser(app, outbox).account("nomail-confirmed@example.com")
+    waiting = Browser(app, outbox)
+    waiting.open("/signup")
+    waiting.submit("/signup", email="nomail-waiting@example.com", password="Corr3ct-horse")
+
+    def refuse(*_args, **_kwargs):
+        """Every outbox (Gatehouse's, the pool's, the triggers') is failing for now."""
+        raise MailUnavailable("the mail service refuses for now")
+
+    monkeypatch.setattr(outbox_module.Outbox, "send", refuse)
+    fields = {"password": "Corr3ct-horse"} if path == "/signup" else {}
+    answers = {
+        address: _respond(app, outbox, path, page, address, **fields)[:2]
+        for address in (confirmed, "nomail-waiting@example.com", "nomail-unknown@example.com")
+    }
+    assert len(set(answers.values())) == 1, answers
+    assert next(iter(answers.values()))[0] == 303
