@@ -106,6 +106,8 @@ def start():
                 except errors.AlreadyExists:
                     # The owner of that address is told; the requester sees and gets the same.
                     intent.add(steps.mail(new, "email_change_taken"))
+                except errors.DeliveryFailed:
+                    pass  # pending, but its code did not go out (only a free address's can fail)
         except errors.UserPoolError as exc:
             _store().delete(_pending_key())
             if isinstance(exc, errors.SessionExpired):
@@ -210,6 +212,8 @@ def resend():
             )
         except (errors.TooManyAttempts, errors.InvalidInput):
             flash_message("too_many_attempts")
+        except errors.DeliveryFailed as exc:
+            flash_message(exc.key)  # the person's own pending address: nothing to hide here
         except errors.SessionExpired:
             return session_ended()
         else:

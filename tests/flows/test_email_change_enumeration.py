@@ -126,3 +126,45 @@ def test_the_endpoint_is_limited_per_ip(make_app, outbox):
         browser.open("/account/email")
         statuses.append(browser.submit("/account/email", email=f"ip-{n}@example.com").status_code)
     assert statuses == [303, 303, 429]
+
+
+def test_while_no_mail_can_be_sent_a_free_and_a_taken_address_answer_alike(
+    app, outbox, taken, monkeypatch
+):
+    """Only a free address is sent a code by the pool, so only a free one can fail to be:
+    that must not be a 500 (nor differ from a taken one)."""
+    from app.mail import outbox as outbox_module
+    from app.mail.outbox import MailUnavailable
+
+    free_browser, _ = _requester(app, outbox)
+    taken_browser, _ = _requester(app, outbox)
+
+    def refuse(*_args, **_kwargs):
+        """Every outbox is failing for now."""
+        raise MailUnavailable("the mail service refuses for now")
+
+    monkeypatch.setattr(outbox_module.Outbox, "send", refuse)
+    free = free_browser.submit("/account/email", email="a-free-one@example.com")
+    used = taken_browser.submit("/account/email", email=taken)
+    assert (free.status_code, free.location) == (used.status_code, used.location)
+    assert free.status_code == 303
+
+
+def test_a_new_code_that_cannot_be_sent_is_said_so_not_a_500(app, outbox, monkeypatch):
+    from app.mail import outbox as outbox_module
+    from app.mail.outbox import MailUnavailable
+
+    browser, _ = _requester(app, outbox)
+    browser.submit("/account/email", email="a-free-one@example.com")
+    browser.open("/account/email/sent")
+
+    def refuse(*_args, **_kwargs):
+        """Every outbox is failing for now."""
+        raise MailUnavailable("the mail service refuses for now")
+
+    monkeypatch.setattr(outbox_module.Outbox, "send", refuse)
+    response = browser.submit("/account/email/resend")
+    assert response.status_code == 303
+    assert "We couldn&#39;t send the email" in browser.open(response.location).get_data(
+        as_text=True
+    )
