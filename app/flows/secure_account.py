@@ -139,9 +139,9 @@ def _secure(sub: str, old: str) -> tuple[str, bool]:
     code_sent = True
     try:
         pool.call("AdminResetUserPassword", Username=sub)
-    except (errors.TooManyAttempts, errors.InvalidCredentials):
-        # No code now (the hourly limit), or no password to reset: still, no known password
-        # may keep working.
+    except (errors.TooManyAttempts, errors.InvalidCredentials, errors.DeliveryFailed):
+        # No code now (the hourly limit, or its email failed), or no password to reset: still,
+        # no known password may keep working.
         pool.call("AdminSetUserPassword", Username=sub, Password=_unguessable(), Permanent=True)
         code_sent = False
     pool.call("AdminUserGlobalSignOut", Username=sub)

@@ -145,3 +145,22 @@ def test_securing_the_account_ends_every_other_link_it_sent(app, outbox):
     user = _pool_user(app, sub)
     assert user["attributes"]["email"] == old and user["enabled"] == 1
     assert len(outbox.messages(ATTACKER)) == before  # no reset code to the attacker
+
+
+def test_securing_while_no_mail_can_be_sent_still_stops_the_password(app, outbox, monkeypatch):
+    from app.mail import outbox as outbox_module
+    from app.mail.outbox import MailUnavailable
+
+    _, old, sub, link = _taken_over(app, outbox, complete=True)
+    victim = Browser(app, outbox)
+    victim.open(link)
+
+    def refuse(*_args, **_kwargs):
+        """Every outbox is failing for now: no reset code can go out."""
+        raise MailUnavailable("the mail service refuses for now")
+
+    monkeypatch.setattr(outbox_module.Outbox, "send", refuse)
+    response = victim.submit(link)
+    assert response.status_code == 200  # the page says what happened, not a 500
+    assert _pool_user(app, sub)["attributes"]["email"] == old
+    assert Browser(app, outbox).sign_in(old, PASSWORD).location != "/account"
