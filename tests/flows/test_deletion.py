@@ -141,7 +141,8 @@ def test_each_action_is_refused_without_csrf(app, outbox, path):
 
 def test_the_overview_lists_sign_in_methods(app, outbox):
     apple = apple_account(app, outbox)
-    assert "Sign in with: Apple." in apple.open("/account").get_data(as_text=True)
+    page = apple.open("/account").get_data(as_text=True)
+    assert "<dt>Sign in with</dt>\n    <dd>Apple</dd>" in page
     linked = Browser(app, outbox)
     email = linked.account("linked@example.com")
     other = Browser(app, outbox)
@@ -150,7 +151,8 @@ def test_the_overview_lists_sign_in_methods(app, outbox):
         response = other.get(response.location)
     linked.sign_in(email)
     page = linked.open("/account").get_data(as_text=True)
-    assert "Sign in with: Password, Google." in page and "Two-step verification: off." in page
+    assert "<dt>Sign in with</dt>\n    <dd>Password, Google</dd>" in page
+    assert "<dt>Two-step verification</dt>\n    <dd>Off</dd>" in page
 
 
 def test_signed_out_everywhere_while_at_apple_asks_for_a_new_sign_in_not_a_500(app, outbox):

@@ -70,6 +70,21 @@ def test_sign_in_page_screenshot_for_each_brand(front_door, page, client_id):
     assert path.stat().st_size > 5000
 
 
+def test_start_page_and_account_page_screenshots(front_door, page):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 900, "height": 760})
+    page.goto(f"{front_door.url}/")
+    assert "demo@example.com" in page.content()
+    page.screenshot(path=str(ARTIFACTS / "start-page.png"), full_page=True)
+    page.get_by_role("link", name="Sign in", exact=True).click()
+    page.fill("input[name=email]", "demo@example.com")
+    page.fill("input[name=password]", "Demo-passw0rd")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/account$"))
+    assert "demo@example.com" in page.content()
+    page.screenshot(path=str(ARTIFACTS / "account.png"), full_page=True)
+
+
 def test_continue_with_google_on_a_branded_page_lands_on_the_demo(front_door, page):
     email = f"chromium-google-{uuid.uuid4().hex[:8]}@example.com"
     page.goto(f"{front_door.url}/demo")
