@@ -44,6 +44,10 @@ class LinkStore(Protocol):
     def fail(self, sub: str, link_id: str) -> int:
         """Count a wrong code against this link; returns the new count (0 if not this link)."""
 
+    def spend(self, once_id: str, expires_at: int) -> bool:
+        """Record a single-use id (a session proof's) as spent; False if it was already.
+        The record is kept until ``expires_at``, after which the id is refused by its expiry."""
+
 
 class SQLiteLinkStore:
     """Local mode: a table in a SQLite file under the data directory."""
@@ -56,6 +60,9 @@ class SQLiteLinkStore:
             "CREATE TABLE IF NOT EXISTS links (sub TEXT PRIMARY KEY, link_id TEXT, code_hash TEXT,"
             " client_id TEXT, issued_at INTEGER, expires_at INTEGER, used INTEGER,"
             " failures INTEGER)"
+        )
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS spent (id TEXT PRIMARY KEY, expires_at INTEGER)"
         )
         self._lock = threading.Lock()
 
@@ -106,6 +113,16 @@ class SQLiteLinkStore:
                 (sub, link_id),
             ).fetchone()
         return row[0] if row else 0
+
+    def spend(self, once_id: str, expires_at: int) -> bool:
+        """Insert the id unless it is there (one statement: of two spends one wins); ids whose
+        lifetime ended an hour ago are cleared on the way."""
+        with self._lock:
+            self._conn.execute("DELETE FROM spent WHERE expires_at < ?", (expires_at - 3600,))
+            cursor = self._conn.execute(
+                "INSERT OR IGNORE INTO spent VALUES (?, ?)", (once_id, expires_at)
+            )
+        return cursor.rowcount == 1
 
 
 class DynamoLinkStore:
@@ -190,3 +207,20 @@ class DynamoLinkStore:
                 return 0
             raise
         return int(out["Attributes"]["failures"])
+
+    def spend(self, once_id: str, expires_at: int) -> bool:
+        """PutItem on condition that no item has this key (``spent#<id>``, beside the users'
+        records, which are keyed by sub); the TTL attribute removes it later."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self._table.put_item(
+                Item={"sub": f"spent#{once_id}", "expires_at": expires_at},
+                ConditionExpression="attribute_not_exists(#s)",
+                ExpressionAttributeNames={"#s": "sub"},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

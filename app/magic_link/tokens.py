@@ -1,14 +1,17 @@
-"""Magic-link tokens: a signed payload (HMAC-SHA256 via itsdangerous) that Gatehouse and the
-custom-auth triggers both check with the same key.
+"""Magic-link tokens and session proofs: signed payloads (HMAC-SHA256 via itsdangerous) that
+Gatehouse and the custom-auth triggers both check with the same key.
 
-The payload names the user, the app client, when it was issued, when it expires, the link
+A link's payload names the user, the app client, when it was issued, when it expires, the link
 record it belongs to, and the pending OAuth2 request it continues. It is signed, not
-encrypted: it travels only to the address it names.
+encrypted: it travels only to the address it names. A session proof (``ProofSigner``) is
+Gatehouse's short-lived, single-use word to the custom-auth triggers that a person signed in to
+Gatehouse may have tokens for one app client (single sign-on).
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -98,3 +101,71 @@ def masked(email: str) -> str:
     """``a•••@example.com``: enough for a person to recognise their address."""
     local, _, domain = email.partition("@")
     return f"{local[:1]}•••@{domain}"
+
+
+PROOF_SALT = "gatehouse.session-proof"
+PROOF_SECONDS = 60
+
+
+@dataclass
+class SessionProof:
+    """Gatehouse's word that a person signed in to it is getting tokens for one app client:
+    the user, the app client, a unique id (spent once), the granted scopes, and its lifetime."""
+
+    sub: str
+    client_id: str
+    proof_id: str
+    scopes: list[str]
+    issued_at: int
+    expires_at: int
+
+    def expired(self, now: float) -> bool:
+        """True once the proof's lifetime is over (or it claims more than PROOF_SECONDS)."""
+        return now >= self.expires_at or self.expires_at - self.issued_at > PROOF_SECONDS
+
+
+class ProofSigner:
+    """Signs and checks session proofs with the magic-link key, under a salt of their own, so
+    that a link can never be read as a proof nor a proof as a link."""
+
+    def __init__(self, key: str) -> None:
+        if len(key) < 32:
+            raise ValueError("the magic-link key must be at least 32 characters")
+        self._serializer = URLSafeSerializer(
+            key, salt=PROOF_SALT, signer_kwargs={"digest_method": hashlib.sha256}
+        )
+
+    def issue(self, sub: str, client_id: str, scopes: list[str], now: float) -> str:
+        """A new proof, valid for PROOF_SECONDS from ``now``."""
+        issued = int(now)
+        return self._serializer.dumps(
+            {
+                "u": sub,
+                "c": client_id,
+                "j": secrets.token_urlsafe(16),
+                "s": list(scopes),
+                "i": issued,
+                "x": issued + PROOF_SECONDS,
+            }
+        )
+
+    def read(self, token: str) -> SessionProof | None:
+        """The proof of an untampered token (expired or not), else None."""
+        try:
+            data = self._serializer.loads(token)
+        except BadSignature:
+            return None
+        try:
+            scopes = data["s"]
+            if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+                return None
+            return SessionProof(
+                str(data["u"]),
+                str(data["c"]),
+                str(data["j"]),
+                scopes,
+                int(data["i"]),
+                int(data["x"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None

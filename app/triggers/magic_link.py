@@ -1,5 +1,5 @@
-"""Magic links through Cognito's custom auth: DefineAuthChallenge, CreateAuthChallenge and
-VerifyAuthChallengeResponse.
+"""Magic links and session proofs through Cognito's custom auth: DefineAuthChallenge,
+CreateAuthChallenge and VerifyAuthChallengeResponse.
 
 Lambda handlers: ``app.triggers.magic_link.define_handler``, ``.create_handler`` and
 ``.verify_handler``. The local pool runs the same functions (``for_local`` gives them local
@@ -12,6 +12,13 @@ The protocol, in two rounds of CUSTOM_CHALLENGE:
    link (the asking browser) or ``no`` (the browser that opened the link, or typed the code),
    and ``pending``, the OAuth2 request the link continues.
 2. ``MAGIC_LINK``: the answer is the link's signed token, or the 6-digit code from the email.
+
+A **session proof** (single sign-on: Gatehouse mints tokens for an app client from its own
+session) is the answer to round 1 itself: ``PROVIDE_AUTH_PARAMETERS`` answered with a proof that
+Gatehouse signed (``ProofSigner``, the same key) for this user and this app client, at most 60
+seconds old, and carried in ClientMetadata ``proof`` too (where the PreTokenGeneration trigger
+reads the granted scopes). It is right once: its id is spent in the link store's conditional
+write. Tokens follow at once (two Cognito calls in all); no link is involved.
 
 One record per user in the link store: at most one live link, 15 minutes, 60 seconds between
 links, single use; three wrong codes spend it. An unknown user gets the same challenges and no
@@ -37,7 +44,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..magic_link.records import LinkRecord, LinkStore
-from ..magic_link.tokens import LIFETIME_SECONDS, LinkSigner, new_payload
+from ..magic_link.tokens import LIFETIME_SECONDS, LinkSigner, ProofSigner, new_payload
 from ..mail.outbox import MailUnavailable, Undeliverable
 from .proven import address_proven
 
@@ -55,6 +62,7 @@ class Deps:
 
     store: LinkStore
     signer: LinkSigner
+    proofs: ProofSigner
     send_email: Callable[[str, str, str, str], None]  # to, subject, text, html
     render: Callable[[str, dict[str, Any]], str]
     base_url: str
@@ -67,16 +75,24 @@ def _code_hash(link_id: str, code: str) -> str:
 
 
 def define(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
-    """Ask for parameters, then for the link or code; tokens only after a right answer."""
+    """Ask for parameters, then for the link or code; tokens only after a right answer (a
+    session proof is the only right answer to the parameters round)."""
     session = event["request"]["session"]
     response = event["response"]
     last = session[-1] if session else None
-    if last is None or (len(session) == 1 and last.get("challengeMetadata") == PARAMS):
+    steps = [step.get("challengeMetadata") for step in session]
+    if (
+        steps == [PARAMS]
+        and last.get("challengeResult")
+        and not event["request"].get("userNotFound")
+    ):
+        response.update(issueTokens=True, failAuthentication=False)
+    elif last is None or steps == [PARAMS]:
         response.update(
             challengeName="CUSTOM_CHALLENGE", issueTokens=False, failAuthentication=False
         )
     elif (
-        [step.get("challengeMetadata") for step in session] == [PARAMS, LINK]
+        steps == [PARAMS, LINK]
         and last.get("challengeResult")
         and not event["request"].get("userNotFound")
     ):
@@ -146,15 +162,18 @@ def _send_link(event: dict[str, Any], deps: Deps) -> None:
 
 
 def verify(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
-    """Right only for this user's live link (token or code), for the app client it was sent for."""
+    """Right only for this user's live link (token or code), for the app client it was sent for;
+    or, in the parameters round, for a session proof (``_proof_right``)."""
     request = event["request"]
     event["response"]["answerCorrect"] = False
     attributes = request.get("userAttributes") or {}
-    if (
-        request.get("userNotFound")
-        or not _proven(attributes)
-        or request["privateChallengeParameters"].get("step") != LINK
-    ):
+    step = request["privateChallengeParameters"].get("step")
+    if request.get("userNotFound"):
+        return event
+    if step == PARAMS:
+        event["response"]["answerCorrect"] = _proof_right(event, deps)
+        return event
+    if not _proven(attributes) or step != LINK:
         return event
     sub = attributes.get("sub", "")
     client_id = event["callerContext"]["clientId"]
@@ -184,6 +203,27 @@ def verify(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
         return event
     event["response"]["answerCorrect"] = _use(deps, sub, payload.link_id, now)
     return event
+
+
+def _proof_right(event: dict[str, Any], deps: Deps) -> bool:
+    """A session proof signed with the key, for this user (``sub``) and this app client, not
+    expired, the same in the answer and in ClientMetadata, and never used before (its id is
+    spent in one conditional write). Anything else (the word ``parameters`` of a magic-link
+    sign-in included) is not right."""
+    request = event["request"]
+    answer = request.get("challengeAnswer") or ""
+    if not answer or (request.get("clientMetadata") or {}).get("proof") != answer:
+        return False
+    proof = deps.proofs.read(answer)
+    attributes = request.get("userAttributes") or {}
+    if (
+        proof is None
+        or proof.sub != attributes.get("sub")
+        or proof.client_id != event["callerContext"]["clientId"]
+        or proof.expired(deps.clock())
+    ):
+        return False
+    return deps.store.spend(f"proof:{proof.proof_id}", proof.expires_at)
 
 
 def _proven(attributes: dict[str, str]) -> bool:
@@ -239,6 +279,7 @@ def local_deps(settings: Any) -> Deps:
     return Deps(
         store=SQLiteLinkStore(settings.data_dir / "magiclinks.sqlite3"),
         signer=LinkSigner(settings.link_key),
+        proofs=ProofSigner(settings.link_key),
         send_email=lambda to, subject, text, html: outbox.send(to, subject, text, html),
         render=_renderer(),
         base_url=settings.base_url,
@@ -278,6 +319,7 @@ def deps_from_environment() -> Deps:  # pragma: no cover - runs inside AWS Lambd
     return Deps(
         store=DynamoLinkStore(boto3.resource("dynamodb").Table(os.environ["GATEHOUSE_LINK_TABLE"])),
         signer=LinkSigner(secret),
+        proofs=ProofSigner(secret),
         send_email=send_email,
         render=_renderer(),
         base_url=os.environ["GATEHOUSE_BASE_URL"],

@@ -84,3 +84,10 @@ def test_use_refuses_a_link_whose_code_failed_too_often(store):
 def test_unknown_user(store):
     assert store.get("nobody") is None
     assert store.use("nobody", "a", now=1, max_failures=3) is False
+
+
+def test_a_single_use_id_is_spent_once(store):
+    assert store.spend("proof-1", 2000) is True
+    assert store.spend("proof-1", 2000) is False
+    assert store.spend("proof-2", 2000) is True
+    assert store.get("user-1") is None  # spent ids are not users' link records

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.magic_link.records import SQLiteLinkStore
-from app.magic_link.tokens import LinkSigner
+from app.magic_link.tokens import LinkSigner, ProofSigner
 from app.triggers import magic_link
 from app.triggers.magic_link import LINK, PARAMS, Deps
 
@@ -48,6 +48,7 @@ def deps(tmp_path, clock, sent) -> Deps:
     return Deps(
         store=SQLiteLinkStore(tmp_path / "links.sqlite3"),
         signer=LinkSigner(KEY),
+        proofs=ProofSigner(KEY),
         send_email=lambda to, subject, text, html: sent.append((to, subject, text)),
         render=lambda name, ctx: f"{name} {ctx['link']} code {ctx['code']}",
         base_url="https://login.example.com",
@@ -291,3 +292,69 @@ def test_verify_ignores_the_parameters_round(deps):
         privateChallengeParameters={"step": PARAMS},
     )
     assert magic_link.verify(data, deps)["response"]["answerCorrect"] is False
+
+
+# ---- session proofs (single sign-on) -------------------------------------------------------
+
+SUB = "0b9c6f0e-7d6f-4a73-9f0c-4f3a2b9d1c11"  # the recorded events' user
+
+
+def answer_proof(deps, proof: str, metadata: str | None = None, client: str = "demo") -> bool:
+    """VerifyAuthChallengeResponse in the parameters round, answered with a proof."""
+    data = event(
+        "verify_auth_challenge_response",
+        challengeAnswer=proof,
+        privateChallengeParameters={"step": PARAMS},
+        clientMetadata={"proof": proof if metadata is None else metadata},
+    )
+    data["callerContext"]["clientId"] = client
+    return magic_link.verify(data, deps)["response"]["answerCorrect"]
+
+
+def test_a_session_proof_is_right_once_and_tokens_follow(deps, clock):
+    proof = deps.proofs.issue(SUB, "demo", ["openid"], clock())
+    assert answer_proof(deps, proof) is True
+    session = [
+        {"challengeName": "CUSTOM_CHALLENGE", "challengeResult": True, "challengeMetadata": PARAMS}
+    ]
+    response = magic_link.define(event("define_auth_challenge", session=session), deps)
+    assert response["response"]["issueTokens"] is True
+    assert response["response"]["failAuthentication"] is False
+    assert answer_proof(deps, proof) is False  # replayed
+
+
+@pytest.mark.parametrize(
+    "change", ["forged", "expired", "other_client", "other_user", "metadata", "link", "long"]
+)
+def test_a_session_proof_is_refused(deps, clock, sent, change):
+    proof = deps.proofs.issue(SUB, "demo", ["openid"], clock())
+    metadata = None
+    if change == "forged":
+        proof = ProofSigner("f" * 40).issue(SUB, "demo", ["openid"], clock())
+    elif change == "expired":
+        clock.now += 60
+    elif change == "other_client":
+        assert answer_proof(deps, proof, client="northwind") is False
+        return
+    elif change == "other_user":
+        proof = deps.proofs.issue("someone-else", "demo", ["openid"], clock())
+    elif change == "metadata":
+        metadata = deps.proofs.issue(SUB, "demo", ["openid"], clock())
+    elif change == "link":
+        send_link(deps)
+        proof, _ = link_and_code(sent)  # a magic link's token is signed under another salt
+    else:
+        serializer = deps.proofs._serializer  # a proof claiming a longer life than 60 s
+        data = serializer.loads(proof)
+        proof = serializer.dumps({**data, "x": data["i"] + 3600})
+    assert answer_proof(deps, proof, metadata) is False
+
+
+def test_a_refused_parameters_round_never_issues_tokens(deps):
+    session = [
+        {"challengeName": "CUSTOM_CHALLENGE", "challengeResult": True, "challengeMetadata": PARAMS}
+    ]
+    response = magic_link.define(
+        event("define_auth_challenge", session=session, userNotFound=True), deps
+    )
+    assert response["response"]["issueTokens"] is False
