@@ -28,7 +28,11 @@ def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, 
     # Project triggers get local collaborators, as a Lambda gets its environment.
     services: dict = {}  # filled below, once the client exists: triggers that call the pool
     seed.pool.lambda_config = {
-        name: _bind(resolve(spec), settings, services)
+        name: (
+            {**spec, "LambdaArn": _bind(resolve(spec["LambdaArn"]), settings, services)}
+            if isinstance(spec, dict)
+            else _bind(resolve(spec), settings, services)
+        )
         for name, spec in seed.pool.lambda_config.items()
     }
     extra = {"clock": settings.extra["clock"]} if "clock" in settings.extra else {}

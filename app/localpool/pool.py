@@ -13,6 +13,7 @@ import time
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from .errors import PoolError, invalid_parameter, not_authorized
 from .messages import MessageSender
 from .passwords import Secret, make_secret
 from .seed import AppClient, Seed
-from .tokens import ADMIN_SCOPE, Signer
+from .tokens import ADMIN_SCOPE, RESERVED_CLAIMS, Signer
 from .triggers import TriggerRunner
 
 USER_COLUMNS = (
@@ -49,6 +50,17 @@ USER_COLUMNS = (
 )
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CODE_GRACE_SECONDS = 24 * 3600  # see LocalPool.purge
+
+
+@dataclass
+class TokenChanges:
+    """What PreTokenGeneration changes in the tokens about to be minted."""
+
+    scopes: list[str]
+    id_add: dict[str, Any] = field(default_factory=dict)
+    id_suppress: list[str] = field(default_factory=list)
+    access_add: dict[str, Any] = field(default_factory=dict)
+    access_suppress: list[str] = field(default_factory=list)
 
 
 class LocalPool:
@@ -277,13 +289,17 @@ class LocalPool:
         origin_jti: str | None = None,
         scopes: list[str] | None = None,
         id_extra: dict[str, Any] | None = None,
+        metadata: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        """Mint tokens after a sign-in, running PreTokenGeneration; returns AuthenticationResult."""
+        """Mint tokens after a sign-in, running PreTokenGeneration (given ``metadata``, the
+        ClientMetadata of the call, where Cognito passes it); returns AuthenticationResult."""
         now = int(self.clock())
         auth_time = auth_time or now
         origin_jti = origin_jti or str(uuid.uuid4())
-        overrides, suppress = self._pre_token_generation(user, client, source)
-        overrides = {**(id_extra or {}), **overrides}
+        changes = self._pre_token_generation(
+            user, client, source, list(scopes or [ADMIN_SCOPE]), metadata
+        )
+        id_changes = {**(id_extra or {}), **changes.id_add}
         id_token, access_token = self.signer.mint(
             user=user,
             client_id=client.id,
@@ -292,9 +308,11 @@ class LocalPool:
             origin_jti=origin_jti,
             access_minutes=client.access_token_minutes,
             id_minutes=client.id_token_minutes,
-            scopes=scopes or [ADMIN_SCOPE],
-            id_overrides=overrides,
-            id_suppress=suppress,
+            scopes=changes.scopes,
+            id_overrides=id_changes,
+            id_suppress=changes.id_suppress,
+            access_overrides=changes.access_add,
+            access_suppress=changes.access_suppress,
         )
         result = {
             "AccessToken": access_token,
@@ -319,28 +337,60 @@ class LocalPool:
         return result
 
     def _pre_token_generation(
-        self, user: dict[str, Any], client: AppClient, source: str
-    ) -> tuple[dict[str, Any], list[str]]:
-        """Run PreTokenGeneration (event version 1) and return its ID-token claim changes."""
+        self,
+        user: dict[str, Any],
+        client: AppClient,
+        source: str,
+        scopes: list[str],
+        metadata: dict[str, str] | None,
+    ) -> TokenChanges:
+        """Run PreTokenGeneration, as an event of the version the pool's lambda config names
+        (``PreTokenGenerationConfig.LambdaVersion``; version 1 without it), and return what it
+        changes: ID-token claims (every version), access-token claims and scopes (V2_0, V3_0)."""
         if not self.triggers.configured("PreTokenGeneration"):
-            return {}, []
-        event = self.triggers.event(
-            source,
-            user["username"],
-            client.id,
-            {
-                "userAttributes": self.trigger_attributes(user),
-                "groupConfiguration": {
-                    "groupsToOverride": [],
-                    "iamRolesToOverride": [],
-                    "preferredRole": None,
-                },
+            return TokenChanges(scopes=scopes)
+        v2 = self.triggers.version("PreTokenGeneration") in ("V2_0", "V3_0")
+        request: dict[str, Any] = {
+            "userAttributes": self.trigger_attributes(user),
+            "groupConfiguration": {
+                "groupsToOverride": [],
+                "iamRolesToOverride": [],
+                "preferredRole": None,
             },
-            {"claimsOverrideDetails": None},
-        )
+        }
+        if v2:
+            request["scopes"] = list(scopes)
+        if metadata:
+            request["clientMetadata"] = dict(metadata)
+        key = "claimsAndScopeOverrideDetails" if v2 else "claimsOverrideDetails"
+        event = self.triggers.event(source, user["username"], client.id, request, {key: None})
+        if v2:
+            event["version"] = "2"
         response = self.triggers.invoke("PreTokenGeneration", event)
-        details = response.get("claimsOverrideDetails") or {}
-        return details.get("claimsToAddOrOverride") or {}, details.get("claimsToSuppress") or []
+        details = response.get(key) or {}
+        if not v2:
+            return TokenChanges(
+                scopes=scopes,
+                id_add=_allowed(details.get("claimsToAddOrOverride") or {}),
+                id_suppress=_allowed(details.get("claimsToSuppress") or []),
+            )
+        id_part = details.get("idTokenGeneration") or {}
+        access = details.get("accessTokenGeneration") or {}
+        suppressed = set(access.get("scopesToSuppress") or [])
+        final = [s for s in scopes if s not in suppressed]
+        final += [s for s in access.get("scopesToAdd") or [] if s not in final]
+        changes = TokenChanges(
+            scopes=final,
+            id_add=_allowed(id_part.get("claimsToAddOrOverride") or {}),
+            id_suppress=_allowed(id_part.get("claimsToSuppress") or []),
+            access_add=_allowed(access.get("claimsToAddOrOverride") or {}),
+            access_suppress=_allowed(access.get("claimsToSuppress") or []),
+        )
+        groups = (details.get("groupOverrideDetails") or {}).get("groupsToOverride")
+        if groups:  # as Cognito: the groups claim of both tokens
+            changes.id_add["cognito:groups"] = list(groups)
+            changes.access_add["cognito:groups"] = list(groups)
+        return changes
 
     def refresh_record(self, conn: sqlite3.Connection, token: str) -> sqlite3.Row | None:
         """The stored record for a refresh token, or None."""
@@ -366,9 +416,16 @@ class LocalPool:
         return user, record
 
     def reissue(
-        self, conn: sqlite3.Connection, user: dict[str, Any], client: AppClient, record: sqlite3.Row
+        self,
+        conn: sqlite3.Connection,
+        user: dict[str, Any],
+        client: AppClient,
+        record: sqlite3.Row,
+        metadata: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        """New ID and access tokens for the sign-in a refresh token belongs to (no new one)."""
+        """New ID and access tokens for the sign-in a refresh token belongs to (no new one);
+        ``metadata`` is GetTokensFromRefreshToken's ClientMetadata (REFRESH_TOKEN_AUTH has
+        none for PreTokenGeneration)."""
         return self.issue_tokens(
             conn,
             user,
@@ -377,6 +434,7 @@ class LocalPool:
             auth_time=record["auth_time"],
             refresh=False,
             origin_jti=record["origin_jti"],
+            metadata=metadata,
         )
 
     def sign_out_everywhere(self, conn: sqlite3.Connection, sub: str) -> None:
@@ -461,6 +519,14 @@ class LocalPool:
     def close(self) -> None:
         """Release the database."""
         self.db.close()
+
+
+def _allowed(claims):
+    """A trigger's claim changes without the claims Cognito keeps to itself (a dict of claims
+    to add, or a list of claims to suppress)."""
+    if isinstance(claims, dict):
+        return {k: v for k, v in claims.items() if k not in RESERVED_CLAIMS}
+    return [name for name in claims if name not in RESERVED_CLAIMS]
 
 
 def _digest(token: str) -> str:

@@ -34,7 +34,9 @@ TRIGGERS = (
     "CreateAuthChallenge",
     "VerifyAuthChallengeResponse",
     "PreTokenGeneration",
+    "PreTokenGenerationConfig",
 )
+PRE_TOKEN_VERSIONS = ("V1_0", "V2_0", "V3_0")
 
 
 class SeedError(ValueError):
@@ -198,6 +200,16 @@ def load_seed(path: Path, overrides: dict[str, Any] | None = None, *, base_url: 
     for name in pool.lambda_config:
         if name not in TRIGGERS:
             raise SeedError(f"{path}: unknown key pool.lambda_config.{name}")
+    versioned = pool.lambda_config.get("PreTokenGenerationConfig")
+    if versioned is not None and (
+        not isinstance(versioned, dict)
+        or set(versioned) != {"LambdaArn", "LambdaVersion"}
+        or versioned["LambdaVersion"] not in PRE_TOKEN_VERSIONS
+    ):
+        raise SeedError(
+            f"{path}: pool.lambda_config.PreTokenGenerationConfig needs LambdaArn and "
+            f"LambdaVersion (one of {', '.join(PRE_TOKEN_VERSIONS)})"
+        )
     for name in pool.throttle:
         if name not in THROTTLE_CATEGORIES:
             raise SeedError(f"{path}: unknown key pool.throttle.{name}")

@@ -17,6 +17,33 @@ from .db import Database
 from .errors import not_authorized
 
 ADMIN_SCOPE = "aws.cognito.signin.user.admin"
+# Claims no PreTokenGeneration trigger may add, change or remove (Cognito ignores such changes;
+# ``nonce`` among them: a trigger cannot echo an authorization request's nonce).
+RESERVED_CLAIMS = frozenset(
+    {
+        "acr",
+        "amr",
+        "aud",
+        "auth_time",
+        "azp",
+        "at_hash",
+        "client_id",
+        "cognito:username",
+        "event_id",
+        "exp",
+        "iat",
+        "identities",
+        "iss",
+        "jti",
+        "nonce",
+        "origin_jti",
+        "scope",
+        "sub",
+        "token_use",
+        "username",
+        "version",
+    }
+)
 
 
 class Signer:
@@ -71,8 +98,11 @@ class Signer:
         scopes: list[str],
         id_overrides: dict[str, Any] | None = None,
         id_suppress: list[str] | None = None,
+        access_overrides: dict[str, Any] | None = None,
+        access_suppress: list[str] | None = None,
     ) -> tuple[str, str]:
-        """Mint (id_token, access_token) for a user of this pool and an app client."""
+        """Mint (id_token, access_token) for a user of this pool and an app client, with the
+        claims to remove and to add or override in each."""
         event_id = str(uuid.uuid4())
         common = {
             "sub": user["sub"],
@@ -111,9 +141,13 @@ class Signer:
             idt[name] = value == "true" if name.endswith("_verified") else value
         if user.get("identities"):
             idt["identities"] = user["identities"]
-        for name in id_suppress or []:
-            idt.pop(name, None)
-        idt.update(id_overrides or {})
+        for token, suppress, overrides in (
+            (idt, id_suppress, id_overrides),
+            (access, access_suppress, access_overrides),
+        ):
+            for name in suppress or []:
+                token.pop(name, None)
+            token.update(overrides or {})
         return self.sign(idt), self.sign(access)
 
     def mint_client(self, *, client_id: str, scopes: list[str], now: int, minutes: int) -> str:

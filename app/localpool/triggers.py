@@ -12,6 +12,7 @@ from typing import Any
 from .errors import PoolError
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+VERSIONED = "PreTokenGenerationConfig"
 
 
 @dataclass
@@ -40,10 +41,22 @@ def resolve(spec: str | Handler) -> Handler:
 class TriggerRunner:
     """Holds the configured triggers and invokes them with Cognito-shaped events."""
 
-    def __init__(self, pool_id: str, region: str, config: dict[str, str | Handler]) -> None:
+    def __init__(self, pool_id: str, region: str, config: dict[str, Any]) -> None:
         self.pool_id = pool_id
         self.region = region
+        config = dict(config)
+        # Cognito's LambdaConfig names the PreTokenGeneration function either way; the
+        # ``PreTokenGenerationConfig`` form also names its event version (V1_0, V2_0, V3_0).
+        versioned = config.pop(VERSIONED, None)
         self.handlers = {name: resolve(spec) for name, spec in config.items()}
+        self.versions: dict[str, str] = {}
+        if versioned:
+            self.handlers["PreTokenGeneration"] = resolve(versioned["LambdaArn"])
+            self.versions["PreTokenGeneration"] = versioned.get("LambdaVersion", "V1_0")
+
+    def version(self, name: str) -> str:
+        """The event version the pool sends to this trigger (``V1_0`` unless configured)."""
+        return self.versions.get(name, "V1_0")
 
     def configured(self, name: str) -> bool:
         """True when the pool has a handler for this trigger."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -265,3 +267,128 @@ def test_a_pending_email_change_does_not_move_the_alias(make_app):
     with target.local.db.transaction() as conn:
         user = target.local.find_user(conn, email)
     assert target.local.trigger_attributes(user)["cognito:email_alias"] == email
+
+
+def _claims(target, token: str) -> dict:
+    """A token's claims, checked with the pool's keys."""
+    from joserfc import jwt
+    from joserfc.jwk import KeySet
+
+    return jwt.decode(token, KeySet.import_key_set(target.local.signer.jwks())).claims
+
+
+def test_pre_token_generation_v2_events_shape_both_tokens(make_app, calls):
+    """With ``PreTokenGenerationConfig.LambdaVersion = V2_0`` the pool sends Cognito's version 2
+    event (``scopes``; ``claimsAndScopeOverrideDetails``) and applies its answer to both tokens."""
+
+    def shape(event, context):
+        calls.append(copy.deepcopy(event))
+        event["response"]["claimsAndScopeOverrideDetails"] = {
+            "idTokenGeneration": {
+                "claimsToAddOrOverride": {"tenant": "acme", "nonce": "forged"},
+                "claimsToSuppress": ["email_verified"],
+            },
+            "accessTokenGeneration": {
+                "claimsToAddOrOverride": {"plan": "gold"},
+                "claimsToSuppress": [],
+                "scopesToAdd": ["openid", "email"],
+                "scopesToSuppress": ["aws.cognito.signin.user.admin"],
+            },
+            "groupOverrideDetails": {"groupsToOverride": ["staff"]},
+        }
+        return event
+
+    target = local(make_app, PreTokenGenerationConfig={"LambdaVersion": "V2_0", "LambdaArn": shape})
+    tokens = target.sign_in(target.signed_up())
+    event = calls[0]
+    assert event["version"] == "2" and event["triggerSource"] == "TokenGeneration_Authentication"
+    assert event["request"]["scopes"] == ["aws.cognito.signin.user.admin"]
+    assert set(event["request"]["groupConfiguration"]) == {
+        "groupsToOverride",
+        "iamRolesToOverride",
+        "preferredRole",
+    }
+    assert "clientMetadata" not in event["request"]  # InitiateAuth passes none to this trigger
+    assert event["response"] == {"claimsAndScopeOverrideDetails": None}
+    id_claims, access = _claims(target, tokens["IdToken"]), _claims(target, tokens["AccessToken"])
+    assert id_claims["tenant"] == "acme" and "email_verified" not in id_claims
+    assert "nonce" not in id_claims  # no trigger sets the nonce, as on Cognito
+    assert access["scope"] == "openid email" and access["plan"] == "gold"
+    assert id_claims["cognito:groups"] == access["cognito:groups"] == ["staff"]
+    with pytest.raises(ClientError) as refused:
+        target.idp.get_user(AccessToken=tokens["AccessToken"])
+    assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+
+
+def test_respond_to_auth_challenge_passes_its_client_metadata_to_pre_token_generation(
+    make_app, calls
+):
+    def define(event, context):
+        session = event["request"]["session"]
+        if session and session[-1]["challengeResult"]:
+            event["response"].update(issueTokens=True, failAuthentication=False)
+        else:
+            event["response"].update(challengeName="CUSTOM_CHALLENGE", issueTokens=False)
+        return event
+
+    def create(event, context):
+        event["response"].update(publicChallengeParameters={"q": "?"}, challengeMetadata="Q")
+        return event
+
+    def verify(event, context):
+        event["response"]["answerCorrect"] = event["request"]["challengeAnswer"] == "right"
+        return event
+
+    target = local(
+        make_app,
+        DefineAuthChallenge=define,
+        CreateAuthChallenge=create,
+        VerifyAuthChallengeResponse=verify,
+        PreTokenGenerationConfig={"LambdaVersion": "V2_0", "LambdaArn": recording(calls)},
+    )
+    email = target.signed_up()
+    start = target.idp.initiate_auth(
+        ClientId="demo",
+        AuthFlow="CUSTOM_AUTH",
+        AuthParameters={"USERNAME": email},
+        ClientMetadata={"from": "initiate"},
+    )
+    target.idp.respond_to_auth_challenge(
+        ClientId="demo",
+        ChallengeName="CUSTOM_CHALLENGE",
+        Session=start["Session"],
+        ChallengeResponses={"USERNAME": email, "ANSWER": "right"},
+        ClientMetadata={"from": "respond"},
+    )
+    assert calls[-1]["request"]["clientMetadata"] == {"from": "respond"}
+
+
+def test_initiate_auth_refuses_a_federated_user(make_app):
+    target = local(
+        make_app,
+        DefineAuthChallenge="app.triggers.magic_link:define_handler",
+        CreateAuthChallenge="app.triggers.magic_link:create_handler",
+        VerifyAuthChallengeResponse="app.triggers.magic_link:verify_handler",
+    )
+    with target.local.db.transaction() as conn:
+        target.local.new_user(
+            conn,
+            "fed@example.com",
+            {"email_verified": "true"},
+            None,
+            "EXTERNAL_PROVIDER",
+            username="Google_1234567890",
+            native=False,
+        )
+    for flow, params in (
+        ("USER_PASSWORD_AUTH", {"PASSWORD": "Whatever-1"}),
+        ("CUSTOM_AUTH", {}),
+    ):
+        with pytest.raises(ClientError) as refused:
+            target.idp.initiate_auth(
+                ClientId="demo",
+                AuthFlow=flow,
+                AuthParameters={"USERNAME": "Google_1234567890", **params},
+            )
+        assert refused.value.response["Error"]["Code"] == "InvalidParameterException"
+        assert "federated IdP" in refused.value.response["Error"]["Message"]

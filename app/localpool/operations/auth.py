@@ -14,7 +14,7 @@ from ..errors import PoolError, invalid_parameter, not_authorized
 from ..passwords import check_policy, judge, make_secret, secret_for, trusted
 from ..seed import AppClient
 from . import acceptable, custom_auth, known_client, operation, srp_auth
-from .challenges import after_password, tokens_or_mfa
+from .challenges import after_password, refuse_federated, tokens_or_mfa
 
 FLOW_PERMISSION = {
     "USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH",
@@ -78,7 +78,7 @@ def _password(pool, conn, client: AppClient, auth: dict[str, str], prepared) -> 
     pool.check_secret_hash(client, [username], auth.get("SECRET_HASH"))
     user = pool.find_user(conn, username)
     if user is not None and not user["native"]:
-        user = None  # federated users have no password
+        refuse_federated()
     if user is not None:
         pool.check_not_locked(user)
     if not trusted(prepared.get("verdict"), user, auth.get("PASSWORD", "")):
@@ -122,7 +122,8 @@ def get_tokens_from_refresh_token(pool, conn, params: dict[str, Any]) -> dict[st
         if not hmac.compare_digest(client.secret.encode(), given.encode()):
             raise not_authorized(f"Unable to verify secret for client {client.id}")
     user, record = pool.refresh_owner(conn, params.get("RefreshToken", ""), client)
-    return {"AuthenticationResult": pool.reissue(conn, user, client, record)}
+    result = pool.reissue(conn, user, client, record, params.get("ClientMetadata"))
+    return {"AuthenticationResult": result}
 
 
 # ---- responding to challenges --------------------------------------------------------------
@@ -181,8 +182,9 @@ def respond_to_auth_challenge(pool, conn, params: dict[str, Any], prepared: dict
     )
     pool.check_secret_hash(client, names, responses.get("SECRET_HASH"))
     data = json.loads(row["data"])
+    metadata = params.get("ClientMetadata")
     if name == "SOFTWARE_TOKEN_MFA":
-        return _answer_mfa(pool, conn, client, user, row, data, responses)
+        return _answer_mfa(pool, conn, client, user, row, data, responses, metadata)
     if name == "NEW_PASSWORD_REQUIRED":
         # A password the policy refuses leaves the session usable for another try.
         check_policy(pool.settings.password_policy, responses.get("NEW_PASSWORD", ""))
@@ -190,13 +192,11 @@ def respond_to_auth_challenge(pool, conn, params: dict[str, Any], prepared: dict
     if name == "PASSWORD_VERIFIER":
         return srp_auth.answer(pool, conn, client, user, data, responses, timestamp, prepared)
     if name == "NEW_PASSWORD_REQUIRED":
-        return _answer_new_password(pool, conn, client, user, responses, prepared)
-    return custom_auth.answer(
-        pool, conn, client, user, data, responses, params.get("ClientMetadata")
-    )
+        return _answer_new_password(pool, conn, client, user, responses, prepared, metadata)
+    return custom_auth.answer(pool, conn, client, user, data, responses, metadata)
 
 
-def _answer_new_password(pool, conn, client, user, responses, prepared) -> dict[str, Any]:
+def _answer_new_password(pool, conn, client, user, responses, prepared, metadata) -> dict[str, Any]:
     """Set the permanent password of a user created with a temporary one."""
     password = responses.get("NEW_PASSWORD", "")
     check_policy(pool.settings.password_policy, password)
@@ -206,10 +206,10 @@ def _answer_new_password(pool, conn, client, user, responses, prepared) -> dict[
     user.update(secret_for(prepared.get("secret"), user["username"], password, pool.id).columns())
     user["status"] = "CONFIRMED"
     pool.save_user(conn, user)
-    return tokens_or_mfa(pool, conn, client, user, "TokenGeneration_NewPasswordChallenge")
+    return tokens_or_mfa(pool, conn, client, user, "TokenGeneration_NewPasswordChallenge", metadata)
 
 
-def _answer_mfa(pool, conn, client, user, row, data, responses) -> dict[str, Any]:
+def _answer_mfa(pool, conn, client, user, row, data, responses, metadata) -> dict[str, Any]:
     """Check a TOTP code; a few mistakes are allowed before the session is spent."""
     code = responses.get("SOFTWARE_TOKEN_MFA_CODE", "")
     if not pyotp.TOTP(user["mfa_secret"]).verify(code, for_time=pool.clock(), valid_window=1):
@@ -223,6 +223,6 @@ def _answer_mfa(pool, conn, client, user, row, data, responses) -> dict[str, Any
         raise PoolError("CodeMismatchException", "Invalid code received for user")
     conn.execute("DELETE FROM auth_sessions WHERE id = ?", (row["id"],))
     result = pool.issue_tokens(
-        conn, user, client, data.get("source", "TokenGeneration_Authentication")
+        conn, user, client, data.get("source", "TokenGeneration_Authentication"), metadata=metadata
     )
     return {"ChallengeParameters": {}, "AuthenticationResult": result}

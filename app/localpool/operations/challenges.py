@@ -6,7 +6,7 @@ import json
 import secrets
 from typing import Any
 
-from ..errors import PoolError, not_authorized
+from ..errors import PoolError, invalid_parameter, not_authorized
 from ..seed import AppClient
 
 
@@ -39,6 +39,13 @@ def after_password(pool, conn, client: AppClient, user: dict[str, Any]) -> dict[
     return tokens_or_mfa(pool, conn, client, user, "TokenGeneration_Authentication")
 
 
+def refuse_federated() -> None:
+    """A user who signs in only through an external provider (``EXTERNAL_PROVIDER``, username
+    ``<Provider>_<id>``, found by that username: their email is no sign-in name) cannot sign in
+    through the API, as on Cognito: their tokens come from the OAuth2 domain."""
+    raise invalid_parameter("You can't sign in a user with a federated IdP with InitiateAuth.")
+
+
 def check_can_sign_in(user: dict[str, Any]) -> None:
     """Refuse users who are disabled, unconfirmed or must reset their password."""
     if not user["enabled"]:
@@ -49,8 +56,10 @@ def check_can_sign_in(user: dict[str, Any]) -> None:
         raise PoolError("PasswordResetRequiredException", "Password reset required for the user")
 
 
-def tokens_or_mfa(pool, conn, client, user, source: str) -> dict[str, Any]:
-    """Finish sign-in, or ask for the TOTP code when the user prefers software-token MFA."""
+def tokens_or_mfa(pool, conn, client, user, source: str, metadata=None) -> dict[str, Any]:
+    """Finish sign-in, or ask for the TOTP code when the user prefers software-token MFA;
+    ``metadata`` is the ClientMetadata of a RespondToAuthChallenge call, which Cognito passes
+    to PreTokenGeneration (InitiateAuth's it does not)."""
     if user["mfa_preferred"] and user["mfa_secret"]:
         return challenge(
             pool,
@@ -63,7 +72,7 @@ def tokens_or_mfa(pool, conn, client, user, source: str) -> dict[str, Any]:
         )
     return {
         "ChallengeParameters": {},
-        "AuthenticationResult": pool.issue_tokens(conn, user, client, source),
+        "AuthenticationResult": pool.issue_tokens(conn, user, client, source, metadata=metadata),
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import PoolError, invalid_parameter, not_authorized
-from .challenges import challenge, tokens_or_mfa
+from .challenges import challenge, refuse_federated, tokens_or_mfa
 
 
 def start(pool, conn, client, auth: dict[str, str], metadata) -> dict[str, Any]:
@@ -18,13 +18,13 @@ def start(pool, conn, client, auth: dict[str, str], metadata) -> dict[str, Any]:
         raise invalid_parameter("Missing required parameter USERNAME")
     pool.check_secret_hash(client, [username], auth.get("SECRET_HASH"))
     user = pool.find_user(conn, username)
-    if user is not None and user["native"]:
+    if user is not None and not user["native"]:
+        refuse_federated()
+    if user is not None:
         if not user["enabled"]:
             raise not_authorized("User is disabled.")
         if user["status"] == "UNCONFIRMED":
             raise PoolError("UserNotConfirmedException", "User is not confirmed.")
-    elif user is not None:
-        user = None
     state = {"username": username, "session": [], "metadata": metadata or {}}
     return _custom_step(pool, conn, client, user, state)
 
@@ -38,8 +38,11 @@ def _trigger_request(pool, user, state: dict[str, Any], **extra) -> dict[str, An
     return request
 
 
-def _custom_step(pool, conn, client, user, state: dict[str, Any]) -> dict[str, Any]:
-    """One round of Cognito's custom-auth loop: define, then issue tokens, fail, or create."""
+def _custom_step(
+    pool, conn, client, user, state: dict[str, Any], token_metadata=None
+) -> dict[str, Any]:
+    """One round of Cognito's custom-auth loop: define, then issue tokens, fail, or create
+    (``token_metadata``: RespondToAuthChallenge's ClientMetadata, for PreTokenGeneration)."""
     if len(state["session"]) >= pool.settings.custom_auth_max_rounds:
         raise not_authorized("Incorrect username or password.")
     user_name = user["username"] if user else state["username"]
@@ -59,7 +62,9 @@ def _custom_step(pool, conn, client, user, state: dict[str, Any]) -> dict[str, A
     if define.get("issueTokens"):
         if user is None:
             raise not_authorized("Incorrect username or password.")
-        return tokens_or_mfa(pool, conn, client, user, "TokenGeneration_Authentication")
+        return tokens_or_mfa(
+            pool, conn, client, user, "TokenGeneration_Authentication", token_metadata
+        )
     name = define.get("challengeName")
     if name != "CUSTOM_CHALLENGE":
         raise PoolError(
@@ -114,4 +119,4 @@ def answer(pool, conn, client, user, state, responses, metadata) -> dict[str, An
             "challengeMetadata": state.get("challengeMetadata"),
         }
     )
-    return _custom_step(pool, conn, client, user, state)
+    return _custom_step(pool, conn, client, user, state, metadata)
