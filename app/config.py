@@ -45,6 +45,7 @@ class Settings:
     magic_link_key: str = ""
     mail_from: str = ""
     min_response_ms: int = 400
+    sso_seconds: int = 3600
     apple_team_id: str = ""
     apple_key_id: str = ""
     apple_private_key_file: str = ""
@@ -129,6 +130,7 @@ _ENV = {
     "magic_link_key": ("GATEHOUSE_MAGIC_LINK_KEY", str),
     "mail_from": ("GATEHOUSE_MAIL_FROM", str),
     "min_response_ms": ("GATEHOUSE_MIN_RESPONSE_MS", int),
+    "sso_seconds": ("GATEHOUSE_SSO_SECONDS", int),
     "apple_team_id": ("GATEHOUSE_APPLE_TEAM_ID", str),
     "apple_key_id": ("GATEHOUSE_APPLE_KEY_ID", str),
     "apple_private_key_file": ("GATEHOUSE_APPLE_PRIVATE_KEY_FILE", str),
@@ -218,6 +220,8 @@ def _validate(s: Settings) -> None:
         raise ConfigError("GATEHOUSE_AWS_MAX_ATTEMPTS must be at least 1")
     if not s.base_url.startswith(("http://", "https://")):
         raise ConfigError("GATEHOUSE_BASE_URL must be an absolute http(s) URL")
+    if s.sso_seconds < 0:
+        raise ConfigError("GATEHOUSE_SSO_SECONDS must be 0 (no single sign-on) or more")
     _validate_apple(s)
     if s.is_local:
         return
@@ -227,9 +231,12 @@ def _validate(s: Settings) -> None:
             f"{MIN_SECRET_LENGTH} characters in cognito mode "
             "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
         )
-    if s.magic_link_key and len(s.magic_link_key) < MIN_SECRET_LENGTH:
+    if len(s.magic_link_key) < MIN_SECRET_LENGTH:
+        # Every app's tokens are minted with a session proof signed with this key.
         raise ConfigError(
-            f"GATEHOUSE_MAGIC_LINK_KEY must be at least {MIN_SECRET_LENGTH} characters"
+            f"GATEHOUSE_MAGIC_LINK_KEY must be set to at least {MIN_SECRET_LENGTH} characters in"
+            " cognito mode (it signs magic links and session proofs; the custom-auth Lambdas'"
+            " secret)"
         )
     for name in ("user_pool_id", "client_id", "pool_domain", "mail_from"):
         if not getattr(s, name):

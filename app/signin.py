@@ -1,8 +1,21 @@
-"""Finishing a sign-in: a fresh session, then back to the app client or on to the account page."""
+"""The sign-in core: Gatehouse's session is the person's proof of sign-in, and tokens for an app
+client are minted from it with a session proof (single sign-on).
+
+A first-factor sign-in (password and its challenges, a magic link) runs as Gatehouse's own app
+client: its tokens, with the admin scope, stay in the session for the account pages. The pending
+app request is then finished with a session proof: InitiateAuth ``CUSTOM_AUTH`` as the app client
+and RespondToAuthChallenge answered with a proof (``ProofSigner``: the user, the app client, a
+unique id, the granted scopes, 60 seconds), checked and spent by the custom-auth triggers, which
+also read its scopes in PreTokenGeneration. Two Cognito calls per app. A person who signs in only
+through an external provider cannot use InitiateAuth (Cognito refuses federated users there):
+their app tokens come from the pool's OAuth2 domain as the app client, so a second app sends
+them through the provider again (``social``), and ``prompt=none`` answers ``login_required``.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any
 
@@ -10,9 +23,19 @@ from flask import current_app, redirect, session, url_for
 from joserfc.jws import extract_compact
 from werkzeug.wrappers import Response
 
+from .magic_link.tokens import ProofSigner
 from .oauth import pending
+from .userpool import errors
 
+log = logging.getLogger(__name__)
 CHALLENGE_KEY = "challenge"
+REFRESH_KEY = "refresh_tokens"  # [[client_id, refresh token], ...] obtained in this browser
+SIGNED_OUT_PREFIX = "signed-out:"  # a person's sign-out everywhere, for the SSO check
+
+
+class ProofRefused(Exception):
+    """The pool did not mint tokens for the session proof (a changed app client, a disabled
+    user, a trigger that refused): the person signs in with the form instead."""
 
 
 def user_pool():
@@ -20,9 +43,20 @@ def user_pool():
     return current_app.extensions["gatehouse.userpool"]
 
 
+def _settings():
+    """The app's settings."""
+    return current_app.extensions["gatehouse.settings"]
+
+
 def target_client_id() -> str:
-    """Sign in as the app client of the pending request, else as Gatehouse's own client."""
+    """The app client of the pending request, else Gatehouse's own client (branding, social
+    sign-in and sign-up run as the app's client)."""
     return pending.pending_client_id() or user_pool().client_id
+
+
+def own_client_id() -> str:
+    """Gatehouse's own app client: every first-factor sign-in runs as it."""
+    return user_pool().client_id
 
 
 def id_claims(id_token: str) -> dict[str, Any]:
@@ -30,47 +64,143 @@ def id_claims(id_token: str) -> dict[str, Any]:
     return json.loads(extract_compact(id_token.encode()).payload)
 
 
-def outcome(result: dict[str, Any], email: str, client_id: str | None = None) -> Response:
+def outcome(
+    result: dict[str, Any], email: str, client_id: str | None = None, method: str = "pwd"
+) -> Response:
     """Turn an InitiateAuth/RespondToAuthChallenge answer into the next page: the tokens, or
-    the pool's next challenge (an authenticator-app code, say) for the same app client."""
+    the pool's next challenge (an authenticator-app code, say) for the same app client.
+    ``method`` names the ways proven so far, space-separated (``pwd``, ``otp``, ``pwd mfa``)."""
     if "AuthenticationResult" in result:
-        return complete(result["AuthenticationResult"])
+        return complete(result["AuthenticationResult"], method.split())
     session[CHALLENGE_KEY] = {
         "name": result["ChallengeName"],
         "session": result["Session"],
         "email": email,
-        "client_id": client_id or target_client_id(),
+        "client_id": client_id or own_client_id(),
         "username": result.get("ChallengeParameters", {}).get("USER_ID_FOR_SRP", email),
+        "method": method,
     }
     return redirect(url_for("signin.challenge"), 303)
 
 
-def complete(tokens: dict[str, Any]) -> Response:
-    """Start Gatehouse's own session (a new id), then finish the pending request if the tokens
-    were minted for its app client.
+def complete(tokens: dict[str, Any], methods: list[str] | None = None) -> Response:
+    """Start Gatehouse's own session (a new id), then finish the pending request: with these
+    tokens if they were minted for its app client (social sign-in), else with a session proof.
 
-    Some sign-ins mint tokens for another client than the pending request's: confirming a
-    password or signing in again after a password change (Gatehouse's own client), a magic link
-    or a social sign-in started for one app while this browser went on to another app's request.
-    Those tokens must never reach the other app (their audience, scopes and refresh token are not
-    its own): its request stays pending, for a sign-in that mints its own tokens.
+    ``methods`` says how the person signed in (amr-like: ``pwd``, ``mfa``, ``otp`` for a
+    magic link, ``federated``). Tokens minted for one app never reach another (their audience,
+    scopes and refresh token are not its own).
     """
     claims = id_claims(tokens["IdToken"])
-    keep = {k: session[k] for k in (pending.PENDING_KEY,) if k in session}
+    keep = {k: session[k] for k in (pending.PENDING_KEY, REFRESH_KEY) if k in session}
     session.clear()
     session.renew()
     session.update(keep)
+    federated = claims.get("cognito:username", "") != claims["sub"] and bool(
+        claims.get("identities")
+    )
     session["user"] = {
         "sub": claims["sub"],
+        "username": claims.get("cognito:username", claims["sub"]),
         "email": claims.get("email", ""),
         "auth_time": claims.get("auth_time", int(time.time())),
-        "signed_in_at": current_app.extensions["gatehouse.settings"].clock(),
+        "signed_in_at": _settings().clock(),
+        "methods": methods or ["pwd"],
+        "client_id": claims.get("aud"),
+        "provider": _provider(claims) if federated else None,
     }
     session["access_token"] = tokens["AccessToken"]
+    _keep_refresh(claims.get("aud"), tokens.get("RefreshToken"))
     waiting = pending.pending()
     if waiting and waiting["client_id"] == claims.get("aud"):
-        return redirect(pending.finish(tokens, claims["sub"]), 303)
+        session.pop(pending.PENDING_KEY)
+        return redirect(pending.finish(waiting, tokens, claims["sub"]), 303)
+    if waiting and not federated:
+        try:
+            return redirect(finish_with_proof(waiting), 303)
+        except ProofRefused:
+            pass  # the request stays pending; the account page says who is signed in
     return redirect(url_for("account.overview"), 303)
+
+
+def _provider(claims: dict[str, Any]) -> str | None:
+    """The external provider a federated user signs in with (their first identity)."""
+    identities = claims.get("identities") or []
+    return identities[0].get("providerName") if identities else None
+
+
+def _keep_refresh(client_id: str | None, refresh_token: str | None) -> None:
+    """Remember a refresh token this browser obtained, for ``/logout`` to revoke."""
+    if client_id and refresh_token:
+        session[REFRESH_KEY] = [*session.get(REFRESH_KEY, []), [client_id, refresh_token]]
+
+
+def sso_user(max_age: int | None = None) -> dict[str, Any] | None:
+    """The signed-in person, if their session may sign in to an app without a form: signed in
+    less than GATEHOUSE_SSO_SECONDS ago, not signed out everywhere since, and (given
+    ``max_age``) authenticated at most that many seconds ago."""
+    user = session.get("user")
+    if not user:
+        return None
+    now = _settings().clock()
+    if now - user["signed_in_at"] >= _settings().sso_seconds:
+        return None
+    if max_age is not None and now - user["auth_time"] > max_age:
+        return None
+    signed_out = current_app.extensions["gatehouse.store"].get(SIGNED_OUT_PREFIX + user["sub"])
+    if signed_out is not None and signed_out >= user["signed_in_at"]:
+        return None
+    return user
+
+
+def mint(client_id: str, scopes: list[str]) -> dict[str, Any]:
+    """Tokens for an app client from this session: CUSTOM_AUTH as the app client, answered with
+    a fresh session proof (also in ClientMetadata, for PreTokenGeneration). Two calls."""
+    user = session["user"]
+    proof = ProofSigner(_settings().link_key).issue(
+        user["sub"], client_id, scopes, _settings().clock()
+    )
+    pool = user_pool()
+    try:
+        start = pool.call(
+            "InitiateAuth",
+            ClientId=client_id,
+            AuthFlow="CUSTOM_AUTH",
+            AuthParameters={"USERNAME": user["username"]},
+        )
+        result = pool.call(
+            "RespondToAuthChallenge",
+            ClientId=client_id,
+            ChallengeName="CUSTOM_CHALLENGE",
+            Session=start["Session"],
+            ClientMetadata={"proof": proof},
+            ChallengeResponses={
+                "USERNAME": start["ChallengeParameters"].get("USERNAME", user["username"]),
+                "ANSWER": proof,
+            },
+        )
+    except (
+        errors.InvalidCredentials,
+        errors.InvalidInput,
+        errors.NotConfirmed,
+        errors.NotFound,
+        errors.Rejected,
+        errors.SessionExpired,
+    ) as exc:
+        log.warning("session proof refused for app client %s: %s", client_id, exc)
+        raise ProofRefused(client_id) from exc
+    if "AuthenticationResult" not in result:
+        log.warning("session proof answered with a challenge for app client %s", client_id)
+        raise ProofRefused(client_id)
+    return result["AuthenticationResult"]
+
+
+def finish_with_proof(request: dict[str, Any]) -> str:
+    """Mint the request's tokens from this session and finish it; returns the redirect URL."""
+    tokens = mint(request["client_id"], request["scope"].split())
+    _keep_refresh(request["client_id"], tokens.get("RefreshToken"))
+    session.pop(pending.PENDING_KEY, None)
+    return pending.finish(request, tokens, session["user"]["sub"])
 
 
 def signed_in_user() -> dict[str, Any] | None:
@@ -79,5 +209,26 @@ def signed_in_user() -> dict[str, Any] | None:
 
 
 def sign_out() -> None:
-    """End Gatehouse's session."""
+    """End Gatehouse's session (the tokens apps hold stay valid)."""
     session.clear()
+
+
+def sign_out_here() -> None:
+    """``/logout``: revoke every refresh token this browser obtained (each with its own app
+    client, as Cognito requires; the access tokens minted from them die with them), then end
+    the session. A shared computer is really signed out."""
+    pool = user_pool()
+    for client_id, refresh_token in session.get(REFRESH_KEY, []):
+        try:
+            pool.call("RevokeToken", ClientId=client_id, Token=refresh_token)
+        except errors.UserPoolError as exc:
+            log.info("refresh token of %s not revoked at sign-out: %s", client_id, exc)
+    session.clear()
+
+
+def signed_out_everywhere(sub: str) -> None:
+    """Mark a person signed out everywhere: no session of theirs signed in before now signs in
+    to an app without a form any more (their refresh tokens are revoked by the caller)."""
+    current_app.extensions["gatehouse.store"].put(
+        SIGNED_OUT_PREFIX + sub, _settings().clock(), max(_settings().sso_seconds, 1)
+    )

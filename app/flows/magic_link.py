@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, redirect, render_template, session, ur
 from ..magic_link.tokens import LinkSigner, masked
 from ..messages import flash_message
 from ..oauth import pending
-from ..signin import outcome, target_client_id, user_pool
+from ..signin import outcome, own_client_id, user_pool
 from ..userpool import errors
 from ..web.limits import limited
 from ..web.timing import padded
@@ -69,7 +69,7 @@ def ask():
     if not form.validate_on_submit():
         return render_template("magic_link/ask.html", form=form)
     email = form.email.data.strip()
-    client_id = target_client_id()
+    client_id = own_client_id()  # the sign-in is Gatehouse's; the app's request travels along
     with padded():
         try:
             _answer(email, client_id, "", send=True)
@@ -100,7 +100,7 @@ def sent():
         flash_message("magic_code_wrong")
         return render_template("magic_link/sent.html", form=CodeForm(formdata=None))
     session.pop(ASKED, None)
-    return outcome(result, asked["email"], asked["client_id"])
+    return outcome(result, asked["email"], asked["client_id"], "otp")
 
 
 @bp.route("/magic/<token>", methods=["GET", "POST"])
@@ -120,7 +120,7 @@ def follow(token: str):
     except (errors.InvalidCredentials, errors.NotConfirmed):
         return _spent()
     # An account with a second factor is asked for it next (the pool's challenge).
-    return outcome(result, payload.email, payload.client_id)
+    return outcome(result, payload.email, payload.client_id, "otp")
 
 
 def _spent():

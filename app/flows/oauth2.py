@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
@@ -11,11 +13,12 @@ from ..oauth import pending
 from ..oauth.clients import load_client
 from ..oauth.json_errors import json_errors, oauth_error
 from ..oauth.server import TOKEN_AUTH_METHODS
-from ..signin import sign_out, user_pool
+from ..signin import ProofRefused, finish_with_proof, sign_out_here, sso_user, user_pool
 from ..userpool import errors
 from ..userpool.domain import DomainError
 
 bp = Blueprint("oauth2", __name__)
+BEARER = re.compile(r"[A-Za-z0-9\-._~+/]+=*")  # RFC 6750's b64token
 
 
 def _server():
@@ -41,7 +44,11 @@ def _back_with_error(
 
 @bp.get("/oauth2/authorize")
 def authorize():
-    """Validate an authorization request, keep it server-side, and show the sign-in page."""
+    """Validate an authorization request; answer it from this browser's Gatehouse session when
+    that session may sign in to apps (single sign-on: a code with no form), else keep it
+    server-side and show the sign-in page. ``prompt=none`` never shows a page
+    (``login_required`` at the callback), ``prompt=login`` and an exceeded ``max_age`` always
+    do; ``login_hint`` prefills the form."""
     try:
         _server().get_consent_grant(end_user=None)
     except OAuth2Error as error:
@@ -73,18 +80,39 @@ def authorize():
     provider = args.get("identity_provider")
     if provider and provider != "COGNITO" and provider not in client.providers:
         return refuse("invalid_request", "This identity provider is not available.")
-    pending.remember(
-        {
-            "client_id": client.client_id,
-            "response_type": args["response_type"],
-            "redirect_uri": redirect_uri,
-            "state": state,
-            "scope": " ".join(requested),
-            "code_challenge": challenge,
-            "code_challenge_method": args.get("code_challenge_method") if challenge else None,
-            "nonce": args.get("nonce"),
-        }
-    )
+    prompt = set((args.get("prompt") or "").split())
+    if "none" in prompt and len(prompt) > 1:
+        return refuse("invalid_request", "prompt=none cannot be combined with another value.")
+    max_age = args.get("max_age")
+    if max_age is not None and not (max_age.isdigit() and len(max_age) <= 10):
+        return refuse("invalid_request", "max_age must be a number of seconds.")
+    authorization = {
+        "client_id": client.client_id,
+        "response_type": args["response_type"],
+        "redirect_uri": redirect_uri,
+        "state": state,
+        "scope": " ".join(requested),
+        "code_challenge": challenge,
+        "code_challenge_method": args.get("code_challenge_method") if challenge else None,
+        "nonce": args.get("nonce"),
+    }
+    # acr_values is accepted and ignored: the pool has one level of assurance to offer.
+    user = None if "login" in prompt else sso_user(int(max_age) if max_age else None)
+    if user is not None and (not provider or provider in ("COGNITO", user["provider"])):
+        if user["provider"] is None:
+            try:
+                return redirect(finish_with_proof(authorization), 302)
+            except ProofRefused:
+                user = None  # the pool would not mint for this session: sign in again
+        elif "none" not in prompt:
+            # A federated person's app tokens come from the pool's domain: through the
+            # provider again, as the app client.
+            pending.remember(authorization)
+            return redirect(url_for("social.start", provider=user["provider"]), 303)
+    if "none" in prompt:
+        # Before any page renders: a silent renewal in a hidden iframe gets its answer at once.
+        return refuse("login_required", "The person must sign in.")
+    pending.remember(authorization)
     if provider and provider != "COGNITO":
         return redirect(url_for("social.start", provider=provider), 303)
     return redirect(
@@ -106,17 +134,17 @@ def token():
 @bp.route("/oauth2/userInfo", methods=["GET", "POST"])
 @json_errors
 def userinfo():
-    """The signed-in user's attributes, for a Bearer access token."""
+    """The signed-in user's attributes, for a Bearer access token: the pool's domain answers
+    (an app's token has the scopes it was granted, ``openid`` say, not GetUser's admin scope)."""
     header = request.headers.get("Authorization", "")
     scheme, _, access = header.partition(" ")
-    if scheme.lower() != "bearer" or not access:
+    if scheme.lower() != "bearer" or not access.strip():
         return _unauthorized("invalid_request", "A Bearer access token is required.")
-    try:
-        user = user_pool().call("GetUser", AccessToken=access.strip())
-    except (errors.SessionExpired, errors.InvalidInput):
+    if not BEARER.fullmatch(access.strip()):
         return _unauthorized("invalid_token", "The access token is invalid, expired or revoked.")
-    claims = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
-    claims["username"] = user["Username"]
+    status, claims = current_app.extensions["gatehouse.domain"].userinfo(f"Bearer {access.strip()}")
+    if status != 200:
+        return _unauthorized("invalid_token", "The access token is invalid, expired or revoked.")
     return jsonify(claims)
 
 
@@ -157,7 +185,8 @@ def logout():
     or (with ``redirect_uri`` and ``response_type``) start a new sign-in. Also OpenID Connect
     RP-Initiated Logout 1.0 (``id_token_hint``, ``post_logout_redirect_uri``, ``state``).
 
-    A GET, as Cognito's is: apps link to it. It only ends Gatehouse's own session.
+    A GET, as Cognito's is: apps link to it. Every form of it ends this browser's Gatehouse
+    session and revokes the refresh tokens the session obtained for every app client.
     """
     args = request.args
     if "id_token_hint" in args or "post_logout_redirect_uri" in args:
@@ -169,12 +198,12 @@ def logout():
     if logout_uri is not None:
         if logout_uri not in client.logout_urls:
             return _refuse("bad_logout_request")
-        sign_out()
+        sign_out_here()
         return redirect(logout_uri, 302)
     if args.get("redirect_uri") and args.get("response_type"):
         if not client.check_redirect_uri(args["redirect_uri"]):
             return _refuse("bad_logout_request")
-        sign_out()
+        sign_out_here()
         # The query as it came, never as url_for's arguments (``_scheme``, ``_method``, ...).
         again = add_params_to_uri(url_for("oauth2.authorize"), list(args.items(multi=True)))
         return redirect(again, 302)
@@ -203,7 +232,7 @@ def _rp_initiated_logout():
     target = args.get("post_logout_redirect_uri")
     if target is not None and target not in client.logout_urls:
         return _refuse("bad_logout_request")
-    sign_out()
+    sign_out_here()
     if target is None:
         return render_template("oauth2/signed_out.html", message=text("signed_out"))
     if args.get("state") is not None:

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 
 from .. import mfa_lockout
 from ..messages import flash_message
-from ..signin import CHALLENGE_KEY, outcome, target_client_id, user_pool
+from ..signin import CHALLENGE_KEY, outcome, own_client_id, target_client_id, user_pool
 from ..userpool import errors
 from ..web.error_pages import error_page
 from ..web.limits import limited
@@ -20,7 +20,8 @@ bp = Blueprint("signin", __name__)
 @bp.route("/login", methods=["GET", "POST"])
 @limited
 def login():
-    """Show the sign-in form; on POST, sign in as the pending request's app client."""
+    """Show the sign-in form; on POST, sign in as Gatehouse's own app client (the pending app
+    request is then finished with a session proof)."""
     form = SignInForm()
     if request.method == "GET" and request.args.get("login_hint"):
         form.email.data = request.args["login_hint"]
@@ -31,7 +32,7 @@ def login():
     try:
         result = user_pool().call(
             "InitiateAuth",
-            ClientId=target_client_id(),
+            ClientId=own_client_id(),
             AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": email, "PASSWORD": form.password.data},
         )
@@ -108,4 +109,7 @@ def _respond(pending: dict, answer: dict, template: str, form):
         flash_message("session_expired")
         return redirect(url_for("signin.login"), 303)
     session.pop(CHALLENGE_KEY, None)
-    return outcome(result, pending["email"])
+    method = pending.get("method", "pwd")
+    if pending["name"] == "SOFTWARE_TOKEN_MFA":
+        return outcome(result, pending["email"], pending["client_id"], f"{method} mfa")
+    return outcome(result, pending["email"], pending["client_id"], method)

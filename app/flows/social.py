@@ -137,5 +137,6 @@ def callback():
             "AccessToken": tokens["access_token"],
             "RefreshToken": tokens.get("refresh_token"),
             "ExpiresIn": tokens.get("expires_in", 3600),
-        }
+        },
+        ["federated"],
     )

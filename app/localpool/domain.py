@@ -246,8 +246,14 @@ def blueprint(pool, secret_key: str) -> Blueprint:
         """The user's attributes for a Bearer access token."""
         scheme, _, access = request.headers.get("Authorization", "").partition(" ")
         try:
+            pool.admit("UserRead")  # the quota GetUser shares
+        except PoolError:
+            return jsonify(error="slow_down"), 429
+        try:
             with pool.db.transaction() as conn:
-                user = pool.authenticate_access(conn, access if scheme.lower() == "bearer" else "")
+                user = pool.authenticate_access(
+                    conn, access if scheme.lower() == "bearer" else "", ("openid", ADMIN_SCOPE)
+                )
         except PoolError:
             return jsonify(error="invalid_token"), 401
         return jsonify({**user["attributes"], "username": user["username"]})

@@ -445,10 +445,14 @@ class LocalPool:
         for row in origins:
             self.revoke_origin(conn, row["origin_jti"])
 
-    def authenticate_access(self, conn: sqlite3.Connection, token: str | None) -> dict[str, Any]:
-        """The user an access token belongs to, refusing expired, revoked or signed-out tokens."""
+    def authenticate_access(
+        self, conn: sqlite3.Connection, token: str | None, scopes: tuple[str, ...] = (ADMIN_SCOPE,)
+    ) -> dict[str, Any]:
+        """The user an access token belongs to, refusing expired, revoked or signed-out tokens
+        and tokens with none of ``scopes`` (the user API needs the admin scope; the OAuth2
+        domain's userInfo takes ``openid`` too)."""
         claims = self.signer.verify_access(token or "", self.clock())
-        if ADMIN_SCOPE not in claims.get("scope", "").split():
+        if not set(scopes) & set(claims.get("scope", "").split()):
             raise not_authorized("Access Token does not have required scopes")
         revoked = conn.execute(
             "SELECT 1 FROM revoked_origins WHERE origin_jti = ?", (claims["origin_jti"],)

@@ -43,14 +43,14 @@ def store():
     return current_app.extensions["gatehouse.store"]
 
 
-def finish(tokens: dict[str, Any], sub: str) -> str:
-    """Finish the pending request; returns the redirect URL: with a code (code flow), or with
-    the tokens in its fragment (implicit grant, as Cognito: no refresh token).
+def finish(request: dict[str, Any], tokens: dict[str, Any], sub: str) -> str:
+    """Finish an authorization request (the caller takes it off the session); returns the
+    redirect URL: with a code (code flow), or with the tokens in its fragment (implicit grant,
+    as Cognito: no refresh token).
 
     The redirect URI is checked again against the app client's list, since the list may have
     changed while the person was signing in.
     """
-    request = session.pop(PENDING_KEY)
     client = load_client(request["client_id"])
     if client is None or not client.check_redirect_uri(request["redirect_uri"]):
         raise PermissionError("the redirect URI is no longer registered for the app client")

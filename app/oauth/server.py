@@ -18,6 +18,7 @@ from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import current_app
 
+from ..magic_link.tokens import ProofSigner
 from ..userpool import errors
 from .clients import AppClient, load_client
 from .json_errors import from_authlib
@@ -103,23 +104,32 @@ class RefreshGrant(grants.BaseGrant, grants.TokenEndpointMixin):
         self.request.client = client
 
     def create_token_response(self):
-        """Ask the pool for new tokens; a refused refresh token is invalid_grant."""
+        """Ask the pool for new tokens (GetTokensFromRefreshToken, with a session proof of the
+        scopes granted at sign-in in ClientMetadata, so the new access token keeps exactly
+        them); a refused refresh token is invalid_grant."""
         client = self.request.client
         refresh = self.request.form["refresh_token"]
         issued = refresh_grant(refresh) or {}
-        owner = issued.get("sub") if client.secret else None
-        if client.secret and owner is None:
+        if client.secret and issued.get("sub") is None:
             raise InvalidGrantError("Unknown refresh token.")
         pool = current_app.extensions["gatehouse.userpool"]
-        try:
-            out = pool.call(
-                "InitiateAuth",
-                ClientId=client.get_client_id(),
-                AuthFlow="REFRESH_TOKEN_AUTH",
-                AuthParameters={"REFRESH_TOKEN": refresh},
-                secret_username=owner,
+        params: dict[str, Any] = {"ClientId": client.get_client_id(), "RefreshToken": refresh}
+        if client.secret:
+            params["ClientSecret"] = client.secret
+        if issued.get("sub") and issued.get("scope"):
+            settings = current_app.extensions["gatehouse.settings"]
+            proof = ProofSigner(settings.link_key).issue(
+                issued["sub"], client.get_client_id(), issued["scope"].split(), settings.clock()
             )
-        except (errors.InvalidCredentials, errors.NotFound, errors.InvalidInput) as exc:
+            params["ClientMetadata"] = {"proof": proof}
+        try:
+            out = pool.call("GetTokensFromRefreshToken", **params)
+        except (
+            errors.InvalidCredentials,
+            errors.NotFound,
+            errors.InvalidInput,
+            errors.Rejected,
+        ) as exc:
             raise InvalidGrantError("The refresh token is invalid, expired or revoked.") from exc
         result = token_response(out["AuthenticationResult"], issued.get("scope"))
         return 200, result, self.TOKEN_RESPONSE_HEADER

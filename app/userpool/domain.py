@@ -13,7 +13,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from .errors import Unavailable
+from .errors import Throttled, Unavailable
 
 METADATA_SECONDS = 3600
 
@@ -113,6 +113,24 @@ class PoolDomain:
             raise DomainError(exc.error) from exc
         except requests.RequestException as exc:
             raise Unavailable(type(exc).__name__, "oauth2-domain") from exc
+
+    def userinfo(self, authorization: str) -> tuple[int, dict[str, Any]]:
+        """The domain's userInfo for an access token (``openid`` scope is enough there, unlike
+        GetUser's admin scope); returns its status and JSON body (Unavailable if unreachable)."""
+        try:
+            response = self._session(requests.Session()).get(
+                self.metadata()["userinfo_endpoint"],
+                headers={"Authorization": authorization},
+                timeout=5,
+            )
+            body = response.json() if response.status_code == 200 else {}
+        except (requests.RequestException, ValueError) as exc:
+            raise Unavailable(type(exc).__name__, "oauth2-domain") from exc
+        if response.status_code == 429:
+            raise Throttled("TooManyRequests", "oauth2-domain")
+        if response.status_code >= 500:
+            raise Unavailable(str(response.status_code), "oauth2-domain")
+        return response.status_code, body
 
     def token_request(
         self, form: dict[str, str], authorization: str | None

@@ -162,6 +162,8 @@ ERRORS: dict[str, type[UserPoolError]] = {
     "LimitExceededException": TooManyAttempts,
     "MFAMethodNotFoundException": ConfigurationFault,
     "NotAuthorizedException": InvalidCredentials,
+    # Refresh-token rotation: a rotated-out refresh token used again (GetTokensFromRefreshToken).
+    "RefreshTokenReuseException": InvalidCredentials,
     "OperationNotEnabledException": ConfigurationFault,
     "PasswordHistoryPolicyViolationException": PasswordPolicy,
     "PasswordResetRequiredException": PasswordResetRequired,

@@ -73,6 +73,7 @@ OPERATIONS = (
     "ResendConfirmationCode",
     "InitiateAuth",
     "RespondToAuthChallenge",
+    "GetTokensFromRefreshToken",
     "ForgotPassword",
     "ConfirmForgotPassword",
     "ChangePassword",

@@ -18,6 +18,7 @@ COGNITO = {
     "GATEHOUSE_POOL_DOMAIN": "https://login.auth.eu-west-1.amazoncognito.com",
     "GATEHOUSE_BASE_URL": "https://login.example.com",
     "GATEHOUSE_MAIL_FROM": "Example <no-reply@example.com>",
+    "GATEHOUSE_MAGIC_LINK_KEY": "m4Gic-LinkKey_9xQ2wE7rT5yU1iO3pA8sD6fG0hJ",
 }
 
 
@@ -49,6 +50,8 @@ def test_cognito_mode_with_everything_set():
         ({"GATEHOUSE_CLIENT_ID": ""}, "GATEHOUSE_CLIENT_ID"),
         ({"GATEHOUSE_POOL_DOMAIN": ""}, "GATEHOUSE_POOL_DOMAIN"),
         ({"GATEHOUSE_MAIL_FROM": ""}, "GATEHOUSE_MAIL_FROM"),
+        ({"GATEHOUSE_MAGIC_LINK_KEY": ""}, "GATEHOUSE_MAGIC_LINK_KEY"),
+        ({"GATEHOUSE_SSO_SECONDS": "-1"}, "GATEHOUSE_SSO_SECONDS"),
         ({"GATEHOUSE_POOL_DOMAIN": "http://login.example.com"}, "GATEHOUSE_POOL_DOMAIN"),
         ({"GATEHOUSE_BASE_URL": "http://login.example.com"}, "GATEHOUSE_BASE_URL"),
         ({"GATEHOUSE_MODE": "production"}, "GATEHOUSE_MODE"),
@@ -90,6 +93,7 @@ def test_a_brand_offering_magic_links_needs_the_link_key(monkeypatch):
 
     for key, value in COGNITO.items():
         monkeypatch.setenv(key, value)
+    monkeypatch.delenv("GATEHOUSE_MAGIC_LINK_KEY")
     with pytest.raises(ConfigError, match="GATEHOUSE_MAGIC_LINK_KEY"):
         create_app()
 
