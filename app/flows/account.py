@@ -12,7 +12,7 @@ from .. import followups
 from ..followups import steps
 from ..messages import flash_message
 from ..recent import RETURNS, recent_sign_in_required
-from ..signin import complete, sign_out, signed_in_user, user_pool
+from ..signin import complete, sign_out, signed_in_user, signed_out_everywhere, user_pool
 from ..userpool import errors
 from ..userpool.reconcile import password_is
 from ..web.limits import limited
@@ -186,6 +186,7 @@ def signout_everywhere():
         user_pool().call("GlobalSignOut", AccessToken=session["access_token"])
     except errors.SessionExpired:
         pass  # already signed out everywhere
+    signed_out_everywhere(session["user"]["sub"])  # no other browser signs in to apps by SSO
     sign_out()
     flash_message("signed_out_everywhere")
     return redirect(url_for("signin.login"), 303)
