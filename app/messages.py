@@ -86,6 +86,13 @@ MESSAGES = {
         _l("This sign-out link isn't valid for the app. You can close this page."),
         "error",
     ),
+    "magic_link_needs_mfa": (
+        _l(
+            "This account uses an authenticator app, so a sign-in link isn't enough. Sign in"
+            " with your password and the app's code."
+        ),
+        "error",
+    ),
     "magic_code_wrong": (
         _l("That code isn't right, or it has expired. Check the latest email, or send a new link."),
         "error",

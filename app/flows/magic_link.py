@@ -100,7 +100,7 @@ def sent():
         flash_message("magic_code_wrong")
         return render_template("magic_link/sent.html", form=CodeForm(formdata=None))
     session.pop(ASKED, None)
-    return outcome(result, asked["email"], asked["client_id"], "otp")
+    return _signed_in(result, asked["email"], asked["client_id"])
 
 
 @bp.route("/magic/<token>", methods=["GET", "POST"])
@@ -119,8 +119,22 @@ def follow(token: str):
         result = _answer(payload.email, payload.client_id, token, send=False)
     except (errors.InvalidCredentials, errors.NotConfirmed):
         return _spent()
-    # An account with a second factor is asked for it next (the pool's challenge).
-    return outcome(result, payload.email, payload.client_id, "otp")
+    return _signed_in(result, payload.email, payload.client_id)
+
+
+def _signed_in(result: dict, email: str, client_id: str):
+    """A link or code is one factor. Cognito asks no second factor after custom auth, so an
+    account with an authenticator app is not signed in by a link: its tokens are revoked at
+    once and the person signs in with password and code (one GetUser per link sign-in)."""
+    tokens = result.get("AuthenticationResult")
+    if tokens:
+        pool = user_pool()
+        user = pool.call("GetUser", AccessToken=tokens["AccessToken"])
+        if "SOFTWARE_TOKEN_MFA" in user.get("UserMFASettingList", []):
+            pool.call("RevokeToken", ClientId=client_id, Token=tokens["RefreshToken"])
+            flash_message("magic_link_needs_mfa")
+            return redirect(url_for("signin.login", login_hint=email), 303)
+    return outcome(result, email, client_id, "otp")
 
 
 def _spent():

@@ -225,14 +225,13 @@ def test_asking_for_an_unknown_address_takes_as_long(app, outbox, clock):
 
 
 @pytest.mark.parametrize("way", ["link", "code"])
-def test_an_account_with_an_authenticator_app_is_asked_for_its_code_after_the_link(
-    app, outbox, way
-):
-    """The pool asks for the second factor after the link (as Cognito does after custom auth):
-    the sign-in goes on to that challenge, never to a 500."""
+def test_an_account_with_an_authenticator_app_is_not_signed_in_by_a_link(app, outbox, way):
+    """A link is one factor and Cognito asks none after custom auth: an account with an
+    authenticator app must sign in with password and code, and the link's tokens are revoked."""
     from .test_mfa_guessing import with_totp
 
     email, totp = with_totp(app, Browser(app, outbox))
+    before = _live_refresh_tokens(app, email)
     browser = Browser(app, outbox)
     ask(browser, email)
     if way == "link":
@@ -242,7 +241,19 @@ def test_an_account_with_an_authenticator_app_is_asked_for_its_code_after_the_li
     else:
         browser.open("/magic-link/sent")
         response = browser.submit("/magic-link/sent", code=code_of(outbox, email))
-    assert response.status_code == 303 and response.location == "/login/challenge"
-    browser.open("/login/challenge")
-    clock = app.extensions["gatehouse.settings"].clock
-    assert browser.submit("/login/challenge", code=totp.at(clock())).location == "/account"
+    assert response.status_code == 303 and response.location.startswith("/login")
+    assert browser.get("/account").location.startswith("/login")  # not signed in
+    browser.open(response.location)
+    assert "authenticator app" in browser.text()
+    assert _live_refresh_tokens(app, email) == before  # the link's own was revoked
+    assert totp  # the account's second factor stays the way in
+
+
+def _live_refresh_tokens(app, email: str) -> int:
+    """How many unrevoked refresh tokens the local pool holds for an account."""
+    with app.extensions["gatehouse.localpool"].db.reading() as conn:
+        return conn.execute(
+            "SELECT COUNT(*) FROM refresh_tokens WHERE revoked = 0"
+            " AND sub = (SELECT sub FROM users WHERE email = ?)",
+            (email,),
+        ).fetchone()[0]

@@ -212,3 +212,20 @@ def test_cognito_calls_per_sign_in_and_per_sso_hop(app, browser: Browser, monkey
     calls.clear()
     hop_tokens(browser, "northwind")
     assert calls == ["InitiateAuth", "RespondToAuthChallenge"]
+
+
+def test_a_person_with_an_authenticator_app_signs_in_once_for_both_apps(app, outbox, clock):
+    from .test_mfa_guessing import with_totp
+
+    email, totp = with_totp(app, Browser(app, outbox))
+    browser = Browser(app, outbox)
+    response, verifier = hop(browser, "demo")
+    assert response.location.startswith("/login")
+    assert browser.sign_in(email).location == "/login/challenge"
+    clock.now += 30  # a code the set-up did not use
+    browser.open("/login/challenge")
+    response = browser.submit("/login/challenge", code=totp.at(clock()))
+    assert response.location.startswith(CALLBACK)
+    with browser.http.session_transaction() as stored:
+        assert stored["user"]["methods"] == ["pwd", "mfa"]
+    assert claims(hop_tokens(browser, "northwind")["id_token"])["aud"] == "northwind"

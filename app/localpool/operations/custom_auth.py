@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import PoolError, invalid_parameter, not_authorized
-from .challenges import challenge, refuse_federated, tokens_or_mfa
+from .challenges import challenge, refuse_federated
 
 
 def start(pool, conn, client, auth: dict[str, str], metadata) -> dict[str, Any]:
@@ -62,9 +62,12 @@ def _custom_step(
     if define.get("issueTokens"):
         if user is None:
             raise not_authorized("Incorrect username or password.")
-        return tokens_or_mfa(
-            pool, conn, client, user, "TokenGeneration_Authentication", token_metadata
+        # No MFA challenge after a passwordless custom flow, as on Cognito, whose MFA follows
+        # only the password verifier: the custom challenges are the whole sign-in.
+        result = pool.issue_tokens(
+            conn, user, client, "TokenGeneration_Authentication", metadata=token_metadata
         )
+        return {"ChallengeParameters": {}, "AuthenticationResult": result}
     name = define.get("challengeName")
     if name != "CUSTOM_CHALLENGE":
         raise PoolError(
