@@ -21,7 +21,7 @@ def test_the_template_passes_cfn_lint():
 
 def test_every_handler_named_in_the_template_exists():
     handlers = re.findall(r"Handler: ([\w.]+)", TEMPLATE.read_text())
-    assert len(handlers) == 5
+    assert len(handlers) == 6
     for path in handlers:
         module, _, name = path.rpartition(".")
         assert callable(getattr(importlib.import_module(module), name)), path
@@ -35,5 +35,8 @@ def test_the_pool_is_configured_as_gatehouse_expects():
         "AttributesRequireVerificationBeforeUpdate: [email]",
         "PreventUserExistenceErrors: ENABLED",
         "AttributeName: expires_at",
+        "UserPoolTier: ESSENTIALS",
+        "LambdaVersion: V2_0",
+        "LambdaArn: !GetAtt PreTokenGenerationFunction.Arn",
     ):
         assert setting in text
