@@ -229,3 +229,50 @@ def test_a_person_with_an_authenticator_app_signs_in_once_for_both_apps(app, out
     with browser.http.session_transaction() as stored:
         assert stored["user"]["methods"] == ["pwd", "mfa"]
     assert claims(hop_tokens(browser, "northwind")["id_token"])["aud"] == "northwind"
+
+
+def test_cognito_calls_with_an_authenticator_app_and_with_a_magic_link(app, outbox, clock):
+    """The README's other figures: password + code through an app is 4 calls; a magic link is
+    2 to ask and 5 (+1 GetUser) to sign in through an app."""
+    from .test_magic_link import ask, link_of
+    from .test_mfa_guessing import with_totp
+
+    gateway = app.extensions["gatehouse.userpool"]
+    calls: list[str] = []
+    original = gateway.call
+    gateway.call = lambda operation, **params: (
+        calls.append(operation) or original(operation, **params)
+    )
+    try:
+        email, totp = with_totp(app, Browser(app, outbox))
+        browser = Browser(app, outbox)
+        hop(browser, "demo")
+        calls.clear()
+        browser.sign_in(email)
+        clock.now += 30
+        browser.open("/login/challenge")
+        assert browser.submit("/login/challenge", code=totp.at(clock())).location.startswith(
+            CALLBACK
+        )
+        assert calls == ["InitiateAuth", "RespondToAuthChallenge"] * 2
+
+        other = Browser(app, outbox)
+        address = other.account()
+        hop(other, "demo")
+        calls.clear()
+        ask(other, address)
+        assert calls == ["InitiateAuth", "RespondToAuthChallenge"]
+        link = link_of(outbox, address)
+        other.open(link)
+        calls.clear()
+        assert other.submit(link).location.startswith(CALLBACK)
+        assert calls == [
+            "InitiateAuth",
+            "RespondToAuthChallenge",
+            "RespondToAuthChallenge",
+            "GetUser",
+            "InitiateAuth",
+            "RespondToAuthChallenge",
+        ]
+    finally:
+        gateway.call = original
