@@ -14,6 +14,7 @@ const manager = new UserManager({
   client_id: config.clientId,
   redirect_uri: here,
   post_logout_redirect_uri: `${here}?signed-out`,
+  silent_redirect_uri: `${here}?silent`,
   response_type: "code",
   scope: "openid email profile",
   revokeTokenTypes: ["refresh_token"],
@@ -28,6 +29,7 @@ function fail(step, error) {
   document.getElementById("error").textContent = JSON.stringify({
     step,
     name: error?.name,
+    error: error?.error, // an OAuth2 error response's code (login_required, say)
     message: error?.message,
   });
   document.getElementById("state").textContent = `${step}-failed`;
@@ -60,6 +62,12 @@ function step(id, name, run) {
 step("sign-in", "sign-in", () => manager.signinRedirect());
 // With a refresh token in the stored user, signinSilent uses the refresh_token grant.
 step("refresh", "refresh", async () => describe(await manager.signinSilent()));
+// Without a stored user (so no refresh token), signinSilent renews in a hidden iframe with
+// prompt=none, answered by Gatehouse's session alone.
+step("silent", "silent", async () => {
+  await manager.removeUser();
+  return describe(await manager.signinSilent());
+});
 step("revoke", "revoke", async () => {
   await manager.revokeTokens();
   return { revoked: true };
@@ -70,7 +78,10 @@ step("sign-out", "sign-out", () =>
 );
 
 const params = new URLSearchParams(window.location.search);
-if (params.has("code") || params.has("error")) {
+if (params.has("silent")) {
+  // Inside the hidden iframe: hand the answer to the page that asked.
+  manager.signinSilentCallback().catch((error) => fail("silent-callback", error));
+} else if (params.has("code") || params.has("error")) {
   manager.signinRedirectCallback().then(
     (user) => show("signed-in", describe(user)),
     (error) => fail("callback", error),

@@ -26,12 +26,15 @@ PASSWORD = "Corr3ct-horse"
 POOL_ID = "us-east-1_gatehouse"
 CLIENT_ID = "spa"
 STEP_MS = 15000
-# A public app client (PKCE) for the browser apps: callback and sign-out URLs on their origin.
+# A public app client (PKCE) for the browser apps: callback and sign-out URLs on their origin
+# (``{app}``, another site than Gatehouse's localhost), and the same server named localhost
+# (``{same_site}``: another origin of the same site, where a hidden iframe gets Gatehouse's
+# SameSite=Lax cookie, as app.example.com does from login.example.com).
 SPA_CLIENT = """
 [[clients]]
 id = "spa"
 name = "Browser app on another origin"
-callback_urls = ["{app}/amplify/", "{app}/oidc/"]
+callback_urls = ["{app}/amplify/", "{app}/oidc/", "{same_site}/oidc/", "{same_site}/oidc/?silent"]
 logout_urls = ["{app}/amplify/?signed-out", "{app}/oidc/?signed-out"]
 explicit_auth_flows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_CUSTOM_AUTH"]
 allowed_oauth_flows = ["code"]
@@ -68,13 +71,20 @@ def app_origin(tmp_path_factory, tls):
 def gatehouse(tmp_path_factory, tls, app_origin) -> LiveServer:
     """Gatehouse on ``https://localhost:<port>`` with the ``spa`` app client of ``app_origin``."""
     tmp = tmp_path_factory.mktemp("gatehouse-https")
-    seed = SEED.read_text() + SPA_CLIENT.replace("{app}", app_origin.url)
+    seed = SEED.read_text() + SPA_CLIENT.replace("{app}", app_origin.url).replace(
+        "{same_site}", same_site(app_origin)
+    )
     proc, server = start(tmp, seed, tls=tls, host="localhost")
     settings = {"gatehouse": server.url, "userPoolId": POOL_ID, "clientId": CLIENT_ID}
     (app_origin.root / "config.js").write_text(f"window.GATEHOUSE_TEST = {json.dumps(settings)};\n")
     yield server
     proc.terminate()
     proc.wait(timeout=10)
+
+
+def same_site(app_origin) -> str:
+    """The app server's URL by the name ``localhost``: the same site as Gatehouse's."""
+    return app_origin.url.replace("https://127.0.0.1:", "https://localhost:")
 
 
 @pytest.fixture(scope="session")

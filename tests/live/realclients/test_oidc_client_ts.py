@@ -6,6 +6,7 @@ from the page.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from urllib.parse import parse_qs, urlsplit
@@ -13,7 +14,14 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from ..conftest import ROOT
-from .conftest import arrive, new_user, refresh_works, sign_in_at_gatehouse, wait_for_step
+from .conftest import (
+    arrive,
+    new_user,
+    refresh_works,
+    same_site,
+    sign_in_at_gatehouse,
+    wait_for_step,
+)
 
 SETTINGS = re.compile(r"new UserManager\(\{(.*?)\}\);", re.S)
 
@@ -83,3 +91,50 @@ def test_sign_in_refresh_revoke_and_sign_out(gatehouse, app_origin, app_page, id
     sign_in_at_gatehouse(page, gatehouse, email)
     arrive(page, f"{app_origin.url}/oidc/**")
     assert wait_for_step(page, "signed-in")["email"] == email
+
+
+def test_signin_silent_in_an_iframe(gatehouse, app_origin, app_page, idp, chromium_tls):
+    """signinSilent without a refresh token: a hidden iframe with prompt=none. Gatehouse answers
+    with a redirect before any page renders (its pages refuse to be framed), so the iframe gets a
+    code from the session; a browser without a session gets login_required, never a time-out.
+    The app is on another origin of Gatehouse's site, where the iframe gets Gatehouse's
+    SameSite=Lax cookie."""
+    email = new_user(gatehouse, idp)
+    app_url = same_site(app_origin)
+    page = app_page
+    answers = []
+    page.on(
+        "response",
+        lambda response: (
+            answers.append(response)
+            if response.url.startswith(f"{gatehouse.url}/oauth2/authorize")
+            and "prompt=none" in response.url
+            else None
+        ),
+    )
+    page.goto(f"{app_url}/oidc/")
+    wait_for_step(page, "anonymous")
+    page.click("#sign-in")
+    sign_in_at_gatehouse(page, gatehouse, email)
+    arrive(page, f"{app_url}/oidc/**")
+    user = wait_for_step(page, "signed-in")
+
+    page.click("#silent")
+    renewed = wait_for_step(page, "silent")
+    assert renewed["email"] == email and renewed["sub"] == user["sub"]
+    assert renewed["idToken"] != user["idToken"]
+    assert answers and all(answer.status == 302 for answer in answers)
+    assert all("x-frame-options" in answer.headers for answer in answers)  # never framed
+
+    # Another browser, no Gatehouse session: login_required comes back through the iframe.
+    context = chromium_tls.new_context(ignore_https_errors=True)
+    try:
+        other = context.new_page()
+        other.console_lines = []
+        other.goto(f"{app_url}/oidc/")
+        wait_for_step(other, "anonymous")
+        other.click("#silent")
+        other.wait_for_function("document.getElementById('state')?.textContent === 'silent-failed'")
+        assert json.loads(other.text_content("#error"))["error"] == "login_required"
+    finally:
+        context.close()
