@@ -147,9 +147,11 @@ def sso_user(max_age: int | None = None) -> dict[str, Any] | None:
         return None
     if max_age is not None and now - user["auth_time"] > max_age:
         return None
-    signed_out = current_app.extensions["gatehouse.store"].get(SIGNED_OUT_PREFIX + user["sub"])
-    if signed_out is not None and signed_out >= user["signed_in_at"]:
-        return None
+    store = current_app.extensions["gatehouse.store"]
+    for name in {user["sub"], (user.get("email") or "").lower()} - {""}:
+        signed_out = store.get(SIGNED_OUT_PREFIX + name)
+        if signed_out is not None and signed_out > user["signed_in_at"]:
+            return None
     return user
 
 
@@ -226,9 +228,10 @@ def sign_out_here() -> None:
     session.clear()
 
 
-def signed_out_everywhere(sub: str) -> None:
-    """Mark a person signed out everywhere: no session of theirs signed in before now signs in
-    to an app without a form any more (their refresh tokens are revoked by the caller)."""
+def signed_out_everywhere(name: str) -> None:
+    """Mark a person signed out everywhere (by ``sub``, or by email where that is the name the
+    caller has): no session of theirs signed in before now signs in to an app without a form any
+    more. The caller revokes their refresh tokens (GlobalSignOut, AdminUserGlobalSignOut)."""
     current_app.extensions["gatehouse.store"].put(
-        SIGNED_OUT_PREFIX + sub, _settings().clock(), max(_settings().sso_seconds, 1)
+        SIGNED_OUT_PREFIX + name.lower(), _settings().clock(), max(_settings().sso_seconds, 1)
     )

@@ -23,7 +23,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from .. import mail
 from ..messages import flash_message
-from ..signin import sign_out, user_pool
+from ..signin import sign_out, signed_out_everywhere, user_pool
 from ..userpool import errors
 from .forms import ButtonForm
 
@@ -135,6 +135,7 @@ def _secure(sub: str, old: str) -> tuple[str, bool]:
     except errors.AlreadyExists:
         pool.call("AdminDisableUser", Username=sub)
         pool.call("AdminUserGlobalSignOut", Username=sub)
+        signed_out_everywhere(sub)
         return TAKEN, False
     code_sent = True
     try:
@@ -145,6 +146,7 @@ def _secure(sub: str, old: str) -> tuple[str, bool]:
         pool.call("AdminSetUserPassword", Username=sub, Password=_unguessable(), Permanent=True)
         code_sent = False
     pool.call("AdminUserGlobalSignOut", Username=sub)
+    signed_out_everywhere(sub)  # no session of the account signs in to apps by SSO any more
     from .email_change import forget_pending  # here: email_change imports this module
 
     forget_pending(sub)

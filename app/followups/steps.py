@@ -83,7 +83,10 @@ def run(step: dict[str, Any], follow_up_id: str, index: int) -> None:
     elif kind == "delete_user":
         _admin("AdminDeleteUser", step["sub"])
     elif kind == "sign_out_everywhere":
+        from ..signin import signed_out_everywhere
+
         _admin("AdminUserGlobalSignOut", step["sub"])
+        signed_out_everywhere(step["sub"])  # and no Gatehouse session signs in to apps by SSO
     else:
         raise Never(f"unknown step {kind!r}")
 

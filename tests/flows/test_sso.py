@@ -143,13 +143,35 @@ def test_logout_revokes_both_apps_refresh_tokens_and_ends_single_sign_on(browser
     assert response.status_code == 303 and response.location.startswith("/login")
 
 
-def test_signing_out_everywhere_elsewhere_ends_single_sign_on_here(app, outbox):
+def test_signing_out_everywhere_elsewhere_ends_single_sign_on_here(app, outbox, clock):
     here = Browser(app, outbox)
     email = claims(tokens_for(here, "demo")["id_token"])["email"]
+    clock.now += 1
     elsewhere = Browser(app, outbox)
     elsewhere.sign_in(email)
     elsewhere.open("/account")
     assert elsewhere.submit("/account/signout-everywhere").status_code == 303
+    response, _ = hop(here, "northwind", prompt="none")
+    assert query(response.location)["error"] == "login_required"
+
+
+def test_a_password_reset_elsewhere_ends_single_sign_on_here(app, outbox, clock):
+    """A reset signs the account out everywhere (a follow-up): whoever knew the old password
+    keeps no Gatehouse session that signs in to apps."""
+    from tests.conftest import code_in
+
+    here = Browser(app, outbox)
+    email = claims(tokens_for(here, "demo")["id_token"])["email"]
+    clock.now += 1
+    elsewhere = Browser(app, outbox)
+    elsewhere.open("/forgotPassword")
+    elsewhere.submit("/forgotPassword", email=email)
+    elsewhere.open("/confirmForgotPassword")
+    code = code_in(outbox.messages(email)[-1].text)
+    reset = elsewhere.submit(
+        "/confirmForgotPassword", email=email, code=code, password="N3w-password!"
+    )
+    assert reset.location.startswith("/login")
     response, _ = hop(here, "northwind", prompt="none")
     assert query(response.location)["error"] == "login_required"
 
