@@ -28,6 +28,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from .oauth.clients import load_client
 from .oauth.pending import pending_client_id
 from .userpool.errors import UserPoolError
+from .web.sessions import SESSIONLESS
 
 DEFAULT = "default"
 COLOURS = ("bg", "surface", "text", "muted", "accent", "accent-text", "error")
@@ -268,8 +269,14 @@ def remember_brand(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Choose each request's brand before its view and remember it after."""
-    app.before_request(choose_brand)
+    """Choose each page's brand before its view and remember it after."""
+
+    @app.before_request
+    def before_a_page() -> None:
+        """Health checks and the brand's own files wear nothing (and ask the pool nothing)."""
+        if request.endpoint not in SESSIONLESS and request.blueprint != "branding":
+            choose_brand()
+
     app.after_request(remember_brand)
     app.jinja_env.globals["way_back"] = way_back
 
