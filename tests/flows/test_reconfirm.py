@@ -1,4 +1,4 @@
-""""Confirm it's you" for people without a password (issue 11): the provider again, or an
+""" "Confirm it's you" for people without a password (issue 11): the provider again, or an
 emailed code; and no password change offered to someone who has no password."""
 
 from __future__ import annotations
