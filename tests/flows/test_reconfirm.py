@@ -10,7 +10,7 @@ import pytest
 
 from app.messages import text
 
-from .conftest import PASSWORD, Browser
+from .conftest import Browser
 from .test_deletion import _gone
 from .test_magic_link import ask, code_of
 from .test_mfa_guessing import _answer, with_totp
