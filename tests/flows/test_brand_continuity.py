@@ -189,3 +189,10 @@ def test_the_signed_out_page_of_an_rp_initiated_sign_out_wears_the_apps_brand(ap
     page = other.open(f"/logout?id_token_hint={tokens['id_token']}").get_data(as_text=True)
     assert other.page.status_code == 200 and "Signed out" in page
     assert northwind(page) and offers_way_back(page)
+
+
+def test_authorize_remembers_the_brand_even_when_no_page_follows(browser):
+    # With single sign-on the request may be answered at once: the brand is kept right there.
+    response = browser.get(authorize_url("northwind", "v" * 64))
+    cookies = response.headers.getlist("Set-Cookie")
+    assert any(c.startswith("brand=") and "HttpOnly" in c and "SameSite=Lax" in c for c in cookies)
