@@ -92,7 +92,7 @@ def _pool_domain(app: Flask, settings: Settings) -> PoolDomain:
 
         adapters[f"{settings.base_url.rstrip('/')}/_localpool"] = InProcessAdapter(app)
     pool_id = app.extensions["gatehouse.userpool"].pool_id
-    return PoolDomain(settings.issuer(pool_id), adapters)
+    return PoolDomain(settings.issuer(pool_id), adapters, settings.clock)
 
 
 def _user_pool(app: Flask, settings: Settings) -> UserPool:

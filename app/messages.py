@@ -188,6 +188,47 @@ MESSAGES = {
         ),
         "error",
     ),
+    # "Confirm it's you" for every way of signing in (issue 11).
+    "no_password": (
+        _l(
+            "Your account has no password to change: you sign in with the provider shown on this page."
+        ),
+        "info",
+    ),
+    "reconfirm_code_sent": (
+        _l(
+            "If your address can receive email, a 6-digit code is on its way. It works once, for 10 minutes."
+        ),
+        "info",
+    ),
+    "reconfirm_code_wrong": (
+        _l(
+            "That code isn't right, or it has expired or been tried too often. Check the latest email, or ask for a new code."
+        ),
+        "error",
+    ),
+    "reconfirm_other_person": (
+        _l(
+            "You confirmed with a different account at the provider than the one signed in here. Nothing was changed: confirm with the account you use for this one."
+        ),
+        "error",
+    ),
+    "reconfirm_not_fresh": (
+        _l(
+            "The provider didn't ask you to sign in just now, so we couldn't confirm it's you. Please try again."
+        ),
+        "error",
+    ),
+    "reconfirm_cancelled": (
+        _l("You didn't finish confirming. Choose a way to confirm it's you."),
+        "info",
+    ),
+    "reconfirm_failed": (
+        _l(
+            "The provider didn't complete the confirmation. Please try again, or choose another way."
+        ),
+        "error",
+    ),
     "address_unproven": (
         _l(
             "An account already uses this email address, but the address hasn't been confirmed for it. Sign in to that account with its password instead."

@@ -9,6 +9,8 @@ from flask import current_app, redirect, request, session, url_for
 RECENT_SECONDS = 5 * 60
 # Where /account/confirm may send the person back to: endpoints, never URLs.
 RETURNS = ("email_change.start", "account.password", "deletion.confirm")
+# Kept beside the sign-in's own time, which stays the time of the sign-in.
+CONFIRMED_AT = "confirmed_at"
 
 
 def now() -> float:
@@ -17,9 +19,19 @@ def now() -> float:
 
 
 def is_recent() -> bool:
-    """True when this session's sign-in happened within the last few minutes."""
+    """True when this session's sign-in, or its last "confirm it's you", happened within the
+    last few minutes."""
     user = session.get("user")
-    return bool(user) and now() - user.get("signed_in_at", 0) <= RECENT_SECONDS
+    if not user:
+        return False
+    latest = max(user.get("signed_in_at", 0), user.get(CONFIRMED_AT, 0))
+    return now() - latest <= RECENT_SECONDS
+
+
+def confirmed_now() -> None:
+    """The person at this session has just confirmed it's them without signing in again (an
+    emailed code): account changes are open for the next few minutes, as after a sign-in."""
+    session["user"] = {**session["user"], CONFIRMED_AT: now()}
 
 
 def recent_sign_in_required(view):
@@ -32,7 +44,7 @@ def recent_sign_in_required(view):
             return redirect(url_for("signin.login"), 303)
         if not is_recent():
             endpoint = request.endpoint
-            return redirect(url_for("account.confirm", next=endpoint), 303)
+            return redirect(url_for("reconfirm.confirm", next=endpoint), 303)
         return view(*args, **kwargs)
 
     return guarded

@@ -84,12 +84,29 @@ def outcome(
 
 
 def complete(tokens: dict[str, Any], methods: list[str] | None = None) -> Response:
-    """Start Gatehouse's own session (a new id), then finish the pending request: with these
-    tokens if they were minted for its app client (social sign-in), else with a session proof.
+    """Start Gatehouse's own session (``start_session``), then finish the pending request: with
+    these tokens if they were minted for its app client (social sign-in), else with a session
+    proof. Tokens minted for one app never reach another (their audience, scopes and refresh
+    token are not its own)."""
+    claims = start_session(tokens, methods)
+    waiting = pending.pending()
+    if waiting and waiting["client_id"] == claims.get("aud"):
+        session.pop(pending.PENDING_KEY)
+        return redirect(pending.finish(waiting, tokens, claims["sub"]), 303)
+    if waiting and session["user"]["provider"] is None:
+        try:
+            return redirect(finish_with_proof(waiting), 303)
+        except ProofRefused:
+            pass  # the request stays pending; the account page says who is signed in
+    return redirect(url_for("account.overview"), 303)
+
+
+def start_session(tokens: dict[str, Any], methods: list[str] | None = None) -> dict[str, Any]:
+    """Gatehouse's own session from a sign-in's tokens (a new session id), finishing nothing
+    (a confirmation on the account pages uses this); returns the ID token's claims.
 
     ``methods`` says how the person signed in (amr-like: ``pwd``, ``mfa``, ``otp`` for a
-    magic link, ``federated``). Tokens minted for one app never reach another (their audience,
-    scopes and refresh token are not its own).
+    magic link, ``federated``).
     """
     claims = id_claims(tokens["IdToken"])
     keep = {k: session[k] for k in (pending.PENDING_KEY, REFRESH_KEY) if k in session}
@@ -105,22 +122,13 @@ def complete(tokens: dict[str, Any], methods: list[str] | None = None) -> Respon
         "email": claims.get("email", ""),
         "auth_time": claims.get("auth_time", int(time.time())),
         "signed_in_at": _settings().clock(),
-        "methods": methods or ["pwd"],
+        "methods": methods or (["federated"] if federated else ["pwd"]),
         "client_id": claims.get("aud"),
         "provider": _provider(claims) if federated else None,
     }
     session["access_token"] = tokens["AccessToken"]
     _keep_refresh(claims.get("aud"), tokens.get("RefreshToken"))
-    waiting = pending.pending()
-    if waiting and waiting["client_id"] == claims.get("aud"):
-        session.pop(pending.PENDING_KEY)
-        return redirect(pending.finish(waiting, tokens, claims["sub"]), 303)
-    if waiting and not federated:
-        try:
-            return redirect(finish_with_proof(waiting), 303)
-        except ProofRefused:
-            pass  # the request stays pending; the account page says who is signed in
-    return redirect(url_for("account.overview"), 303)
+    return claims
 
 
 def _provider(claims: dict[str, Any]) -> str | None:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request
-
-from ..oauth.pending import pending_client_id
+from flask import Flask
 
 
 def register(app: Flask, *, local_mode: bool) -> None:
     """Mount every flow, the OAuth2 server, and the per-request brand choice."""
-    from .. import csrf
-    from ..branding import bp as branding
+    from .. import branding, csrf
     from ..oauth import cors, json_errors
     from ..oauth.server import build_server
     from ..pages import bp as pages
@@ -21,6 +18,8 @@ def register(app: Flask, *, local_mode: bool) -> None:
         email_change,
         magic_link,
         oauth2,
+        reconfirm,
+        reconfirm_code,
         recovery,
         secure_account,
         signin,
@@ -34,11 +33,13 @@ def register(app: Flask, *, local_mode: bool) -> None:
     json_errors.init_app(app)
     for module in (
         pages,
-        branding,
+        branding.bp,
         signin.bp,
         signup.bp,
         recovery.bp,
         account.bp,
+        reconfirm.bp,
+        reconfirm_code.bp,
         oauth2.bp,
         magic_link.bp,
         social.bp,
@@ -55,8 +56,4 @@ def register(app: Flask, *, local_mode: bool) -> None:
         from . import demo
 
         app.register_blueprint(demo.bp)
-
-    @app.before_request
-    def choose_brand() -> None:
-        """Brand pages for the app client being signed in to (or named in the link)."""
-        g.client_id = pending_client_id() or request.args.get("client_id")
+    branding.init_app(app)

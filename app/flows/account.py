@@ -1,22 +1,26 @@
-"""``/account``: who is signed in, confirming a sign-in, password change, sign out (everywhere)."""
+"""``/account``: who is signed in and how, password change, sign out (everywhere).
+
+"Confirm it's you" (``/account/confirm``) is ``reconfirm``.
+"""
 
 from __future__ import annotations
 
 import json
+from functools import wraps
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, session, url_for
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField
 
 from .. import followups
 from ..followups import steps
 from ..messages import flash_message
-from ..recent import RETURNS, recent_sign_in_required
+from ..recent import recent_sign_in_required
 from ..signin import complete, sign_out, signed_in_user, signed_out_everywhere, user_pool
 from ..userpool import errors
 from ..userpool.reconcile import password_is
 from ..web.limits import limited
-from .forms import ButtonForm, ChangePasswordForm, ConfirmPasswordForm
+from .forms import ButtonForm, ChangePasswordForm
 from .policy import password_rules
 from .social import LABELS
 
@@ -44,7 +48,8 @@ def overview():
         attributes=attributes,
         form=ButtonForm(),
         methods=sign_in_methods(user["Username"], attributes),
-        mfa="SOFTWARE_TOKEN_MFA" in user.get("UserMFASettingList", []),
+        has_password=has_password(user["Username"], attributes),
+        mfa=has_mfa(user),
     )
 
 
@@ -64,44 +69,46 @@ def current_email() -> str:
     return _read_user()[1].get("email", "")
 
 
+def identities(attributes: dict[str, str]) -> list[dict[str, str]]:
+    """The providers' identities linked to the account (the pool's ``identities`` attribute)."""
+    return json.loads(attributes.get("identities", "[]"))
+
+
+def has_password(username: str, attributes: dict[str, str]) -> bool:
+    """A native user has a password; a user the pool created for a provider's identity (its
+    username is ``<provider>_<subject>``, say ``Google_123``) has none."""
+    return not any(username == f"{i['providerName']}_{i['userId']}" for i in identities(attributes))
+
+
+def has_mfa(user: dict) -> bool:
+    """An authenticator app is set up (GetUser's answer)."""
+    return "SOFTWARE_TOKEN_MFA" in user.get("UserMFASettingList", [])
+
+
 def sign_in_methods(username: str, attributes: dict[str, str]) -> list[str]:
     """How this person can sign in: a password (native users) and each linked provider."""
-    identities = json.loads(attributes.get("identities", "[]"))
-    providers = [LABELS.get(i["providerName"], i["providerName"]) for i in identities]
-    native = not any(username == f"{i['providerName']}_{i['userId']}" for i in identities)
-    return (["Password"] if native else []) + providers
+    providers = [LABELS.get(i["providerName"], i["providerName"]) for i in identities(attributes)]
+    return ([str(_l("Password"))] if has_password(username, attributes) else []) + providers
 
 
-@bp.route("/account/confirm", methods=["GET", "POST"])
-@limited
-def confirm():
-    """Confirm it's you (password again) before changing the account; then go back."""
-    user = signed_in_user()
-    if not user:
-        return redirect(url_for("signin.login"), 303)
-    back = request.args.get("next", "account.overview")
-    if back not in RETURNS:
-        back = "account.overview"
-    try:
-        email = current_email()
-    except errors.SessionExpired:
-        return session_ended()
-    form = ConfirmPasswordForm()
-    if not form.validate_on_submit():
-        return render_template("account/confirm.html", form=form, email=email)
-    try:
-        result = user_pool().call(
-            "InitiateAuth",
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": email, "PASSWORD": form.password.data},
-        )
-    except (errors.InvalidCredentials, errors.TooManyAttempts) as exc:
-        flash_message(exc.key)
-        return render_template("account/confirm.html", form=form, email=email)
-    if "AuthenticationResult" not in result:
-        return redirect(url_for("signin.login"), 303)  # MFA: a full sign-in is needed
-    complete(result["AuthenticationResult"])
-    return redirect(url_for(back), 303)
+def password_needed(view):
+    """A person without a password has none to change: back to the overview, which says how
+    they sign in (before "confirm it's you", which would ask for nothing useful)."""
+
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        """The view, for a person with a password (or not signed in: the view decides)."""
+        if signed_in_user():
+            try:
+                user, attributes = _read_user()
+            except errors.SessionExpired:
+                return session_ended()
+            if not has_password(user["Username"], attributes):
+                flash_message("no_password")
+                return redirect(url_for("account.overview"), 303)
+        return view(*args, **kwargs)
+
+    return guarded
 
 
 class PasswordChangeForm(ChangePasswordForm):
@@ -111,6 +118,7 @@ class PasswordChangeForm(ChangePasswordForm):
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@password_needed
 @recent_sign_in_required
 @limited
 def password():

@@ -10,6 +10,7 @@ import json
 
 from flask import Blueprint, current_app, redirect, render_template, session, url_for
 
+from ..branding import use_brand
 from ..magic_link.tokens import LinkSigner, masked
 from ..messages import flash_message
 from ..oauth import pending
@@ -110,6 +111,7 @@ def follow(token: str):
     now = current_app.extensions["gatehouse.settings"].clock()
     if payload is None or payload.expired(now):
         return _spent()
+    use_brand((payload.pending or {}).get("client_id") or payload.client_id)  # signed
     form = ButtonForm()
     if not form.validate_on_submit():
         return render_template("magic_link/continue.html", form=form, who=masked(payload.email))

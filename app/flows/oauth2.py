@@ -8,6 +8,7 @@ from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
+from ..branding import use_brand
 from ..messages import text
 from ..oauth import pending
 from ..oauth.clients import load_client
@@ -61,6 +62,7 @@ def authorize():
         return _refuse("bad_authorize_request")
     args = request.args
     client = load_client(args["client_id"])
+    use_brand(client.client_id)  # validated: this app's brand from here on
     redirect_uri, state = args["redirect_uri"], args.get("state")
     implicit = args["response_type"] == "token"
 
@@ -229,6 +231,7 @@ def _rp_initiated_logout():
     client = load_client(client_id if isinstance(client_id, str) else None)
     if client is None:
         return _refuse("bad_logout_request")
+    use_brand(client.client_id)
     target = args.get("post_logout_redirect_uri")
     if target is not None and target not in client.logout_urls:
         return _refuse("bad_logout_request")

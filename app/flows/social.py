@@ -105,6 +105,10 @@ def callback():
     session.pop(STATE_KEY, None)
     if record is None:
         return _failed("social_state")  # used already, or expired
+    if "confirm" in record:
+        from .reconfirm import returned  # here: reconfirm imports this module
+
+        return returned(record)  # "confirm it's you" sent this person (the one redirect URI)
     if request.args.get("error"):
         described = request.args.get("error_description", "")
         if LINKED_ON_FIRST_SIGN_IN in described and not record["retried"]:

@@ -4,6 +4,7 @@ and ID token validation (iss, aud, nonce, exp) against the issuer's JWKS."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -16,6 +17,9 @@ from joserfc.jwk import KeySet
 from .errors import Throttled, Unavailable
 
 METADATA_SECONDS = 3600
+# Seconds of difference allowed between the pool's clock and ours (an ID token's iat is a whole
+# second of the pool's: without leeway, a clock a moment behind would call it "in the future").
+CLOCK_LEEWAY_SECONDS = 30
 
 
 class DomainError(Exception):
@@ -25,9 +29,15 @@ class DomainError(Exception):
 class PoolDomain:
     """Talks to ``https://<domain>/oauth2/*`` and the issuer's discovery document."""
 
-    def __init__(self, issuer: str, adapters: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        issuer: str,
+        adapters: dict[str, Any] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.issuer = issuer
         self.adapters = adapters or {}
+        self.clock = clock  # the app's clock: tokens are judged by the time everything else uses
         self._metadata: tuple[float, dict[str, Any]] | None = None
         self._keys: tuple[float, KeySet] | None = None
 
@@ -74,17 +84,21 @@ class PoolDomain:
         verifier: str,
         nonce: str,
         scope: str,
+        prompt: str | None = None,
     ) -> str:
-        """Where to send the browser: the pool's authorize endpoint with PKCE and a nonce."""
+        """Where to send the browser: the pool's authorize endpoint with PKCE and a nonce
+        (and ``prompt=login`` to ask for a fresh sign-in rather than a remembered one)."""
         oauth = OAuth2Session(
             client_id, redirect_uri=redirect_uri, scope=scope, code_challenge_method="S256"
         )
+        extra = {"prompt": prompt} if prompt else {}
         url, _ = oauth.create_authorization_url(
             self.metadata()["authorization_endpoint"],
             state=state,
             code_verifier=verifier,
             nonce=nonce,
             identity_provider=provider,
+            **extra,
         )
         return url
 
@@ -152,6 +166,8 @@ class PoolDomain:
         try:
             claims = jwt.decode(id_token, self._jwks(), algorithms=["RS256"]).claims
             jwt.JWTClaimsRegistry(
+                now=lambda: int(self.clock()),
+                leeway=CLOCK_LEEWAY_SECONDS,
                 iss={"essential": True, "value": self.issuer},
                 aud={"essential": True, "value": client_id},
                 nonce={"essential": True, "value": nonce},

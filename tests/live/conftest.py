@@ -64,12 +64,19 @@ def free_port() -> int:
 
 
 def start(
-    tmp: Path, seed_text: str | None = None, *, tls=None, host: str = "127.0.0.1", **env: str
+    tmp: Path,
+    seed_text: str | None = None,
+    *,
+    tls=None,
+    host: str = "127.0.0.1",
+    wsgi: str = "wsgi:app",
+    **env: str,
 ) -> tuple[subprocess.Popen, LiveServer]:
     """Start gunicorn on a free port; waits (at most 30 s) until /healthz answers.
 
     ``seed_text`` replaces the default seed; ``{base}`` in its URLs is the server's URL.
     With ``tls`` (tests/live/realclients/tls.py) gunicorn serves HTTPS with its certificate.
+    ``wsgi`` is the app gunicorn serves (``tests.live.shifted_clock:app``: a clock tests move).
     ``env`` adds environment variables (``WEB_CONCURRENCY="2"``, say).
     """
     port = free_port()
@@ -90,7 +97,7 @@ def start(
     )
     log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", wsgi],
         cwd=ROOT,
         env=environ,
         stdout=log,

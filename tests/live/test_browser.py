@@ -133,3 +133,26 @@ def test_email_change_end_to_end(front_door, page):
     page.wait_for_url(re.compile(r".*/account$"))
     assert new in page.content()
     assert outbox.messages(old)[-1].subject == "Your account's email address was changed"
+
+
+def test_after_signing_in_through_northwind_its_brand_stays_screenshots(front_door, page):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 900, "height": 760})
+    page.goto(f"{front_door.url}/demo/login?client=northwind")
+    page.wait_for_url(re.compile(r".*/login.*"))
+    page.fill("input[name=email]", "demo@example.com")
+    page.fill("input[name=password]", "Demo-passw0rd")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/demo$"))
+    assert '"aud": "northwind"' in page.text_content("#claims")
+    back = f"{front_door.url}/demo"  # northwind's registered sign-out URL
+    page.goto(f"{front_door.url}/account")
+    assert "demo@example.com" in page.content() and "/brand/northwind/brand.css" in page.content()
+    assert page.get_by_role("link", name="Back to Northwind Traders").get_attribute("href") == back
+    page.screenshot(path=str(ARTIFACTS / "account-northwind.png"), full_page=True)
+    response = page.goto(f"{front_door.url}/no-such-page")
+    assert response.status == 404 and "/brand/northwind/brand.css" in page.content()
+    assert page.get_by_role("link", name="Back to Northwind Traders").get_attribute("href") == back
+    page.screenshot(path=str(ARTIFACTS / "error-northwind.png"), full_page=True)
+    page.get_by_role("link", name="Back to Northwind Traders").click()
+    page.wait_for_url(back)

@@ -51,6 +51,14 @@ def test_shipped_brands_load_and_differ():
             ),
             "links.terms",
         ),
+        (
+            lambda t: t.replace("[links]", '[links]\napp = "mailto:x@example.com"'),
+            "links.app",
+        ),
+        (
+            lambda t: t.replace("[links]", '[links]\napp = "http://app.example.com/"'),
+            "links.app",
+        ),
         (lambda t: t.replace('logo = "logo.svg"', 'logo = "missing.svg"'), "logo"),
         (lambda t: t.replace('display_name = "Demo app"', ""), "display_name"),
     ],
@@ -99,3 +107,14 @@ def test_pages_use_the_brand_of_the_pending_app_client(client):
 def test_unknown_client_gets_the_default_brand(client):
     page = client.get("/login?client_id=nosuchclient").get_data(as_text=True)
     assert "/brand/default/brand.css" in page
+
+
+def test_a_brands_own_way_back_is_preferred_to_the_sign_out_url(make_app, brands):
+    path = brands / "northwind" / "brand.toml"
+    path.write_text(
+        path.read_text().replace("[links]", '[links]\napp = "https://northwind.example/"')
+    )
+    client = make_app(branding_dir=brands).test_client()
+    page = client.get("/login?client_id=northwind").get_data(as_text=True)
+    link = '<a class="way-back" href="https://northwind.example/">Back to Northwind Traders</a>'
+    assert link in page
