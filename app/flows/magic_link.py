@@ -137,7 +137,7 @@ def sent():
 
 
 def _sent_page(asked: dict, form: CodeForm, typing: bool):
-    """"Check your email", with the number the other device must pick; it refreshes itself
+    """ "Check your email", with the number the other device must pick; it refreshes itself
     while the link may still be opened elsewhere, except while a code is being typed (a
     refresh would wipe it)."""
     waiting = "asker" in asked and _now() < asked.get("asked_at", 0) + LIFETIME_SECONDS
