@@ -8,8 +8,8 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto, _is_submitted
-from wtforms import EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+from wtforms import EmailField, HiddenField, IntegerField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from ..mail.addresses import MAX_LENGTH, is_valid
 
@@ -138,6 +138,14 @@ class ButtonForm(Form):
     """A form that is only a CSRF-protected button (sign out everywhere, cancel)."""
 
     intent = HiddenField()
+
+
+class ElsewhereForm(ButtonForm):
+    """A magic link opened on another device: the number the asking browser shows (one of
+    three buttons), or ``here`` = ``yes`` to sign this device in instead."""
+
+    number = IntegerField(validators=[Optional()])
+    here = HiddenField()
 
 
 class ConfirmPasswordForm(Form):

@@ -2,7 +2,8 @@
 Gatehouse and the custom-auth triggers both check with the same key.
 
 A link's payload names the user, the app client, when it was issued, when it expires, the link
-record it belongs to, and the pending OAuth2 request it continues. It is signed, not
+record it belongs to, the pending OAuth2 request it continues, and the tag of the browser that
+asked for it (``handoff.tag_of``: that browser finishes the sign-in). It is signed, not
 encrypted: it travels only to the address it names. A session proof (``ProofSigner``) is
 Gatehouse's short-lived, single-use word to the custom-auth triggers that a person signed in to
 Gatehouse may have tokens for one app client (single sign-on).
@@ -33,6 +34,7 @@ class LinkPayload:
     issued_at: int
     expires_at: int
     pending: dict[str, Any] | None
+    asker: str | None = None
 
     def expired(self, now: float) -> bool:
         """True once the link's lifetime is over."""
@@ -60,6 +62,7 @@ class LinkSigner:
                 "i": payload.issued_at,
                 "x": payload.expires_at,
                 "p": payload.pending,
+                "a": payload.asker,
             }
         )
 
@@ -78,6 +81,7 @@ class LinkSigner:
                 int(data["i"]),
                 int(data["x"]),
                 data.get("p"),
+                data.get("a") if isinstance(data.get("a"), str) else None,
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -91,10 +95,11 @@ def new_payload(
     pending: dict | None,
     now: float | None = None,
     lifetime: int = LIFETIME_SECONDS,
+    asker: str | None = None,
 ) -> LinkPayload:
     """A payload issued now."""
     issued = int(now if now is not None else time.time())
-    return LinkPayload(sub, email, client_id, link_id, issued, issued + lifetime, pending)
+    return LinkPayload(sub, email, client_id, link_id, issued, issued + lifetime, pending, asker)
 
 
 def masked(email: str) -> str:

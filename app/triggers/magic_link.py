@@ -10,7 +10,8 @@ The protocol, in two rounds of CUSTOM_CHALLENGE:
 1. ``PROVIDE_AUTH_PARAMETERS``: the caller answers with ClientMetadata (which Cognito passes to
    these triggers on RespondToAuthChallenge, not on InitiateAuth): ``send`` = ``yes`` to email a
    link (the asking browser) or ``no`` (the browser that opened the link, or typed the code),
-   and ``pending``, the OAuth2 request the link continues.
+   and ``pending``, the OAuth2 request the link continues, and ``asker``, the tag of the browser
+   that asked (``app.magic_link.handoff``: that browser finishes a sign-in opened elsewhere).
 2. ``MAGIC_LINK``: the answer is the link's signed token, or the 6-digit code from the email.
 
 A **session proof** (single sign-on: Gatehouse mints tokens for an app client from its own
@@ -137,6 +138,7 @@ def _send_link(event: dict[str, Any], deps: Deps) -> None:
         pending,
         now=now,
         lifetime=LIFETIME_SECONDS,
+        asker=_asker_tag(metadata.get("asker")),
     )
     token = deps.signer.sign(payload)  # signed for unknown users too, so timing matches
     if request.get("userNotFound") or not _proven(attributes):
@@ -159,6 +161,13 @@ def _send_link(event: dict[str, Any], deps: Deps) -> None:
         # Only a known address gets this far: failing the sign-in here would tell it from an
         # unknown one. The person asks again (after a minute); the log says why.
         log.warning("magic link not sent: %s", exc)
+
+
+def _asker_tag(value: Any) -> str | None:
+    """The asking browser's tag from ClientMetadata (a hex digest), or None."""
+    if isinstance(value, str) and len(value) == 32 and all(c in "0123456789abcdef" for c in value):
+        return value
+    return None
 
 
 def verify(event: dict[str, Any], deps: Deps) -> dict[str, Any]:

@@ -107,7 +107,7 @@ def test_the_magic_link_continue_page_in_another_browser_wears_the_apps_brand(ap
     link = re.search(r"http://localhost:8000(/magic/\S+)", outbox.messages(email)[-1].text)
     other = Browser(app, outbox)  # a new browser: no pending request, no session
     page = other.open(link.group(1)).get_data(as_text=True)
-    assert "Continue as" in page and northwind(page) and offers_way_back(page)
+    assert "Finish signing in" in page and northwind(page) and offers_way_back(page)
 
 
 def test_an_emailed_reset_link_keeps_the_brand_after_a_wrong_code(app, outbox):

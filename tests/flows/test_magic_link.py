@@ -43,23 +43,104 @@ def test_offered_on_brands_that_enable_it(app):
     assert "/magic-link" not in own
 
 
-def test_link_opened_twice_then_posted_in_a_fresh_browser_signs_in_once(app, outbox):
+def number_on(browser: Browser) -> int:
+    """The number the asking browser's "check your email" page shows."""
+    page = browser.open("/magic-link/sent").get_data(as_text=True)
+    return int(re.search(r'class="match"[^>]*>(\d+)<', page).group(1))
+
+
+def pick(device: Browser, link: str, number: int):
+    """On another device: open the link and pick a number."""
+    device.open(link)
+    return device.submit(link, number=str(number))
+
+
+def test_link_opened_twice_then_confirmed_on_another_device_signs_in_the_asking_browser(
+    app, outbox
+):
     asking = Browser(app, outbox)
     email = asking.account()
     assert ask(asking, email).location == "/magic-link/sent"
+    number = number_on(asking)
     link = link_of(outbox, email)
     other = Browser(app, outbox)  # another device: fresh cookies
     for _ in range(2):  # scanners and previews open links: nothing is consumed
         page = other.open(link).get_data(as_text=True)
-        assert "Continue as" in page and f"{email[0]}•••@example.com" in page
-    response = other.submit(link)
-    assert response.status_code == 303 and response.location == "/account"
-    assert email in other.open("/account").get_data(as_text=True)
+        assert f"{email[0]}•••@example.com" in page
+        assert page.count('name="number"') == 3 and f'value="{number}"' in page
+    done = other.submit(link, number=str(number))
+    assert done.status_code == 200 and "signed in on your other device" in done.get_data(
+        as_text=True
+    )
+    assert other.get("/account").status_code != 200  # the other device is not signed in
+    finished = asking.get("/magic-link/sent")
+    assert finished.status_code == 303 and finished.location == "/account"
+    assert email in asking.open("/account").get_data(as_text=True)
+    assert asking.get("/magic-link/sent").location == "/account"  # collected once
     third = Browser(app, outbox)
     third.open(link)
-    assert third.page.status_code == 200
-    refused = third.submit(link)
+    refused = third.submit(link, here="yes")
     assert refused.status_code == 400 and "no longer works" in refused.get_data(as_text=True)
+
+
+def test_a_wrong_number_stops_the_sign_in_for_good(app, outbox):
+    """Number matching defeats the phishing a cross-device link invites: whoever asked for a
+    link to someone else's address never sees that person pick the number on their screen."""
+    asking = Browser(app, outbox)  # say, an attacker who typed the victim's address
+    email = asking.account()
+    ask(asking, email)
+    number = number_on(asking)
+    link = link_of(outbox, email)
+    victim = Browser(app, outbox)
+    victim.open(link)
+    offered = [int(n) for n in re.findall(r'name="number" value="(\d+)"', victim.text())]
+    wrong = next(n for n in offered if n != number)
+    stopped = victim.submit(link, number=str(wrong))
+    assert "We stopped that sign-in" in stopped.get_data(as_text=True)
+    assert pick(Browser(app, outbox), link, number).status_code == 400  # no second chance
+    page = asking.get("/magic-link/sent")
+    assert "This sign-in was stopped" in page.get_data(as_text=True)
+    assert asking.get("/account").status_code != 200
+
+
+def test_the_asking_page_refreshes_itself_only_while_it_waits(app, outbox, clock):
+    asking = Browser(app, outbox)
+    email = asking.account()
+    ask(asking, email)
+    refresh = '<meta http-equiv="refresh" content="5">'
+    assert refresh in asking.open("/magic-link/sent").get_data(as_text=True)
+    typing = asking.open("/magic-link/sent?typing=1").get_data(as_text=True)
+    assert refresh not in typing and 'name="code"' in typing  # a refresh would wipe the code
+    clock.advance(15 * 60 + 1)
+    assert refresh not in asking.open("/magic-link/sent").get_data(as_text=True)
+
+
+def test_the_number_is_in_no_email_and_the_link_does_not_carry_the_asker(app, outbox):
+    from app.flows.magic_link import ASKED
+    from app.magic_link.tokens import LinkSigner
+
+    asking = Browser(app, outbox)
+    email = asking.account()
+    ask(asking, email)
+    number = number_on(asking)
+    mail = outbox.messages(email)[-1]
+    assert str(number) not in re.sub(r"\d{6}|/magic/\S+", "", mail.text)
+    with asking.http.session_transaction() as session:
+        asker = session[ASKED]["asker"]
+    token = link_of(outbox, email).removeprefix("/magic/")
+    payload = LinkSigner(app.extensions["gatehouse.settings"].link_key).read(token)
+    assert payload.asker and asker not in token and payload.asker != asker
+
+
+def test_the_same_browser_opening_the_link_signs_in_at_once(app, outbox):
+    browser = Browser(app, outbox)
+    email = browser.account()
+    ask(browser, email)
+    link = link_of(outbox, email)
+    page = browser.open(link).get_data(as_text=True)
+    assert "Continue as" in page and 'name="number"' not in page
+    assert browser.submit(link).location == "/account"
+    assert browser.get("/magic-link/sent").location == "/account"  # the waiting tab moves on
 
 
 def test_exactly_one_email_per_sign_in(app, outbox):
@@ -77,7 +158,7 @@ def test_typed_code_in_the_asking_browser(app, outbox):
     browser = Browser(app, outbox)
     email = browser.account()
     ask(browser, email)
-    browser.open("/magic-link/sent")
+    browser.open("/magic-link/sent?typing=1")
     response = browser.submit("/magic-link/sent", code=code_of(outbox, email))
     assert response.location == "/account"
 
@@ -88,7 +169,7 @@ def test_three_wrong_codes_fail_the_attempt(app, outbox):
     ask(browser, email)
     right = code_of(outbox, email)
     wrong = "000000" if right != "000000" else "111111"
-    browser.open("/magic-link/sent")
+    browser.open("/magic-link/sent?typing=1")
     for _ in range(3):
         browser.submit("/magic-link/sent", code=wrong)
         assert text("magic_code_wrong").replace("'", "&#39;") in browser.text()
@@ -99,7 +180,7 @@ def test_three_wrong_codes_fail_the_attempt(app, outbox):
     link = link_of(outbox, email)
     other = Browser(app, outbox)
     other.open(link)
-    refused = other.submit(link)
+    refused = other.submit(link, here="yes")
     assert refused.status_code == 400 and "no longer works" in refused.get_data(as_text=True)
     assert other.get("/account").status_code != 200
 
@@ -136,9 +217,9 @@ def test_a_new_link_supersedes_the_old_one(app, outbox, clock):
     assert new != old
     other = Browser(app, outbox)
     other.open(old)
-    assert other.submit(old).status_code == 400
+    assert other.submit(old, here="yes").status_code == 400
     other.open(new)
-    assert other.submit(new).location == "/account"
+    assert other.submit(new, here="yes").location == "/account"
 
 
 def test_expired_and_tampered_links_get_the_one_clear_page(app, outbox, clock):
@@ -157,7 +238,9 @@ def test_expired_and_tampered_links_get_the_one_clear_page(app, outbox, clock):
     assert response.status_code == 400 and "Send me a new link" in response.get_data(as_text=True)
 
 
-def test_the_pending_oauth2_request_continues_in_the_other_browser(app, outbox):
+def test_the_pending_oauth2_request_finishes_in_the_browser_that_asked(app, outbox):
+    """The app's state and PKCE verifier live where the person started: the link opened on a
+    phone finishes the authorization in the asking browser."""
     asking = Browser(app, outbox)
     email = asking.account()
     verifier = generate_token(64)
@@ -175,14 +258,19 @@ def test_the_pending_oauth2_request_continues_in_the_other_browser(app, outbox):
         )
     )
     ask(asking, email)
+    number = number_on(asking)
     link = link_of(outbox, email)
     other = Browser(app, outbox)
     other.open(link)
-    response = other.submit(link)
+    assert "Sign in on this device instead" not in other.text()  # the app waits elsewhere
+    assert other.submit(link, here="yes").status_code == 200  # not signed in here: the page again
+    assert pick(other, link, number).status_code == 200
+    assert other.get("/account").status_code != 200
+    response = asking.get("/magic-link/sent")
     assert response.status_code == 303 and response.location.startswith(CALLBACK + "?code=")
     assert "state=st8" in response.location
     code = re.search(r"code=([^&]+)", response.location).group(1)
-    token = other.http.post(
+    token = asking.http.post(
         "/oauth2/token",
         data={
             "grant_type": "authorization_code",
@@ -227,7 +315,7 @@ def test_asking_for_an_unknown_address_takes_as_long(app, outbox, clock):
     assert 0.75 < known / unknown < 1.33
 
 
-@pytest.mark.parametrize("way", ["link", "code"])
+@pytest.mark.parametrize("way", ["link", "code", "another device"])
 def test_an_account_with_an_authenticator_app_is_not_signed_in_by_a_link(app, outbox, way):
     """A link is one factor and Cognito asks none after custom auth: an account with an
     authenticator app must sign in with password and code, and the link's tokens are revoked."""
@@ -241,8 +329,12 @@ def test_an_account_with_an_authenticator_app_is_not_signed_in_by_a_link(app, ou
         link = link_of(outbox, email)
         browser.open(link)
         response = browser.submit(link)
+    elif way == "another device":  # the second factor is asked where the sign-in was asked
+        number = number_on(browser)
+        assert pick(Browser(app, outbox), link_of(outbox, email), number).status_code == 200
+        response = browser.get("/magic-link/sent")
     else:
-        browser.open("/magic-link/sent")
+        browser.open("/magic-link/sent?typing=1")
         response = browser.submit("/magic-link/sent", code=code_of(outbox, email))
     assert response.status_code == 303 and response.location.startswith("/login")
     assert browser.get("/account").location.startswith("/login")  # not signed in
