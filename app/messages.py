@@ -39,6 +39,10 @@ MESSAGES = {
     "invalid_input": (_l("Something you entered isn't valid. Check it and try again."), "error"),
     "not_found": (_l("We couldn't find that account."), "error"),
     "session_expired": (_l("Your session has ended. Please sign in again."), "info"),
+    "reconfirm_for_account": (
+        _l("To open your account here, continue with the service you signed in with once more."),
+        "info",
+    ),
     "rejected": (
         _l("We couldn't accept that request. Check what you entered and try again."),
         "error",

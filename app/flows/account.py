@@ -8,14 +8,14 @@ from __future__ import annotations
 import json
 from functools import wraps
 
-from flask import Blueprint, redirect, render_template, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField
 
 from .. import followups
 from ..followups import steps
 from ..messages import flash_message
-from ..recent import recent_sign_in_required
+from ..recent import RETURNS, recent_sign_in_required
 from ..signin import complete, sign_out, signed_in_user, signed_out_everywhere, user_pool
 from ..userpool import errors
 from ..userpool.reconcile import password_is
@@ -28,10 +28,25 @@ bp = Blueprint("account", __name__)
 
 
 def session_ended():
-    """The session's tokens no longer work: sign out here too and ask for a new sign-in."""
+    """The session's tokens no longer work: sign out here too and ask for a new sign-in.
+
+    Except for a person who signed in with a provider through an app: the session holds that
+    app's tokens, which the pool may refuse for the account pages (an app without the admin
+    scope). They are asked to continue with their provider once more, as Gatehouse's own client
+    (``reconfirm``), which gives the session tokens of its own."""
+    if holds_an_apps_federated_tokens():
+        flash_message("reconfirm_for_account")
+        back = request.endpoint if request.endpoint in RETURNS else "account.overview"
+        return redirect(url_for("reconfirm.confirm", next=back), 303)
     sign_out()
     flash_message("session_expired")
     return redirect(url_for("signin.login"), 303)
+
+
+def holds_an_apps_federated_tokens() -> bool:
+    """The session is a provider sign-in whose tokens were minted for an app, not for Gatehouse."""
+    user = signed_in_user() or {}
+    return bool(user.get("provider")) and user.get("client_id") != user_pool().client_id
 
 
 @bp.get("/account")

@@ -31,7 +31,13 @@ from ..userpool import errors
 from ..userpool.domain import DomainError
 from ..web.limits import limited
 from . import social
-from .account import has_mfa, has_password, identities, session_ended
+from .account import (
+    has_mfa,
+    has_password,
+    holds_an_apps_federated_tokens,
+    identities,
+    session_ended,
+)
 from .forms import ConfirmPasswordForm, Form
 
 bp = Blueprint("reconfirm", __name__)
@@ -63,7 +69,12 @@ def ways() -> Ways:
     An account with an authenticator app gets no emailed code: its password leads to a full
     sign-in with the app's code, and a mailbox alone must not stand in for that second factor.
     """
-    user = user_pool().call("GetUser", AccessToken=session["access_token"])
+    try:
+        user = user_pool().call("GetUser", AccessToken=session["access_token"])
+    except errors.SessionExpired:
+        if not holds_an_apps_federated_tokens():
+            raise
+        return _provider_again_only()
     attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
     usable = dict(social.providers_for(user_pool().client_id))
     linked = [i["providerName"] for i in identities(attributes)]
@@ -74,6 +85,16 @@ def ways() -> Ways:
         providers=[(name, usable[name]) for name in dict.fromkeys(linked) if name in usable],
         code=bool(email) and attributes.get("email_verified") == "true" and not has_mfa(user),
     )
+
+
+def _provider_again_only() -> Ways:
+    """A provider sign-in through an app whose tokens the pool refuses here: the provider
+    again is the one way, read from the session (the pool will not answer these tokens)."""
+    user = signed_in_user()
+    usable = dict(social.providers_for(user_pool().client_id))
+    provider = user.get("provider")
+    offered = [(provider, usable[provider])] if provider in usable else []
+    return Ways(email=user.get("email", ""), password=False, providers=offered)
 
 
 def back() -> str:

@@ -73,6 +73,9 @@ def test_a_google_only_person_changes_email_and_deletes_after_five_minutes(app, 
     assert browser.get("/account/email").location == "/account/confirm?next=email_change.start"
     page = browser.open("/account/confirm?next=email_change.start").get_data(as_text=True)
     assert 'name="password"' not in page  # no password to ask for
+    # The buttons post where the person was heading (as a browser does; the helpers post too).
+    assert 'action="/account/confirm/provider?next=email_change.start"' in page
+    assert 'action="/account/confirm/code/send?next=email_change.start"' in page
     answer = confirm_with_google(browser, "email_change.start", "g.only@example.com")
     assert answer.status_code == 303 and answer.location == "/account/email"
     change_email(browser, outbox, "g.changed@example.com")
@@ -152,7 +155,7 @@ def _magic_link_person(app, outbox) -> tuple[Browser, str]:
     email = Browser(app, outbox).account()
     browser = Browser(app, outbox)
     ask(browser, email)
-    browser.open("/magic-link/sent")
+    browser.open("/magic-link/sent?typing=1")
     assert browser.submit("/magic-link/sent", code=code_of(outbox, email)).location == "/account"
     return browser, email
 
@@ -313,3 +316,24 @@ def test_password_change_is_offered_with_a_password(signed_in):
 def test_not_signed_in_goes_to_sign_in(browser, path):
     browser.open("/login")
     assert browser.submit(path, provider="Google", code="123456").location == "/login"
+
+
+def test_a_google_only_person_who_came_through_an_app_opens_the_account_pages_by_google(
+    app, outbox
+):
+    """Signed in with Google through an app, the session holds that app's tokens (northwind's
+    carry no admin scope, so the pool refuses them for the account pages): the account pages
+    ask for Google once more, as Gatehouse's own client, instead of "your session has ended"."""
+    from .test_social import authorize
+
+    browser = Browser(app, outbox)
+    authorize(browser, "northwind")
+    finished = browser.get(continue_as(browser, "g.app@example.com"))
+    assert finished.status_code == 303 and "code=" in finished.location  # the app got its code
+    opened = browser.get("/account")
+    assert opened.location == "/account/confirm?next=account.overview"
+    page = browser.open(opened.location).get_data(as_text=True)
+    assert shown("reconfirm_for_account") in page and 'name="password"' not in page
+    answer = confirm_with_google(browser, "account.overview", "g.app@example.com")
+    assert answer.location == "/account"
+    assert "g.app@example.com" in browser.open("/account").get_data(as_text=True)

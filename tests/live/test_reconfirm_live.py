@@ -107,7 +107,7 @@ def test_magic_link_person_confirms_by_emailed_code(shifted):
     person.open("/magic-link")
     assert person.submit("/magic-link", email=email).headers["Location"] == "/magic-link/sent"
     code = re.search(r"asked for the link: (\d{6})", outbox.messages(email)[-1].text).group(1)
-    person.open("/magic-link/sent")
+    person.open("/magic-link/sent?typing=1")
     assert person.submit("/magic-link/sent", code=code).headers["Location"] == "/account"
     later(shifted, SIX_MINUTES)
     assert person.open("/account/delete").url.endswith("/account/confirm?next=deletion.confirm")
