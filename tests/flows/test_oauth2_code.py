@@ -98,5 +98,5 @@ def test_a_magic_link_for_one_app_client_never_finishes_another_ones_request(app
     verifier = generate_token(64)
     opening.get(authorize_url("demo", verifier))  # this browser waits for the demo app
     link = link_of(outbox, email)
-    opening.open(link)
-    _ends_at_the_app_with_its_own_tokens_only(opening, opening.submit(link), verifier)
+    opening.open(link)  # another device: it signs in here ("Sign in on this device instead")
+    _ends_at_the_app_with_its_own_tokens_only(opening, opening.submit(link, here="yes"), verifier)
