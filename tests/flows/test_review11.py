@@ -33,3 +33,18 @@ def test_an_app_refreshing_at_the_pool_directly_gets_no_admin_scope(app, browser
     assert ADMIN not in claims(access)["scope"].split()
     with pytest.raises(ClientError):
         idp.get_user(AccessToken=access)
+
+
+def test_a_global_sign_out_at_the_pool_ends_single_sign_on(app, browser: Browser):
+    """A sign-out everywhere at the pool itself (Amplify's ``signOut({global: true})`` calls
+    GlobalSignOut there; an administrator's AdminUserGlobalSignOut) revokes every token; the
+    Gatehouse session must not keep minting fresh tokens for apps after that."""
+    demo = tokens_for(browser, "demo")
+    idp = app.extensions["gatehouse.userpool"].client
+    pool_id = "us-east-1_gatehouse"
+    sub = claims(demo["id_token"])["sub"]
+    idp.admin_user_global_sign_out(UserPoolId=pool_id, Username=sub)
+    from .test_sso import hop, query
+
+    response, _ = hop(browser, "northwind", prompt="none")
+    assert query(response.location).get("error") == "login_required", response.location
