@@ -48,3 +48,68 @@ def test_a_global_sign_out_at_the_pool_ends_single_sign_on(app, browser: Browser
 
     response, _ = hop(browser, "northwind", prompt="none")
     assert query(response.location).get("error") == "login_required", response.location
+
+
+def _link_asked_by_a_third_party(app, outbox, email: str, metadata: dict) -> str:
+    """Anyone who knows a public app client's id (it ships in the app) can ask the pool for a
+    magic link to any address, with ClientMetadata of their choosing: the email is genuine."""
+    from .test_magic_link import link_of
+
+    idp = app.extensions["gatehouse.userpool"].client
+    start = idp.initiate_auth(
+        ClientId="demo", AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": email}
+    )
+    idp.respond_to_auth_challenge(
+        ClientId="demo",
+        ChallengeName="CUSTOM_CHALLENGE",
+        Session=start["Session"],
+        ClientMetadata={"send": "yes", **metadata},
+        ChallengeResponses={"USERNAME": start["ChallengeParameters"]["USERNAME"], "ANSWER": "x"},
+    )
+    return link_of(outbox, email)
+
+
+def test_a_third_partys_pending_request_cannot_widen_an_apps_scopes(app, outbox):
+    """The pending request a link carries came from whoever asked the pool for it: its scopes
+    must still be within the app client's allowed scopes (northwind may not have the admin
+    scope), or a click on an unasked-for link hands an app scopes it was never allowed."""
+    import hashlib
+    import json
+    from base64 import urlsafe_b64encode
+
+    from .oauth2_app import CALLBACK, code_of, exchange
+
+    victim = Browser(app, outbox)
+    email = victim.account()
+    verifier = "v" * 64
+    challenge = urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
+    forged = {
+        "client_id": "northwind",
+        "response_type": "code",
+        "redirect_uri": CALLBACK,
+        "state": "s",
+        "scope": f"openid {ADMIN}",
+        "code_challenge": challenge.decode(),
+        "code_challenge_method": "S256",
+        "nonce": None,
+    }
+    link = _link_asked_by_a_third_party(app, outbox, email, {"pending": json.dumps(forged)})
+    clicked = Browser(app, outbox)
+    clicked.open(link)
+    answer = clicked.submit(link)
+    if answer.status_code in (302, 303) and answer.location.startswith(CALLBACK):
+        tokens = exchange(clicked.http, code_of(answer.location), verifier, "northwind")
+        assert tokens.status_code != 200 or ADMIN not in claims(
+            tokens.json["access_token"]
+        )["scope"].split(), tokens.json
+
+
+@pytest.mark.parametrize("pending", ['"a string"', "[1, 2]", '{"client_id": "northwind"}'])
+def test_a_link_with_a_malformed_pending_request_is_no_5xx(app, outbox, pending):
+    """A third party's ClientMetadata ``pending`` that is not an authorization request."""
+    victim = Browser(app, outbox)
+    email = victim.account()
+    link = _link_asked_by_a_third_party(app, outbox, email, {"pending": pending})
+    clicked = Browser(app, outbox)
+    assert clicked.get(link).status_code < 500
+    assert clicked.submit(link).status_code < 500
