@@ -7,7 +7,7 @@ from botocore.exceptions import ClientError
 
 from .conftest import Browser
 from .oauth2_app import tokens_for
-from .test_sso import claims, hop_tokens
+from .test_sso import claims, hop, hop_tokens, query
 
 ADMIN = "aws.cognito.signin.user.admin"
 
@@ -44,8 +44,6 @@ def test_a_global_sign_out_at_the_pool_ends_single_sign_on(app, browser: Browser
     pool_id = "us-east-1_gatehouse"
     sub = claims(demo["id_token"])["sub"]
     idp.admin_user_global_sign_out(UserPoolId=pool_id, Username=sub)
-    from .test_sso import hop, query
-
     response, _ = hop(browser, "northwind", prompt="none")
     assert query(response.location).get("error") == "login_required", response.location
 
@@ -99,9 +97,10 @@ def test_a_third_partys_pending_request_cannot_widen_an_apps_scopes(app, outbox)
     answer = clicked.submit(link)
     if answer.status_code in (302, 303) and answer.location.startswith(CALLBACK):
         tokens = exchange(clicked.http, code_of(answer.location), verifier, "northwind")
-        assert tokens.status_code != 200 or ADMIN not in claims(
-            tokens.json["access_token"]
-        )["scope"].split(), tokens.json
+        assert (
+            tokens.status_code != 200
+            or ADMIN not in claims(tokens.json["access_token"])["scope"].split()
+        ), tokens.json
 
 
 @pytest.mark.parametrize("pending", ['"a string"', "[1, 2]", '{"client_id": "northwind"}'])
@@ -113,3 +112,33 @@ def test_a_link_with_a_malformed_pending_request_is_no_5xx(app, outbox, pending)
     clicked = Browser(app, outbox)
     assert clicked.get(link).status_code < 500
     assert clicked.submit(link).status_code < 500
+
+
+HOSTILE = ["", "x" * 5000, "\x00", "%ff", "../../etc", "1e9999", "-1", "9" * 20, "<script>"]
+
+
+def test_hostile_values_on_the_new_routes_are_no_5xx(app, outbox):
+    """A bounded sweep of the routes issue 11 added or changed, signed in (SSO on)."""
+    browser = Browser(app, outbox)
+    tokens_for(browser, "demo")
+    csrf_free = app.test_client()
+    for value in HOSTILE:
+        for name in ("prompt", "max_age", "login_hint", "acr_values", "identity_provider"):
+            response, _ = hop(browser, "northwind", **{name: value})
+            assert response.status_code < 500, (name, value)
+        for path in (
+            "/account/confirm/provider",
+            "/account/confirm/code",
+            "/account/confirm/code/send",
+            "/magic-link/sent",
+            "/account/confirm",
+        ):
+            for field in ("provider", "code", "number", "here", "password", "next"):
+                browser.open("/account/confirm")  # a page with a CSRF token
+                answer = browser.submit(path, **{field: value})
+                assert answer.status_code < 500, (path, field, value)
+                answer = browser.http.get(path, query_string={field: value, "next": value})
+                assert answer.status_code < 500, (path, field, value)
+        for path in (f"/magic/{value or 'x'}", f"/logout?client_id={value}&logout_uri={value}"):
+            assert csrf_free.get(path).status_code < 500, path
+            assert csrf_free.post(path, data={"number": value}).status_code < 500, path
