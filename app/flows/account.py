@@ -16,7 +16,14 @@ from .. import followups
 from ..followups import steps
 from ..messages import flash_message
 from ..recent import RETURNS, recent_sign_in_required
-from ..signin import complete, sign_out, signed_in_user, signed_out_everywhere, user_pool
+from ..signin import (
+    complete,
+    sign_out,
+    sign_out_here,
+    signed_in_user,
+    signed_out_everywhere,
+    user_pool,
+)
 from ..userpool import errors
 from ..userpool.reconcile import password_is
 from ..web.limits import limited
@@ -217,9 +224,10 @@ def signout_everywhere():
 
 @bp.post("/account/signout")
 def signout():
-    """End Gatehouse's session here (tokens held by apps stay valid)."""
+    """Sign out here, as ``/logout`` does: the refresh tokens this browser obtained for apps
+    are revoked and the session ends (a shared computer is really signed out)."""
     form = ButtonForm()
     if form.validate_on_submit():
-        sign_out()
+        sign_out_here()
         flash_message("signed_out")
     return redirect(url_for("signin.login"), 303)

@@ -143,6 +143,20 @@ def test_logout_revokes_both_apps_refresh_tokens_and_ends_single_sign_on(browser
     assert response.status_code == 303 and response.location.startswith("/login")
 
 
+def test_the_account_pages_sign_out_button_means_it_too(browser: Browser):
+    """ "Sign out" on the account page is the same sign-out as /logout: on a shared computer
+    the apps this browser signed in to are signed out as well."""
+    demo = tokens_for(browser, "demo")
+    northwind = hop_tokens(browser, "northwind")
+    browser.open("/account")
+    assert browser.submit("/account/signout").status_code == 303
+    for client_id, tokens in (("demo", demo), ("northwind", northwind)):
+        answer = refresh(browser.http, tokens["refresh_token"], client_id)
+        assert answer.status_code == 400 and answer.json["error"] == "invalid_grant"
+    response, _ = hop(browser, "northwind")
+    assert response.status_code == 303 and response.location.startswith("/login")
+
+
 def test_signing_out_everywhere_elsewhere_ends_single_sign_on_here(app, outbox, clock):
     here = Browser(app, outbox)
     email = claims(tokens_for(here, "demo")["id_token"])["email"]
