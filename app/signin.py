@@ -163,6 +163,19 @@ def sso_user(max_age: int | None = None) -> dict[str, Any] | None:
     return user
 
 
+def pool_still_signs_in() -> bool:
+    """The pool still honours this session's own access token (GetUser: the ``UserRead``
+    quota, not ``UserAuthentication``). A sign-out everywhere made at the pool itself (an app's
+    GlobalSignOut, an administrator's AdminUserGlobalSignOut), a disabled or deleted user
+    revoke it: single sign-on must not mint fresh tokens, with fresh refresh tokens that would
+    outlive that sign-out, for such a session."""
+    try:
+        user_pool().call("GetUser", AccessToken=session.get("access_token", ""))
+    except (errors.SessionExpired, errors.NotFound, errors.InvalidCredentials, errors.InvalidInput):
+        return False
+    return True
+
+
 def mint(client_id: str, scopes: list[str]) -> dict[str, Any]:
     """Tokens for an app client from this session: CUSTOM_AUTH as the app client, answered with
     a fresh session proof (also in ClientMetadata, for PreTokenGeneration). Two calls."""

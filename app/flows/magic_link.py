@@ -60,7 +60,7 @@ def _answer(email: str, client_id: str, answer: str, send: bool, asker: str | No
     username = start["ChallengeParameters"].get("USERNAME", email)
     metadata = {"send": "yes" if send else "no"}
     if send:
-        metadata["pending"] = json.dumps(pending.pending())
+        metadata["pending"] = json.dumps(pending.sealed(pending.pending()))
         metadata["asker"] = handoff.tag_of(asker or "")
     second = pool.call(
         "RespondToAuthChallenge",
@@ -171,6 +171,9 @@ def follow(token: str):
     payload = _signer().read(token)
     if payload is None or payload.expired(_now()):
         return _spent()
+    # Only a request Gatehouse sealed continues: anyone may ask the pool for a link to any
+    # address, with a request of their choosing (another app's scopes, say).
+    payload.pending = pending.unsealed(payload.pending)
     use_brand((payload.pending or {}).get("client_id") or payload.client_id)  # signed
     if payload.asker and not _asked_here(payload):
         return _elsewhere(token, payload)

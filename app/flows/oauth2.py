@@ -14,7 +14,14 @@ from ..oauth import pending
 from ..oauth.clients import load_client
 from ..oauth.json_errors import json_errors, oauth_error
 from ..oauth.server import TOKEN_AUTH_METHODS
-from ..signin import ProofRefused, finish_with_proof, sign_out_here, sso_user, user_pool
+from ..signin import (
+    ProofRefused,
+    finish_with_proof,
+    pool_still_signs_in,
+    sign_out_here,
+    sso_user,
+    user_pool,
+)
 from ..userpool import errors
 from ..userpool.domain import DomainError
 
@@ -103,6 +110,8 @@ def authorize():
     if user is not None and (not provider or provider in ("COGNITO", user["provider"])):
         if user["provider"] is None:
             try:
+                if not pool_still_signs_in():
+                    raise ProofRefused(client.client_id)
                 return redirect(finish_with_proof(authorization), 302)
             except ProofRefused:
                 user = None  # the pool would not mint for this session: sign in again

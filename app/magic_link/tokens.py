@@ -2,11 +2,12 @@
 Gatehouse and the custom-auth triggers both check with the same key.
 
 A link's payload names the user, the app client, when it was issued, when it expires, the link
-record it belongs to, the pending OAuth2 request it continues, and the tag of the browser that
-asked for it (``handoff.tag_of``: that browser finishes the sign-in). It is signed, not
-encrypted: it travels only to the address it names. A session proof (``ProofSigner``) is
-Gatehouse's short-lived, single-use word to the custom-auth triggers that a person signed in to
-Gatehouse may have tokens for one app client (single sign-on).
+record it belongs to, the pending OAuth2 request it continues (sealed by Gatehouse,
+``oauth.pending.sealed``: whoever asks the pool for a link chooses what it carries), and the
+tag of the browser that asked for it (``handoff.tag_of``: that browser finishes the sign-in).
+It is signed, not encrypted: it travels only to the address it names. A session proof
+(``ProofSigner``) is Gatehouse's short-lived, single-use word to the custom-auth triggers that a
+person signed in to Gatehouse may have tokens for one app client (single sign-on).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class LinkPayload:
     link_id: str
     issued_at: int
     expires_at: int
-    pending: dict[str, Any] | None
+    pending: Any  # a sealed request (a string) as the link carries it; see pending.unsealed
     asker: str | None = None
 
     def expired(self, now: float) -> bool:
@@ -92,7 +93,7 @@ def new_payload(
     email: str,
     client_id: str,
     link_id: str,
-    pending: dict | None,
+    pending: Any,
     now: float | None = None,
     lifetime: int = LIFETIME_SECONDS,
     asker: str | None = None,

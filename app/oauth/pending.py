@@ -14,17 +14,45 @@ from typing import Any
 from authlib.common.security import generate_token
 from authlib.common.urls import add_params_to_uri
 from flask import current_app, session
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from .clients import load_client
 
 CODE_SECONDS = 300
 PENDING_KEY = "pending_authorize"
 REFRESH_RECORD_SECONDS = 30 * 86400
+SEAL_SALT = "gatehouse.pending"
+# A sealed request outlives the magic link that carries it (15 minutes) by a little.
+SEAL_SECONDS = 20 * 60
 
 
 def remember(request: dict[str, Any]) -> None:
     """Keep a validated authorization request for after sign-in."""
     session[PENDING_KEY] = request
+
+
+def _sealer() -> URLSafeTimedSerializer:
+    """Seals requests with the app's secret, under a salt of their own."""
+    return URLSafeTimedSerializer(current_app.secret_key, salt=SEAL_SALT)
+
+
+def sealed(request: dict[str, Any] | None) -> str | None:
+    """A validated request, signed by Gatehouse, to travel through the pool and back (a magic
+    link carries the request it continues): the pool's ClientMetadata is whatever its caller
+    sent, and anyone may call the pool as a public app client."""
+    return _sealer().dumps(request) if request else None
+
+
+def unsealed(value: Any) -> dict[str, Any] | None:
+    """The request Gatehouse sealed, or None for anything else (a request someone else put in
+    ClientMetadata: another client's redirect, scopes the app is not allowed, a malformed one)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        request = _sealer().loads(value, max_age=SEAL_SECONDS)
+    except BadSignature:
+        return None
+    return request if isinstance(request, dict) else None
 
 
 def pending() -> dict[str, Any] | None:

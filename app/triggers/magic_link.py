@@ -10,7 +10,9 @@ The protocol, in two rounds of CUSTOM_CHALLENGE:
 1. ``PROVIDE_AUTH_PARAMETERS``: the caller answers with ClientMetadata (which Cognito passes to
    these triggers on RespondToAuthChallenge, not on InitiateAuth): ``send`` = ``yes`` to email a
    link (the asking browser) or ``no`` (the browser that opened the link, or typed the code),
-   and ``pending``, the OAuth2 request the link continues, and ``asker``, the tag of the browser
+   and ``pending``, the OAuth2 request the link continues (sealed by Gatehouse and carried as
+   it is: anyone may call the pool as a public app client, so Gatehouse trusts only its own
+   seal when the link comes back), and ``asker``, the tag of the browser
    that asked (``app.magic_link.handoff``: that browser finishes a sign-in opened elsewhere).
 2. ``MAGIC_LINK``: the answer is the link's signed token, or the 6-digit code from the email.
 
