@@ -18,14 +18,22 @@ NOW = 1_800_000_000.0
 PROOFS = ProofSigner("k" * 40)
 
 
-def run(proof: str | None, version: str = "2", client: str = "northwind", now: float = NOW):
-    """The trigger's response to the recorded event with this proof in ClientMetadata."""
+def run(
+    proof: str | None,
+    version: str = "2",
+    client: str = "northwind",
+    now: float = NOW,
+    allowed: list[str] | None = None,
+):
+    """The trigger's response to the recorded event with this proof in ClientMetadata (and,
+    with ``allowed``, the app client's AllowedOAuthScopes)."""
     event = copy.deepcopy(EVENT)
     event["version"] = version
     event["callerContext"]["clientId"] = client
     if proof is not None:
         event["request"]["clientMetadata"] = {"proof": proof}
-    return pre_token_generation(event, PROOFS, lambda: now)["response"]
+    scopes = None if allowed is None else (lambda pool_id, client_id: allowed)
+    return pre_token_generation(event, PROOFS, lambda: now, scopes)["response"]
 
 
 def test_the_granted_scopes_replace_the_default():
@@ -39,6 +47,15 @@ def test_a_granted_admin_scope_stays():
     proof = PROOFS.issue(SUB, "northwind", ["openid", "aws.cognito.signin.user.admin"], NOW)
     details = run(proof)["claimsAndScopeOverrideDetails"]["accessTokenGeneration"]
     assert details == {"scopesToAdd": ["openid"], "scopesToSuppress": []}
+
+
+def test_without_a_proof_an_app_not_allowed_the_admin_scope_does_not_get_it():
+    """An app that refreshes at the pool directly carries no proof: Cognito's default admin
+    scope is withheld unless the app client is allowed it."""
+    details = run(None, allowed=["openid", "email"])["claimsAndScopeOverrideDetails"]
+    assert details["accessTokenGeneration"]["scopesToSuppress"] == ["aws.cognito.signin.user.admin"]
+    allowed = ["openid", "aws.cognito.signin.user.admin"]
+    assert run(None, allowed=allowed)["claimsAndScopeOverrideDetails"] is None
 
 
 def test_nothing_changes_without_a_proof_or_on_a_version_1_event():
