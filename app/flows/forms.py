@@ -141,8 +141,8 @@ class ButtonForm(Form):
 
 
 class ElsewhereForm(ButtonForm):
-    """A magic link opened on another device: the number the asking browser shows (one of
-    three buttons), or ``here`` = ``yes`` to sign this device in instead."""
+    """A magic link opened on another device: the number the asking browser shows (typed), or
+    ``here`` = ``yes`` to sign this device in instead."""
 
     number = IntegerField(validators=[Optional()])
     here = HiddenField()

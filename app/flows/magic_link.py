@@ -3,7 +3,7 @@
 The link's GET only shows a page (mail scanners open links); its POST signs in. Opened in the
 browser that asked, the link signs that browser in. Opened on another device, it finishes the
 sign-in in the browser that asked (``app.magic_link.handoff``), where the app's request lives:
-the other device picks the number the asking browser shows, spends the link, and says "you're
+the other device types the number the asking browser shows, spends the link, and says "you're
 signed in on your other device"; the asking browser's "check your email" page refreshes itself
 until it collects the answer. The asking browser can type the code from the email instead.
 """
@@ -138,7 +138,7 @@ def sent():
 
 
 def _sent_page(asked: dict, form: CodeForm, typing: bool):
-    """ "Check your email", with the number the other device must pick; it refreshes itself
+    """ "Check your email", with the number the other device must type; it refreshes itself
     while the link may still be opened elsewhere, except while a code is being typed (a
     refresh would wipe it)."""
     waiting = "asker" in asked and _now() < asked.get("asked_at", 0) + LIFETIME_SECONDS
@@ -227,14 +227,13 @@ def _elsewhere(token: str, payload: LinkPayload):
     page = {
         "form": form,
         "who": masked(payload.email),
-        "choices": handoff.choices(key, tag),
         "here_allowed": not payload.pending,
     }
     if not form.validate_on_submit():
         return render_template("magic_link/elsewhere.html", **page)
     if form.here.data == "yes" and not payload.pending:
         return _sign_in_here(token, payload)
-    if form.number.data is None:  # no number picked (or "here" while an app waits elsewhere)
+    if form.number.data is None:  # no number typed (or "here" while an app waits elsewhere)
         return render_template("magic_link/elsewhere.html", **page)
     if form.number.data != handoff.match_number(key, tag):
         handoff.refuse(_store(), tag)

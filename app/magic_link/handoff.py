@@ -9,9 +9,10 @@ its "check your email" page refreshes itself (no JavaScript needed), collects th
 finishes the sign-in where the app's request lives.
 
 A link that signs in *another* browser is what phishing wants (an attacker asks for a link for the
-victim's address and waits for the victim to click it), so the other device must first pick, out of
-three, the number that the asking browser shows (number matching, as push-MFA apps do). One wrong
-pick stops this asking browser's sign-in for good.
+victim's address and waits for the victim to click it), so the other device must first type the
+two-digit number that the asking browser shows (number matching, as push-MFA apps do; typed, not
+picked from a few, so a guess succeeds one time in 90). One wrong number stops this asking
+browser's sign-in for good.
 
 Each tag's record moves once from nothing to ``claimed`` or ``refused`` (the store's add-if-absent)
 and from ``claimed`` to ``done`` or ``failed``; the asking browser takes a finished record once.
@@ -27,7 +28,6 @@ from typing import Any
 from .tokens import LIFETIME_SECONDS
 
 HANDOFF_SECONDS = LIFETIME_SECONDS
-CHOICES = 3
 KEY = "magic-handoff:"
 FINISHED = ("done", "refused", "failed")
 
@@ -42,29 +42,11 @@ def tag_of(asker: str) -> str:
     return hashlib.sha256(f"gatehouse.asker:{asker}".encode()).hexdigest()[:32]
 
 
-def _numbers(key: str, tag: str) -> list[int]:
-    """Distinct two-digit numbers derived from the tag with the app's key (stable across
-    reloads, unknown to anyone without the key); the first is the asking browser's."""
-    numbers: list[int] = []
-    counter = 0
-    while len(numbers) < CHOICES:
-        digest = hmac.new(key.encode(), f"{tag}:{counter}".encode(), hashlib.sha256).digest()
-        number = 10 + int.from_bytes(digest[:4], "big") % 90
-        if number not in numbers:
-            numbers.append(number)
-        counter += 1
-    return numbers
-
-
 def match_number(key: str, tag: str) -> int:
-    """The number the asking browser shows."""
-    return _numbers(key, tag)[0]
-
-
-def choices(key: str, tag: str) -> list[int]:
-    """The numbers the other device offers: the right one among decoys, in sorted order (so the
-    position says nothing)."""
-    return sorted(_numbers(key, tag))
+    """The two-digit number the asking browser shows, derived from the tag with the app's key
+    (stable across reloads, unknown to anyone without the key or the asking screen)."""
+    digest = hmac.new(key.encode(), f"{tag}:0".encode(), hashlib.sha256).digest()
+    return 10 + int.from_bytes(digest[:4], "big") % 90
 
 
 def claim(store: Any, tag: str) -> bool:
