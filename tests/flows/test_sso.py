@@ -122,7 +122,11 @@ def test_acr_values_are_ignored_and_login_hint_prefills(browser: Browser):
     assert 'value="a@example.com"' in browser.text()
 
 
-def test_single_sign_on_lasts_gatehouse_sso_seconds(app, clock, browser: Browser):
+def test_single_sign_on_lasts_gatehouse_sso_seconds(make_app, outbox, clock):
+    # Shorter than the session's access token (an hour): the setting ends single sign-on, not
+    # the pool's refusal of an expired token.
+    app = make_app(sso_seconds=600)
+    browser = Browser(app, outbox)
     tokens_for(browser, "demo")
     clock.now += app.extensions["gatehouse.settings"].sso_seconds - 10
     assert hop_tokens(browser, "northwind")["id_token"]
