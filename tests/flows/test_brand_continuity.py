@@ -196,3 +196,16 @@ def test_authorize_remembers_the_brand_even_when_no_page_follows(browser):
     response = browser.get(authorize_url("northwind", "v" * 64))
     cookies = response.headers.getlist("Set-Cookie")
     assert any(c.startswith("brand=") and "HttpOnly" in c and "SameSite=Lax" in c for c in cookies)
+
+
+def test_an_app_without_a_brand_folder_is_remembered_for_its_way_back(make_app, outbox):
+    """The link's client_id names no brand folder here, so only the validated request can
+    choose the app: its default-branded pages still lead back to it, at its registered URL."""
+    folder = Path(make_app().extensions["gatehouse.settings"].data_dir).parent / "branding"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "branding", folder)
+    shutil.rmtree(folder / "northwind")
+    browser = Browser(make_app(branding_dir=folder), outbox)
+    response = browser.get(authorize_url("northwind", "v" * 64))
+    assert any(c.startswith("brand=") for c in response.headers.getlist("Set-Cookie"))
+    page = browser.open(response.location).get_data(as_text=True)
+    assert DEFAULT in page and offers_way_back(page) and "Back to the app" in page
