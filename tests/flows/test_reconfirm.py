@@ -14,7 +14,7 @@ from .conftest import Browser
 from .test_deletion import _gone
 from .test_magic_link import ask, code_of
 from .test_mfa_guessing import _answer, with_totp
-from .test_social import continue_as
+from .test_social import at_provider, continue_as
 
 CODE_SUBJECT = "Your code to confirm it's you"
 
@@ -45,14 +45,7 @@ def confirm_with_google(browser: Browser, next_endpoint: str, email: str):
     assert asked["prompt"] == ["login"]  # the provider asks again, not a remembered sign-in
     provider = browser.get(to_pool.location).get_data(as_text=True)
     assert "(simulated)" in provider
-    request_id = re.search(r'name="request_id" value="([^"]+)"', provider).group(1)
-    back = browser.submit(
-        "/_localpool/oauth2/authorize",
-        request_id=request_id,
-        email=email,
-        name="Person",
-        action="continue",
-    )
+    back = at_provider(browser, provider, email)
     assert back.status_code == 302 and "/oauth2/idpresponse?" in back.location
     return browser.get(back.location)
 
@@ -126,14 +119,7 @@ def test_a_replayed_provider_return_is_refused(app, outbox, clock):
     browser.open("/account/confirm?next=deletion.confirm")
     to_pool = browser.submit("/account/confirm/provider?next=deletion.confirm", provider="Google")
     provider = browser.get(to_pool.location).get_data(as_text=True)
-    request_id = re.search(r'name="request_id" value="([^"]+)"', provider).group(1)
-    back = browser.submit(
-        "/_localpool/oauth2/authorize",
-        request_id=request_id,
-        email="replay@example.com",
-        name="P",
-        action="continue",
-    )
+    back = at_provider(browser, provider, "replay@example.com")
     other = Browser(app, outbox)  # another browser: the state is bound to the one that asked
     assert other.get(back.location).status_code == 400
     assert browser.get(back.location).location == "/account/delete"

@@ -30,9 +30,13 @@ def provider_page(browser: Browser, provider: str = "Google"):
 def continue_as(browser: Browser, email: str, provider: str = "Google") -> str:
     """Sign in at the simulated provider; returns Gatehouse's callback URL (not yet opened)."""
     page = provider_page(browser, provider)
-    request_id = re.search(r'name="request_id" value="([^"]+)"', page.get_data(as_text=True)).group(
-        1
-    )
+    return at_provider(browser, page.get_data(as_text=True), email).location
+
+
+def at_provider(browser: Browser, page: str, email: str):
+    """On the simulated provider's page (its HTML), continue as ``email``; returns the
+    provider's redirect back to Gatehouse (not yet followed)."""
+    request_id = re.search(r'name="request_id" value="([^"]+)"', page).group(1)
     response = browser.submit(
         "/_localpool/oauth2/authorize",
         request_id=request_id,
@@ -41,7 +45,7 @@ def continue_as(browser: Browser, email: str, provider: str = "Google") -> str:
         action="continue",
     )
     assert response.status_code == 302
-    return response.location
+    return response
 
 
 def authorize(browser: Browser, client_id: str = "demo") -> str:
