@@ -63,6 +63,16 @@ class Browser:
         return self.submit("/login", email=email, password=password)
 
 
+def app_tokens(app, email: str, password: str = PASSWORD) -> dict:
+    """An app client's tokens for the account (the demo app, signed in at the pool directly)."""
+    idp = app.extensions["gatehouse.userpool"].client
+    return idp.initiate_auth(
+        ClientId="demo",
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": password},
+    )["AuthenticationResult"]
+
+
 def _local(location: str) -> bool:
     """True for a redirect that stays on Gatehouse (the test apps' base URLs)."""
     return location.startswith(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.messages import text
 
-from .conftest import PASSWORD, Browser
+from .conftest import PASSWORD, Browser, app_tokens
 
 NEW = "N3w-password!"
 
@@ -53,16 +53,6 @@ def test_not_signed_in_goes_to_sign_in(client):
     assert client.get("/account/password").location == "/login"
 
 
-def _app_tokens(app, email: str, password: str = PASSWORD) -> dict:
-    """An app client's tokens for the account (the demo app, signed in directly)."""
-    idp = app.extensions["gatehouse.userpool"].client
-    return idp.initiate_auth(
-        ClientId="demo",
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": password},
-    )["AuthenticationResult"]
-
-
 def _refresh_works(app, tokens: dict) -> bool:
     """Whether the app's refresh token still gives tokens."""
     from botocore.exceptions import ClientError
@@ -89,7 +79,7 @@ def test_a_password_change_signs_out_other_devices_and_stays_signed_in_here(app,
     browser, email = signed_in
     other = Browser(app, outbox)
     other.sign_in(email)
-    phone_app = _app_tokens(app, email)
+    phone_app = app_tokens(app, email)
     browser.open("/account/password")
     # The box is checked by default, so a browser sends it.
     response = browser.submit(
@@ -109,7 +99,7 @@ def test_a_password_change_may_leave_other_devices_signed_in(app, signed_in, out
     browser, email = signed_in
     other = Browser(app, outbox)
     other.sign_in(email)
-    phone_app = _app_tokens(app, email)
+    phone_app = app_tokens(app, email)
     browser.open("/account/password")
     browser.submit("/account/password", current=PASSWORD, password=NEW)  # box unticked
     assert other.get("/account").status_code == 200 and _refresh_works(app, phone_app)

@@ -6,7 +6,7 @@ import re
 
 from app.messages import text
 
-from .conftest import PASSWORD, Browser
+from .conftest import PASSWORD, Browser, app_tokens
 
 
 def _email_now(app, email_or_sub: str) -> str:
@@ -82,11 +82,7 @@ def test_cancelling_keeps_the_old_address(app, outbox):
     assert browser.page.request.path == "/account"
     assert _email_now(app, old)[0] == old
     idp = app.extensions["gatehouse.userpool"].client
-    access = idp.initiate_auth(
-        ClientId="demo",
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": old, "PASSWORD": PASSWORD},
-    )["AuthenticationResult"]["AccessToken"]
+    access = app_tokens(app, old)["AccessToken"]
     import pytest
     from botocore.exceptions import ClientError
 

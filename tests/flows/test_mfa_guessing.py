@@ -12,18 +12,14 @@ import pytest
 
 from app.messages import text
 
-from .conftest import PASSWORD, Browser
+from .conftest import Browser, app_tokens
 
 
 def with_totp(app, browser: Browser) -> tuple[str, pyotp.TOTP]:
     """An account whose sign-in asks for an authenticator-app code."""
     email = browser.account()
     idp = app.extensions["gatehouse.userpool"].client
-    access = idp.initiate_auth(
-        ClientId="demo",
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
-    )["AuthenticationResult"]["AccessToken"]
+    access = app_tokens(app, email)["AccessToken"]
     totp = pyotp.TOTP(idp.associate_software_token(AccessToken=access)["SecretCode"])
     idp.verify_software_token(AccessToken=access, UserCode=totp.now())
     idp.set_user_mfa_preference(

@@ -11,7 +11,7 @@ import re
 
 from app.messages import text
 
-from .conftest import PASSWORD, Browser
+from .conftest import PASSWORD, Browser, app_tokens
 from .test_magic_link import ask, link_of
 from .test_social import CALLBACK, authorize, continue_as
 
@@ -191,12 +191,7 @@ def test_a_password_reset_ends_every_session_whoever_knew_the_old_password(app, 
     victim.open(link)
     victim.submit("/confirm", **{"email": VICTIM, "code": victim.last_code(VICTIM)})
     assert attacker.sign_in(VICTIM, ATTACKER_PASSWORD).location == "/account"
-    idp = app.extensions["gatehouse.userpool"].client
-    refresh = idp.initiate_auth(
-        ClientId="demo",
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": VICTIM, "PASSWORD": ATTACKER_PASSWORD},
-    )["AuthenticationResult"]["RefreshToken"]
+    refresh = app_tokens(app, VICTIM, ATTACKER_PASSWORD)["RefreshToken"]
     victim.open("/forgotPassword")
     victim.submit("/forgotPassword", email=VICTIM)
     victim.open("/confirmForgotPassword")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.messages import text
 
-from .conftest import PASSWORD, Browser
+from .conftest import PASSWORD, Browser, app_tokens
 from .test_mfa_guessing import with_totp
 
 
@@ -90,11 +90,7 @@ def test_software_token_mfa(browser: Browser, app):
 def test_sign_out_everywhere_revokes_tokens(browser: Browser, app):
     email = browser.account()
     idp = app.extensions["gatehouse.userpool"].client
-    elsewhere = idp.initiate_auth(
-        ClientId="demo",
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
-    )["AuthenticationResult"]
+    elsewhere = app_tokens(app, email)
     browser.sign_in(email)
     browser.open("/account")
     response = browser.submit("/account/signout-everywhere")
