@@ -156,6 +156,16 @@ def wait_for_step(page, name: str) -> dict:
     return json.loads(page.text_content("#result") or "null")
 
 
+def watched(page, event: str, prefix: str, contains: str = "") -> list:
+    """The page's requests or responses (``event``) whose URL starts with ``prefix`` and
+    contains ``contains``, kept as they happen."""
+    seen: list = []
+    page.on(
+        event, lambda r: seen.append(r) if r.url.startswith(prefix) and contains in r.url else None
+    )
+    return seen
+
+
 def arrive(page, url: str) -> None:
     """Wait for the browser to reach ``url`` (a glob); else fail saying where it is instead."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout

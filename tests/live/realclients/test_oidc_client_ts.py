@@ -21,6 +21,7 @@ from .conftest import (
     same_site,
     sign_in_at_gatehouse,
     wait_for_step,
+    watched,
 )
 
 SETTINGS = re.compile(r"new UserManager\(\{(.*?)\}\);", re.S)
@@ -68,21 +69,13 @@ def test_sign_in_refresh_revoke_and_sign_out(gatehouse, app_origin, app_page, id
     assert userinfo.status_code == 401, "the access token minted from it still works"
 
     state = f"bye-{uuid.uuid4().hex[:8]}"
-    logouts = []
-    page.on(
-        "request",
-        lambda request: (
-            logouts.append(request.url)
-            if request.url.startswith(f"{gatehouse.url}/logout")
-            else None
-        ),
-    )
+    logouts = watched(page, "request", f"{gatehouse.url}/logout")
     page.fill("#signout-state", state)
     page.click("#sign-out")
     arrive(page, f"{app_origin.url}/oidc/?signed-out**")
     assert wait_for_step(page, "signed-out") == {"state": state}
     assert logouts, "the sign-out did not go through Gatehouse's end_session_endpoint"
-    sent = parse_qs(urlsplit(logouts[0]).query)
+    sent = parse_qs(urlsplit(logouts[0].url).query)
     assert sent["post_logout_redirect_uri"] == [f"{app_origin.url}/oidc/?signed-out"]
     assert sent["id_token_hint"] == [refreshed["idToken"]] and sent["state"]
 
@@ -102,16 +95,7 @@ def test_signin_silent_in_an_iframe(gatehouse, app_origin, app_page, idp, chromi
     email = new_user(gatehouse, idp)
     app_url = same_site(app_origin)
     page = app_page
-    answers = []
-    page.on(
-        "response",
-        lambda response: (
-            answers.append(response)
-            if response.url.startswith(f"{gatehouse.url}/oauth2/authorize")
-            and "prompt=none" in response.url
-            else None
-        ),
-    )
+    answers = watched(page, "response", f"{gatehouse.url}/oauth2/authorize", "prompt=none")
     page.goto(f"{app_url}/oidc/")
     wait_for_step(page, "anonymous")
     page.click("#sign-in")
