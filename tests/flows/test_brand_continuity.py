@@ -209,3 +209,14 @@ def test_an_app_without_a_brand_folder_is_remembered_for_its_way_back(make_app, 
     assert any(c.startswith("brand=") for c in response.headers.getlist("Set-Cookie"))
     page = browser.open(response.location).get_data(as_text=True)
     assert DEFAULT in page and offers_way_back(page) and "Back to the app" in page
+
+
+def test_the_way_back_is_never_a_url_from_the_request(northwind_person):
+    """Whatever URL a link carries, under whatever name, the page leads back only to the URL
+    registered for the app client."""
+    evil = "https://evil.example/"
+    names = ("redirect_uri", "logout_uri", "post_logout_redirect_uri", "back", "next", "url")
+    query = "&".join(f"{name}={evil}" for name in names)
+    for path in ("/login", "/account", "/no-such-page"):
+        page = northwind_person.get(f"{path}?client_id=northwind&{query}").get_data(as_text=True)
+        assert offers_way_back(page) and "evil.example" not in page, path
