@@ -47,6 +47,8 @@ def test_signed_in_to_demo_then_northwind_gets_a_code_without_any_form(browser: 
     assert id_token["aud"] == "northwind" and id_token["sub"] == claims(demo["id_token"])["sub"]
     assert claims(northwind["access_token"])["client_id"] == "northwind"
     assert northwind["scope"] == "openid email"
+    # What the token carries, not only what the token response says (PreTokenGeneration).
+    assert claims(northwind["access_token"])["scope"].split() == ["openid", "email"]
     assert northwind["refresh_token"]
 
 
