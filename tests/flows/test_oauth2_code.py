@@ -57,15 +57,16 @@ def test_two_concurrent_exchanges_get_one_set_of_tokens(app, browser: Browser):
 
 
 def _ends_at_the_app_with_its_own_tokens_only(browser: Browser, response, verifier: str) -> None:
-    """A sign-in that came back to the app carries tokens minted for that app client; one that
-    did not leaves the request pending, and the next sign-in there finishes it properly."""
+    """The sign-in came back to the app (its pending request finished with a session proof)
+    with tokens minted for that app client, never Gatehouse's own."""
     from app.signin import id_claims
 
     from .oauth2_app import CALLBACK
 
-    if response.location.startswith(CALLBACK):
-        tokens = exchange(browser.http, code_of(response.location), verifier).json
-        assert id_claims(tokens["id_token"])["aud"] == "demo"
+    assert response.location.startswith(CALLBACK), response.location
+    tokens = exchange(browser.http, code_of(response.location), verifier)
+    assert tokens.status_code == 200, tokens.json
+    assert id_claims(tokens.json["id_token"])["aud"] == "demo"
 
 
 def test_a_password_change_never_hands_gatehouses_own_tokens_to_a_pending_app(browser: Browser):
