@@ -34,8 +34,11 @@ def shifted(tmp_path_factory):
 
 
 def later(server, seconds: int) -> None:
-    """Move the server's clock forward."""
-    server.offset.write_text(str(float(server.offset.read_text()) + seconds))
+    """Move the server's clock forward. The new offset replaces the file in one step: a request
+    that reads it meanwhile must not see it empty (no shift: the clock six minutes back)."""
+    written = server.offset.with_suffix(".new")
+    written.write_text(str(float(server.offset.read_text()) + seconds))
+    written.replace(server.offset)
 
 
 def at_google(page, email: str) -> None:
