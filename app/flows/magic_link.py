@@ -20,10 +20,12 @@ from ..magic_link import handoff
 from ..magic_link.tokens import LIFETIME_SECONDS, LinkPayload, LinkSigner, masked
 from ..messages import flash_message
 from ..oauth import pending
+from ..recent import now
 from ..signin import outcome, own_client_id, signed_in_user, user_pool
 from ..userpool import errors
 from ..web.limits import limited
 from ..web.timing import padded
+from .account import has_mfa
 from .forms import ButtonForm, CodeForm, ElsewhereForm, EmailForm
 
 bp = Blueprint("magic_link", __name__)
@@ -40,11 +42,6 @@ def _signer() -> LinkSigner:
 def _store():
     """The app's store (hand-offs between devices live there)."""
     return current_app.extensions["gatehouse.store"]
-
-
-def _now() -> float:
-    """The app's clock."""
-    return current_app.extensions["gatehouse.settings"].clock()
 
 
 def _answer(email: str, client_id: str, answer: str, send: bool, asker: str | None = None) -> dict:
@@ -106,7 +103,7 @@ def ask():
         "email": email,
         "client_id": client_id,
         "asker": asker,
-        "asked_at": int(_now()),
+        "asked_at": int(now()),
     }
     return redirect(url_for("magic_link.sent"), 303)
 
@@ -121,8 +118,13 @@ def sent():
         if signed_in_user():  # finished in another tab of this browser
             return redirect(url_for("account.overview"), 303)
         return redirect(url_for("magic_link.ask"), 303)
-    tag = handoff.tag_of(asked.get("asker", ""))
-    finished = handoff.collect(_store(), tag) if "asker" in asked else None
+    # A GET that finishes a sign-in, by design (DESIGN.md wants state changes as POSTs; see the
+    # README): this page's own refresh, without JavaScript, collects what the other device
+    # handed over. Only the session that holds the asker secret can name the record, and it
+    # completes this browser's own sign-in and nothing else, as an OAuth2 callback does.
+    finished = None
+    if "asker" in asked:  # a session from before cross-device links has none
+        finished = handoff.collect(_store(), handoff.tag_of(asked["asker"]))
     if finished is not None:
         return _finish_handed_over(asked, finished)
     form = CodeForm()
@@ -141,7 +143,7 @@ def _sent_page(asked: dict, form: CodeForm, typing: bool):
     """ "Check your email", with the number the other device must type; it refreshes itself
     while the link may still be opened elsewhere, except while a code is being typed (a
     refresh would wipe it)."""
-    waiting = "asker" in asked and _now() < asked.get("asked_at", 0) + LIFETIME_SECONDS
+    waiting = "asker" in asked and now() < asked.get("asked_at", 0) + LIFETIME_SECONDS
     number = None
     if "asker" in asked:
         number = handoff.match_number(_link_key(), handoff.tag_of(asked["asker"]))
@@ -169,7 +171,7 @@ def follow(token: str):
     """GET: "Continue as a•••@example.com". POST: sign in with the link — here if this is the
     browser that asked (or the link names none), else for the browser that asked."""
     payload = _signer().read(token)
-    if payload is None or payload.expired(_now()):
+    if payload is None or payload.expired(now()):
         return _spent()
     # Only a request Gatehouse sealed continues: anyone may ask the pool for a link to any
     # address, with a request of their choosing (another app's scopes, say).
@@ -211,7 +213,7 @@ def _signed_in(result: dict, email: str, client_id: str):
     if tokens:
         pool = user_pool()
         user = pool.call("GetUser", AccessToken=tokens["AccessToken"])
-        if "SOFTWARE_TOKEN_MFA" in user.get("UserMFASettingList", []):
+        if has_mfa(user):
             pool.call("RevokeToken", ClientId=client_id, Token=tokens["RefreshToken"])
             flash_message("magic_link_needs_mfa")
             return redirect(url_for("signin.login", login_hint=email), 303)

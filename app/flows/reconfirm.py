@@ -17,8 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from authlib.common.security import generate_token
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length
@@ -158,33 +157,14 @@ def provider():
     form = ProviderForm()
     if not form.validate_on_submit() or form.provider.data not in dict(found.providers):
         return redirect(url_for("reconfirm.confirm", next=back()), 303)
-    client_id = user_pool().client_id
-    state_id = generate_token(32)
-    verifier, nonce = generate_token(64), generate_token(32)
-    current_app.extensions["gatehouse.store"].put(
-        f"social:{state_id}",  # where social.callback takes its state record
-        {
-            "provider": form.provider.data,
-            "client_id": client_id,
-            "verifier": verifier,
-            "nonce": nonce,
-            "retried": True,  # a confirmation is never retried unseen
-            "confirm": {"sub": user["sub"], "next": back(), "started_at": now()},
-        },
-        social.STATE_SECONDS,
-    )
-    session[social.STATE_KEY] = state_id
-    url = current_app.extensions["gatehouse.domain"].authorization_url(
-        client_id=client_id,
-        redirect_uri=social._callback_url(),
-        provider=form.provider.data,
-        state=social._serializer().dumps(state_id),
-        verifier=verifier,
-        nonce=nonce,
-        scope=social.OWN_SCOPE,
+    return social.send_to_provider(
+        form.provider.data,
+        user_pool().client_id,
+        social.OWN_SCOPE,
+        # A confirmation is never retried unseen; the callback hands this record to ``returned``.
+        {"retried": True, "confirm": {"sub": user["sub"], "next": back(), "started_at": now()}},
         prompt="login",
     )
-    return redirect(url, 303)
 
 
 def returned(record: dict) -> Response:
@@ -197,37 +177,20 @@ def returned(record: dict) -> Response:
     if request.args.get("error"):
         cancelled = request.args["error"] == "access_denied"
         return _again("reconfirm_cancelled" if cancelled else "reconfirm_failed", asked["next"])
-    domain = current_app.extensions["gatehouse.domain"]
     try:
-        tokens = domain.exchange(
-            client_id=record["client_id"],
-            client_secret=user_pool().client_secret(record["client_id"]),
-            redirect_uri=social._callback_url(),
-            code=request.args.get("code", ""),
-            verifier=record["verifier"],
-        )
-        claims = domain.verify_id_token(
-            tokens["id_token"], client_id=record["client_id"], nonce=record["nonce"]
-        )
+        tokens, claims = social.exchange(record)
     except DomainError:
         return _again("reconfirm_failed", asked["next"])
     if claims.get("sub") != asked["sub"]:
-        _revoke(tokens.get("refresh_token"))
+        _revoke(tokens["RefreshToken"])
         return _again("reconfirm_other_person", asked["next"])
     auth_time = claims.get("auth_time")
     if not isinstance(auth_time, int | float) or not (
         asked["started_at"] - CLOCK_SKEW_SECONDS <= auth_time <= now() + CLOCK_SKEW_SECONDS
     ):
-        _revoke(tokens.get("refresh_token"))
+        _revoke(tokens["RefreshToken"])
         return _again("reconfirm_not_fresh", asked["next"])
-    start_session(
-        {
-            "IdToken": tokens["id_token"],
-            "AccessToken": tokens["access_token"],
-            "RefreshToken": tokens.get("refresh_token"),
-            "ExpiresIn": tokens.get("expires_in", 3600),
-        }
-    )
+    start_session(tokens)
     return redirect(url_for(asked["next"]), 303)
 
 

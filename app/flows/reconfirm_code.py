@@ -115,15 +115,11 @@ def enter():
             return redirect(url_for(back()), 303)
         flash_message("reconfirm_code_wrong")
         form = CodeForm(formdata=None)
-    try:
-        email = ways().email
-    except errors.SessionExpired:
-        return session_ended()
     return render_template(
         "account/confirm_code.html",
         form=form,
         buttons=ButtonForm(formdata=None),
-        who=masked(email),
+        who=masked(user["email"]),  # the session's address follows the pool's (account pages)
         back=back(),
     )
 

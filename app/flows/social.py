@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.wrappers import Response
 
 from ..messages import MESSAGES, text
 from ..oauth import pending
@@ -59,22 +60,35 @@ def start(provider: str):
     client_id = target_client_id()
     if provider not in dict(providers_for(client_id)):
         abort(404)
+    request_ = pending.pending()
+    return send_to_provider(
+        provider,
+        client_id,
+        request_["scope"] if request_ else OWN_SCOPE,
+        {"retried": request.args.get("retry") == "1"},
+    )
+
+
+def send_to_provider(
+    provider: str, client_id: str, scope: str, extra: dict, prompt: str | None = None
+) -> Response:
+    """Keep a state record (single use, bound to this browser, with PKCE and a nonce; ``extra``
+    says what the return is for) and send the browser to the pool's domain for the provider.
+    Social sign-in and "confirm it's you" both start here; ``callback`` takes the record."""
     state_id = generate_token(32)
     verifier, nonce = generate_token(64), generate_token(32)
-    store = current_app.extensions["gatehouse.store"]
-    store.put(
+    current_app.extensions["gatehouse.store"].put(
         f"social:{state_id}",
         {
             "provider": provider,
             "client_id": client_id,
             "verifier": verifier,
             "nonce": nonce,
-            "retried": request.args.get("retry") == "1",
+            **extra,
         },
         STATE_SECONDS,
     )
     session[STATE_KEY] = state_id
-    request_ = pending.pending()
     url = current_app.extensions["gatehouse.domain"].authorization_url(
         client_id=client_id,
         redirect_uri=_callback_url(),
@@ -82,9 +96,34 @@ def start(provider: str):
         state=_serializer().dumps(state_id),
         verifier=verifier,
         nonce=nonce,
-        scope=request_["scope"] if request_ else OWN_SCOPE,
+        scope=scope,
+        prompt=prompt,
     )
     return redirect(url, 303)
+
+
+def exchange(record: dict) -> tuple[dict, dict]:
+    """The tokens (in the shape InitiateAuth answers) and the validated ID token's claims for the
+    code the provider's return carries, with the record's PKCE verifier and nonce; DomainError if
+    the pool's domain refuses or the ID token does not check out."""
+    domain = current_app.extensions["gatehouse.domain"]
+    tokens = domain.exchange(
+        client_id=record["client_id"],
+        client_secret=user_pool().client_secret(record["client_id"]),
+        redirect_uri=_callback_url(),
+        code=request.args.get("code", ""),
+        verifier=record["verifier"],
+    )
+    claims = domain.verify_id_token(
+        tokens["id_token"], client_id=record["client_id"], nonce=record["nonce"]
+    )
+    shaped = {
+        "IdToken": tokens["id_token"],
+        "AccessToken": tokens["access_token"],
+        "RefreshToken": tokens.get("refresh_token"),
+        "ExpiresIn": tokens.get("expires_in", 3600),
+    }
+    return shaped, claims
 
 
 @bp.get("/oauth2/idpresponse")
@@ -121,26 +160,8 @@ def callback():
         return _failed(
             "social_cancelled" if request.args["error"] == "access_denied" else "social_failed"
         )
-    domain = current_app.extensions["gatehouse.domain"]
     try:
-        tokens = domain.exchange(
-            client_id=record["client_id"],
-            client_secret=user_pool().client_secret(record["client_id"]),
-            redirect_uri=_callback_url(),
-            code=request.args.get("code", ""),
-            verifier=record["verifier"],
-        )
-        domain.verify_id_token(
-            tokens["id_token"], client_id=record["client_id"], nonce=record["nonce"]
-        )
+        tokens, _ = exchange(record)
     except DomainError:
         return _failed("social_failed", 502)
-    return complete(
-        {
-            "IdToken": tokens["id_token"],
-            "AccessToken": tokens["access_token"],
-            "RefreshToken": tokens.get("refresh_token"),
-            "ExpiresIn": tokens.get("expires_in", 3600),
-        },
-        ["federated"],
-    )
+    return complete(tokens, ["federated"])

@@ -42,15 +42,18 @@ class LinkPayload:
         return now >= self.expires_at
 
 
+def _serializer(key: str, salt: str) -> URLSafeSerializer:
+    """HMAC-SHA256 signing with the magic-link key, under a salt per kind of token."""
+    if len(key) < 32:
+        raise ValueError("the magic-link key must be at least 32 characters")
+    return URLSafeSerializer(key, salt=salt, signer_kwargs={"digest_method": hashlib.sha256})
+
+
 class LinkSigner:
     """Signs and checks link tokens with one configured key."""
 
     def __init__(self, key: str) -> None:
-        if len(key) < 32:
-            raise ValueError("the magic-link key must be at least 32 characters")
-        self._serializer = URLSafeSerializer(
-            key, salt=SALT, signer_kwargs={"digest_method": hashlib.sha256}
-        )
+        self._serializer = _serializer(key, SALT)
 
     def sign(self, payload: LinkPayload) -> str:
         """The token that goes into the link."""
@@ -135,11 +138,7 @@ class ProofSigner:
     that a link can never be read as a proof nor a proof as a link."""
 
     def __init__(self, key: str) -> None:
-        if len(key) < 32:
-            raise ValueError("the magic-link key must be at least 32 characters")
-        self._serializer = URLSafeSerializer(
-            key, salt=PROOF_SALT, signer_kwargs={"digest_method": hashlib.sha256}
-        )
+        self._serializer = _serializer(key, PROOF_SALT)
 
     def issue(self, sub: str, client_id: str, scopes: list[str], now: float) -> str:
         """A new proof, valid for PROOF_SECONDS from ``now``."""
