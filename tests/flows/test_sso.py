@@ -175,6 +175,25 @@ def test_signing_out_everywhere_elsewhere_ends_single_sign_on_here(app, outbox, 
     assert query(response.location)["error"] == "login_required"
 
 
+def test_signing_out_everywhere_ends_a_provider_sessions_single_sign_on_too(app, outbox, clock):
+    """A Google-only person's session is not checked at the pool before a hop (their app
+    tokens come from Google again, through the pool's domain): the sign-out-everywhere mark is
+    what stops that browser from going on to Google without a form."""
+    from .test_social import continue_as
+
+    here = Browser(app, outbox)
+    here.get(continue_as(here, "g.sso@example.com"))
+    response, _ = hop(here, "northwind")
+    assert response.location == "/social/Google"  # single sign-on, through the provider
+    clock.now += 1
+    elsewhere = Browser(app, outbox)
+    elsewhere.get(continue_as(elsewhere, "g.sso@example.com"))
+    elsewhere.open("/account")
+    assert elsewhere.submit("/account/signout-everywhere").status_code == 303
+    response, _ = hop(here, "northwind")
+    assert response.status_code == 303 and response.location.startswith("/login")
+
+
 def test_a_password_reset_elsewhere_ends_single_sign_on_here(app, outbox, clock):
     """A reset signs the account out everywhere (a follow-up): whoever knew the old password
     keeps no Gatehouse session that signs in to apps."""
