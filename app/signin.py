@@ -155,6 +155,9 @@ def sso_user(max_age: int | None = None) -> dict[str, Any] | None:
         return None
     if max_age is not None and now - user["auth_time"] > max_age:
         return None
+    # Native sessions are also checked at the pool before a hop (``pool_still_signs_in``); a
+    # provider session never is (its apps' tokens come through the provider again), so this
+    # mark is what ends its single sign-on after a sign-out everywhere.
     store = current_app.extensions["gatehouse.store"]
     for name in {user["sub"], (user.get("email") or "").lower()} - {""}:
         signed_out = store.get(SIGNED_OUT_PREFIX + name)
