@@ -71,31 +71,33 @@ def contrast(a: str, b: str) -> float:
 def default_colours(stylesheet: Path = STYLESHEET) -> dict[str, str]:
     """The colours gatehouse.css gives a page whose brand sets none: its first ``:root``."""
     root = re.search(r":root\s*\{([^}]*)\}", stylesheet.read_text())
-    found = re.findall(r"--gh-([\w-]+)\s*:\s*(#[0-9a-fA-F]{3,6})\s*;", root.group(1) if root else "")
-    return dict(found)
+    if not root:
+        return {}
+    return dict(re.findall(r"--gh-([\w-]+)\s*:\s*(#[0-9a-fA-F]{3,6})\s*;", root.group(1)))
 
 
 def contrast_reasons(path: Path, light: dict[str, str], dark: dict[str, str]) -> list[str]:
     """Why a brand's colours are hard to read: one line per pair below its minimum."""
     reasons = []
     palette = default_colours() | light
-    schemes = [("colors", palette)] + ([("colors.dark", palette | dark)] if dark else [])
-    for table, colours in schemes:
-        set_here = light if table == "colors" else dark
+    schemes = [("", palette, {})] + ([(", dark mode", palette | dark, dark)] if dark else [])
+    for scheme, colours, dark_set in schemes:
         for pair in PAIRS:
             ratio = contrast(colours[pair.fg], colours[pair.bg])
             if ratio < pair.minimum:
+                fg, bg = (_key(name, light, dark_set) for name in (pair.fg, pair.bg))
                 reasons.append(
-                    f"{path}: {_key(table, pair.fg, set_here)} {colours[pair.fg]} on "
-                    f"{_key(table, pair.bg, set_here)} {colours[pair.bg]} ({pair.where}) "
-                    f"is {_floor(ratio)}:1, needs {pair.minimum}:1"
+                    f"{path}: {fg} {colours[pair.fg]} on {bg} {colours[pair.bg]} "
+                    f"({pair.where}{scheme}) is {_floor(ratio)}:1, needs {pair.minimum}:1"
                 )
     return reasons
 
 
-def _key(table: str, name: str, set_here: dict[str, str]) -> str:
-    """The key a colour comes from: the brand's own, or the default it left in place."""
-    return f"{table}.{name}" if name in set_here else f"{table}.{name} (default)"
+def _key(name: str, light: dict[str, str], dark: dict[str, str]) -> str:
+    """The key a colour comes from: the brand's dark or light one, or the default it kept."""
+    if name in dark:
+        return f"colors.dark.{name}"
+    return f"colors.{name}" if name in light else f"colors.{name} (default)"
 
 
 def _floor(ratio: float) -> str:

@@ -78,9 +78,10 @@ CLIENT_ID = re.compile(r"^[\w-]{1,128}$")
 # The remembered brand lasts as long as a session can.
 REMEMBER_SECONDS = 12 * 3600
 COOKIE_SALT = "gatehouse.brand"
-# Gatehouse's own pages wear its brand: the start page and local mode's demo and simulated pool.
+# Gatehouse's own pages wear its brand: the start page, local mode's demo, simulated pool
+# and brand preview index.
 OWN_BLUEPRINTS = frozenset({"demo", "localpool", "localpool_domain", "localpool_apple"})
-OWN_ENDPOINTS = frozenset({"pages.home"})
+OWN_ENDPOINTS = frozenset({"pages.home", "brand_preview.index"})
 
 
 class BrandError(ValueError):
@@ -524,7 +525,7 @@ def remember_brand(response: Response) -> Response:
     return response
 
 
-def preview_brand(client_id: str) -> None:
+def preview_brand(client_id: str | None) -> None:
     """Wear this brand for this request only (the local-mode preview): nothing is remembered."""
     g.brand_client_id = client_id
     g.brand_preview = True
