@@ -232,7 +232,7 @@ def _texts(path: Path, table) -> dict[str, dict[str, str]]:
     the message template (known id, the same placeholders, no markup)."""
     if not isinstance(table, dict):
         raise BrandError(f"{path}: texts must be a table")
-    ids = message_ids()
+    ids = message_ids() if table else {}
     texts = {}
     for lang, overrides in table.items():
         if lang not in languages():
@@ -279,7 +279,12 @@ def _placeholders(text: str) -> set[str]:
 
 def message_ids() -> dict[str, set[str] | None]:
     """Every message id of the template, with its placeholders (None for a plural message)."""
-    stat = MESSAGE_TEMPLATE.stat()
+    try:
+        stat = MESSAGE_TEMPLATE.stat()
+    except OSError as exc:
+        raise BrandError(
+            f"{MESSAGE_TEMPLATE}: missing (brand texts are checked against it)"
+        ) from exc
     return _read_template(str(MESSAGE_TEMPLATE), stat.st_mtime_ns)
 
 
