@@ -3,6 +3,8 @@ right-to-left language, without signing in."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -34,6 +36,8 @@ def test_every_page_renders_in_every_brand(client, client_id):
             worn = "default" if page.own else client_id
             assert f"/brand/{worn}/brand.css" in html, (name, query)
             assert "<h1>" in html, (name, query)
+            if query.get("lang") == "ar":
+                assert '<html lang="ar" dir="rtl">' in html, name
             if not query:
                 # The form fields this page shows (render_field marks each one).
                 fields = html.count('aria-invalid="false"')
@@ -63,3 +67,37 @@ def test_the_index_links_every_brand_and_page(client):
 def test_an_unknown_brand_or_page_is_the_404_page(client, path):
     response = client.get(path)
     assert response.status_code == 404 and "Not found" in response.get_data(as_text=True)
+
+
+def test_a_brands_texts_show_in_two_languages_and_follow_edits(make_app, tmp_path):
+    brands = tmp_path / "branding"
+    shutil.copytree(TEMPLATES.parent / "branding", brands)
+    toml = brands / "northwind" / "brand.toml"
+    toml.write_text(
+        toml.read_text()
+        + '\n[texts.de]\n"Your account" = "Ihr Northwind-Konto"\n'
+        + '"Change your password" = "Northwind-Passwort ändern"\n'
+    )
+    toml.write_text(
+        toml.read_text().replace(
+            "[texts.fr]\n", '[texts.fr]\n"Your account" = "Votre compte Northwind"\n'
+        )
+    )
+    client = make_app(branding_dir=brands).test_client()
+
+    def heading(lang: str, client_id: str = "northwind") -> str:
+        html = client.get(f"/_dev/brands/{client_id}?page=account/overview&lang={lang}").get_data(
+            as_text=True
+        )
+        return html.split("<h1>")[1].split("</h1>")[0]
+
+    assert heading("fr") == "Votre compte Northwind"
+    assert heading("de") == "Ihr Northwind-Konto"
+    assert heading("de", "demo") != "Ihr Northwind-Konto"
+    assert heading("en") == "Your account"
+    # An edit to the texts shows on the next request (local mode's hot reload).
+    text = toml.read_text().replace("Ihr Northwind-Konto", "Mein Northwind")
+    before = toml.stat().st_mtime_ns
+    toml.write_text(text)
+    os.utime(toml, ns=(before + 10**9, before + 10**9))
+    assert heading("de") == "Mein Northwind"
