@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from .branding import DEFAULT, brand_errors, languages, preview_brand
+from .branding import DEFAULT, brand_errors, preview_brand
 from .flows.account import PasswordChangeForm
 from .flows.forms import (
     AuthenticatorCodeForm,
@@ -33,6 +33,7 @@ from .flows.forms import (
 from .flows.policy import LABELS, password_rules
 from .flows.reconfirm import ProviderForm, Ways
 from .flows.social import LABELS as PROVIDER_LABELS
+from .i18n import supported
 from .magic_link.tokens import masked
 from .messages import flash_message, text
 from .web.error_pages import retry_words
@@ -232,7 +233,7 @@ def index() -> str:
         "dev/brands.html",
         brands=sorted(current_app.extensions["gatehouse.brands"]),
         pages=PAGES,
-        languages=sorted(languages()),
+        languages=supported(),
         errors=brand_errors(),
     )
 

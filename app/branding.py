@@ -32,6 +32,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, g, request, se
 from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from .i18n import TRANSLATIONS_DIR, supported
 from .oauth.clients import load_client
 from .oauth.pending import pending_client_id
 from .userpool.errors import UserPoolError
@@ -66,10 +67,8 @@ TOP = (
     "sender_name",
     "texts",
 )
-TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 # The English message ids a brand's texts override; `make messages` writes it.
-MESSAGE_TEMPLATE = TRANSLATIONS / "messages.pot"
-SOURCE_LANGUAGE = "en"
+MESSAGE_TEMPLATE = TRANSLATIONS_DIR / "messages.pot"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[a-zA-Z]")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 SENDER_NAME_MAX = 100
@@ -194,20 +193,15 @@ def _table(path, table, name, allowed, valid) -> dict[str, str]:
     return dict(table)
 
 
-def languages() -> set[str]:
-    """The languages a brand may name: the shipped catalogues' and the source language."""
-    return {p.name for p in TRANSLATIONS.iterdir() if p.is_dir()} | {SOURCE_LANGUAGE}
-
-
 def _default_language(path: Path, data: dict) -> str:
     """``default_language``: a shipped catalogue's name, or "" when unset."""
     value = data.get("default_language", "")
     if value == "":
         return ""
-    if not isinstance(value, str) or value not in languages():
+    if not isinstance(value, str) or value not in supported():
         raise BrandError(
             f"{path}: default_language {value!r} is not a shipped language "
-            f"(one of {', '.join(sorted(languages()))})"
+            f"(one of {', '.join(supported())})"
         )
     return value
 
@@ -235,7 +229,7 @@ def _texts(path: Path, table) -> dict[str, dict[str, str]]:
     ids = message_ids() if table else {}
     texts = {}
     for lang, overrides in table.items():
-        if lang not in languages():
+        if lang not in supported():
             raise BrandError(f"{path}: unknown language texts.{lang}")
         if not isinstance(overrides, dict):
             raise BrandError(f"{path}: texts.{lang} must be a table")
