@@ -159,6 +159,10 @@ def load_brand(folder: Path) -> Brand:
     if logo and (not re.match(r"^[\w.-]+\.(svg|png)$", logo) or not (folder / logo).is_file()):
         raise BrandError(f"{path}: logo {logo!r} must name an .svg or .png file in {folder}")
     css_path = folder / "brand.css"
+    try:
+        extra_css = css_path.read_text() if css_path.is_file() else ""
+    except UnicodeDecodeError as exc:
+        raise BrandError(f"{css_path}: not UTF-8 text ({exc.reason})") from exc
     return Brand(
         client_id=folder.name,
         display_name=data["display_name"],
@@ -168,7 +172,7 @@ def load_brand(folder: Path) -> Brand:
         style=style,
         links=links,
         magic_link=bool(data.get("magic_link", False)),
-        extra_css=css_path.read_text() if css_path.is_file() else "",
+        extra_css=extra_css,
         default_language=_default_language(path, data),
         sender_name=_sender_name(path, data),
         dark_colors=dark,

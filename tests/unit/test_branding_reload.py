@@ -112,3 +112,26 @@ def test_cognito_mode_reads_brands_once(make_app, brands):
     assert "--gh-accent: #0c7a69;" in response.get_data(as_text=True)
     assert response.headers["Cache-Control"] == "public, max-age=300"
     assert client.get("/_dev/brands/", base_url="https://login.example.com").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("brand.toml", b'display_name = "unterminated\n'),
+        ("brand.toml", b"\xff\xfe\x00garbage"),
+        ("brand.css", b"\xff\xfe\x00garbage"),
+        ("brand.toml", b'display_name = "Demo"\n[texts.fr]\n"No such id" = "x"\n'),
+        ("brand.toml", b'display_name = "Demo"\nlogo = "gone.svg"\n'),
+    ],
+)
+def test_no_broken_edit_takes_a_page_down(make_app, brands, name, content):
+    client = make_app(branding_dir=brands).test_client()
+    path = brands / "demo" / name
+    before = path.stat().st_mtime_ns if path.exists() else 0
+    path.write_bytes(content)
+    os.utime(path, ns=(before + 10**9, before + 10**9))
+    assert "--gh-accent: #0c7a69;" in css(client)
+    for page in ("/login?client_id=demo", "/_dev/brands/demo?page=signin/login", "/_dev/brands/"):
+        response = client.get(page)
+        assert response.status_code == 200, page
+    assert str(path) in client.get("/_dev/brands/").get_data(as_text=True)
