@@ -68,17 +68,11 @@ def _form(make: Callable[..., Any], errors: bool, **data: Any):
 def _signup(errors: bool) -> dict[str, Any]:
     """The sign-up page, with one attribute the pool might require."""
     attributes = [(name, str(LABELS[name])) for name in ATTRIBUTES]
-    return {
-        "form": _form(lambda **kw: _bound(signup_form(attributes), **kw), errors),
-        "rules": password_rules(),
-        "attributes": attributes,
-    }
-
-
-def _bound(form, formdata=None, **data):
-    """Fill a form built by a function (the sign-up form) as a class-built one is filled."""
-    form.process(formdata, **data)
-    return form
+    form = signup_form(attributes)  # built per request; a GET gives it nothing to read
+    if errors:
+        form.process(MultiDict(TYPED_WRONG))
+        form.validate()
+    return {"form": form, "rules": password_rules(), "attributes": attributes}
 
 
 def _confirm(errors: bool, **ways: Any) -> dict[str, Any]:
@@ -92,13 +86,17 @@ def _confirm(errors: bool, **ways: Any) -> dict[str, Any]:
     }
 
 
-def _secure(state: str, errors: bool) -> dict[str, Any]:
+def _secure(state: str) -> dict[str, Any]:
     """The "secure your account" page in one of its states."""
     return {"state": state, "form": ButtonForm(formdata=None), "email": EMAIL}
 
 
 PAGES: dict[str, Page] = {
-    "home": Page("home.html", lambda e: {"local_mode": True, "demo_users": []}, own=True),
+    "home": Page(
+        "home.html",
+        lambda e: {"local_mode": True, "demo_users": [(EMAIL, "sample-password")]},
+        own=True,
+    ),
     "error": Page("error.html", lambda e: {"message": text("not_found_page"), "status": 404}),
     "error-busy": Page(
         "error.html",
@@ -185,15 +183,11 @@ PAGES: dict[str, Page] = {
     "email_change/confirm": Page(
         "email_change/confirm.html", lambda e: {"form": CodeForm(formdata=None, code="123456")}
     ),
-    "email_change/secure": Page("email_change/secure.html", lambda e: _secure("ask", e)),
-    "email_change/secure-invalid": Page(
-        "email_change/secure.html", lambda e: _secure("invalid", e)
-    ),
-    "email_change/secure-busy": Page("email_change/secure.html", lambda e: _secure("busy", e)),
-    "email_change/secure-taken": Page("email_change/secure.html", lambda e: _secure("taken", e)),
-    "email_change/secure-restored": Page(
-        "email_change/secure.html", lambda e: _secure("restored", e)
-    ),
+    "email_change/secure": Page("email_change/secure.html", lambda e: _secure("ask")),
+    "email_change/secure-invalid": Page("email_change/secure.html", lambda e: _secure("invalid")),
+    "email_change/secure-busy": Page("email_change/secure.html", lambda e: _secure("busy")),
+    "email_change/secure-taken": Page("email_change/secure.html", lambda e: _secure("taken")),
+    "email_change/secure-restored": Page("email_change/secure.html", lambda e: _secure("restored")),
     "magic_link/ask": Page("magic_link/ask.html", lambda e: {"form": _form(EmailForm, e)}),
     "magic_link/sent": Page(
         "magic_link/sent.html",
