@@ -136,3 +136,11 @@ def test_the_command_runs_when_a_broken_brand_stops_the_app(brands, tmp_path):
     assert result.returncode == 1, result.stderr
     assert f"{brands / 'bad' / 'brand.toml'}: unknown key sparkle" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_within_the_app_the_command_checks_the_apps_branding_folder(make_app, brands):
+    write_brand(brands, "pale", '[colors]\naccent = "#eeeeee"\n')
+    app = make_app(branding_dir=brands)
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["brands", "check"])
+    assert result.exit_code == 1 and "pale: FAILED" in result.output
