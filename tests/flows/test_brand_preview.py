@@ -101,3 +101,19 @@ def test_a_brands_texts_show_in_two_languages_and_follow_edits(make_app, tmp_pat
     toml.write_text(text)
     os.utime(toml, ns=(before + 10**9, before + 10**9))
     assert heading("de") == "Mein Northwind"
+
+
+@pytest.mark.parametrize(
+    ("client_id", "lang", "words"),
+    [
+        ("northwind", "en", "Sign in to Northwind"),
+        ("northwind", "fr", "Se connecter à Northwind"),
+        ("demo", "en", "Sign in"),
+    ],
+)
+def test_northwinds_sign_in_words_in_english_and_french(client, client_id, lang, words):
+    html = client.get(f"/_dev/brands/{client_id}?page=signin/login&lang={lang}").get_data(
+        as_text=True
+    )
+    assert f"<h1>{words}</h1>" in html
+    assert f'<button type="submit">{words}</button>' in html
