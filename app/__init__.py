@@ -14,6 +14,7 @@ from . import mail
 from .branding import load_brands
 from .config import ConfigError, Settings, load_settings
 from .store import build_store
+from .triggers.custom_message import check_sizes
 from .userpool import UserPool, build_client
 from .userpool.domain import PoolDomain
 from .web import error_pages, hosts, housekeeping, security, sessions
@@ -57,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     housekeeping.add(app, "purge expired records", store.purge, PURGE_SECONDS)
     sessions.init_app(app, store, SESSION_SECONDS)
     app.extensions["gatehouse.brands"] = load_brands(settings.branding_dir)
+    check_sizes(app.extensions["gatehouse.brands"], settings.base_url)
     _check_magic_links(app, settings)
     babel.init_app(app)
     security.init_app(app, settings.base_url, csrf, local=settings.is_local)
