@@ -95,7 +95,7 @@ def check_sizes(brands: dict[str, Brand], base_url: str) -> None:
     """Stop start-up when a brand's email is longer than Cognito takes (it would silently send
     its default message instead)."""
     # Templates and catalogues are fixed for the process: the same brands measure the same.
-    key = (base_url, tuple(repr(brand) for brand in brands.values()))
+    key = (base_url, tuple(repr(vars(brand)) for brand in brands.values()))
     if key in _FITTING:
         return
     too_long = [size for size in measure(brands, base_url) if size[0] > MAX_EMAIL_MESSAGE]
