@@ -26,7 +26,7 @@ from app import create_app, i18n, mail
 from app.branding import BrandError, load_brands, use_brand
 from app.mail import SesSender
 from app.mail.branded import EmailTemplates, TriggerEmails, choose_language
-from app.mail.outbox import Outbox
+from app.mail.outbox import Outbox, html_to_text
 from app.triggers.custom_message import (
     KINDS,
     MAX_EMAIL_MESSAGE,
@@ -369,3 +369,13 @@ def test_a_brand_whose_links_make_its_emails_too_long_stops_create_app(tmp_path)
         BrandError, match=r"brand northwind: the \w+ email in \w+ is \d+ characters"
     ):
         create_app({"data_dir": tmp_path / "data", "branding_dir": branding, "TESTING": True})
+
+
+def test_the_local_pools_text_part_of_a_custom_message_email_is_its_words_and_links():
+    html = custom_message(event("CustomMessage_SignUp"), BASE, str(ROOT / "branding"))
+    text = html_to_text(html["response"]["emailMessage"])
+    lines = text_lines(text)
+    assert lines[0] == "Welcome to Demo app."  # not the <title> of the <head>
+    assert "Or type this code on the confirmation page: {####}" in lines
+    assert f"Confirm my email ({BASE}/confirm?email=person%40example.com&code={{####}}" in text
+    assert "<" not in text
