@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from botocore.exceptions import BotoCoreError, ClientError
 from flask import current_app, render_template, url_for
 
+from ..branding import current_brand
+from ..i18n import current
 from .branded import email_brand
 from .outbox import MailUnavailable, Outbox, Undeliverable, recipient
 
@@ -47,9 +49,6 @@ def render(template: str, **context) -> Email:
     The language is the request's (it caused the email); a follow-up keeps what is rendered
     here, so whoever delivers it later sends it in that language, not in its own.
     """
-    from ..branding import current_brand
-    from ..i18n import current
-
     brand = current_brand()
     settings = current_app.extensions["gatehouse.settings"]
     context["brand"] = email_brand(brand, settings.base_url, current())
