@@ -14,7 +14,7 @@ from tests.unit.test_emails import mark, marked  # noqa: F401 - the fixture
 
 from .conftest import PASSWORD, Browser
 
-DEMO_SENDER = "Demo app <no-reply@gatehouse.localhost>"
+DEMO_SENDER = "Demo Mail <no-reply@gatehouse.localhost>"
 
 
 class DownSender:
@@ -27,8 +27,10 @@ class DownSender:
 
 @pytest.fixture
 def app(marked, make_app):  # noqa: F811 - the fixture's parameter
-    """The app, reading the marked catalogues."""
-    return make_app()
+    """The app, reading the marked catalogues; the demo brand sends as "Demo Mail"."""
+    app = make_app()
+    app.extensions["gatehouse.brands"]["demo"].sender_name = "Demo Mail"
+    return app
 
 
 def _sign_up_again(app, outbox, email: str) -> None:

@@ -264,6 +264,7 @@ def test_every_gatehouse_email_has_a_subject_a_plain_text_part_and_an_html_part(
 
 def test_an_email_wears_its_brand_inline_with_a_hosted_logo(make_app):
     app = make_app()
+    app.extensions["gatehouse.brands"]["northwind"].sender_name = "Northwind Mail"
     email = own_email(app, "password_changed", "en", "northwind")
     html = email.html
     base = app.extensions["gatehouse.settings"].base_url
@@ -277,7 +278,7 @@ def test_an_email_wears_its_brand_inline_with_a_hosted_logo(make_app):
     assert button and button.group(1) == f"{base}/forgotPassword"
     assert 'href="https://example.com/northwind/terms"' in html  # the footer's links
     assert "Terms: https://example.com/northwind/terms" in email.text
-    assert email.sender_name == "Northwind Traders"
+    assert email.sender_name == "Northwind Mail"
 
 
 def test_the_code_is_shown_large_and_on_its_own():
