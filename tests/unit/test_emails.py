@@ -380,3 +380,26 @@ def test_the_local_pools_text_part_of_a_custom_message_email_is_its_words_and_li
     assert "Or type this code on the confirmation page: {####}" in lines
     assert f"Confirm my email ({BASE}/confirm?email=person%40example.com&code={{####}}" in text
     assert "<" not in text
+
+
+def test_a_brand_name_is_escaped_in_the_html_and_plain_in_the_text(make_app):
+    app = make_app()
+    app.extensions["gatehouse.brands"]["northwind"].display_name = "A & <B>"
+    email = own_email(app, "email_change_taken", "en", "northwind")
+    assert "A &amp; &lt;B&gt;" in email.html and "<B>" not in email.html
+    assert "A & <B>" in email.text
+
+
+def test_a_brand_name_is_escaped_in_a_trigger_email():
+    brands = load_brands(ROOT / "branding")
+    brands["demo"].display_name = "A & <B>"
+    emails = TriggerEmails(BASE, EmailTemplates())
+    html = emails.render_in(
+        "email/confirm_signup.html",
+        brands["demo"],
+        "en",
+        i18n.translations_for("en"),
+        link=f"{BASE}/confirm",
+        code="{####}",
+    )
+    assert "<title>A &amp; &lt;B&gt;</title>" in html and "<B>" not in html
