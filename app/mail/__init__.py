@@ -56,7 +56,7 @@ def render(template: str, **context) -> Email:
         subject=render_template(f"email/{template}.subject.txt", **context).strip(),
         text=render_template(f"email/{template}.txt", **context),
         html=render_template(f"email/{template}.html", **context),
-        sender_name=getattr(brand, "sender_name", "") or brand.display_name,
+        sender_name=brand.sender_name or brand.display_name,
     )
 
 

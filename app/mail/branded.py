@@ -128,7 +128,7 @@ def choose_language(metadata: dict[str, Any] | None, attributes: dict[str, Any],
     for tag in ((metadata or {}).get("lang"), attributes.get("locale")):
         if isinstance(tag, str) and shipped(tag):
             return shipped(tag)
-    return shipped(getattr(brand, "default_language", "")) or SOURCE
+    return shipped(brand.default_language) or SOURCE
 
 
 class TriggerEmails:
