@@ -1,0 +1,135 @@
+"""WCAG 2.2 AA in Chromium: axe-core over every page, every example brand, a left-to-right and a
+right-to-left language, light and dark.
+
+axe-core comes from npm at test time (tests/js/package-lock.json pins it; ``jsbuild.install``).
+It runs in the page through the DevTools protocol, so the page keeps its real CSP.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import chromium_browser
+from .realclients import jsbuild
+
+BRANDS = ("default", "demo", "northwind")
+LANGUAGES = ("en", "ar")
+# axe-core's tags for WCAG 2.0, 2.1 and 2.2, levels A and AA.
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# Every page a person reaches without signing in, by the path that shows it.
+PAGES = {
+    "start": "/",
+    "login": "/login",
+    "signup": "/signup",
+    "forgot": "/forgotPassword",
+    "reset": "/confirmForgotPassword",
+    "magic-link": "/magic-link",
+    "confirm": "/confirm",
+    "not-found": "/no-such-page",
+}
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    """axe-core's browser build, from the pinned npm package."""
+    return (jsbuild.install() / "axe-core" / "axe.min.js").read_text()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless Chromium for the module."""
+    with chromium_browser() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="module")
+def tab(chromium):
+    """One page, reused by every check (each check names its brand and language in the URL)."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def violations(page, axe_source: str, tags: list[str] = TAGS) -> list[dict]:
+    """axe-core's violations on the page as it stands, for the given rule tags."""
+    if not page.evaluate("() => typeof axe !== 'undefined'"):
+        page.evaluate(axe_source)
+    return page.evaluate(
+        """async (tags) => (await axe.run(document, {
+             runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]}))
+           .violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+             nodes: v.nodes.map(n => n.target.join(" ") + ": " + n.failureSummary)}))""",
+        tags,
+    )
+
+
+def report(where: str, found: list[dict]) -> str:
+    """The violations, one rule per paragraph with its nodes, for the failure message."""
+    return f"{where}: {len(found)} violation(s)\n" + "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in found
+    )
+
+
+def page_url(live, path: str, brand: str, lang: str) -> str:
+    """The page's URL in a brand (named by the link, as emails do) and a language."""
+    query = f"lang={lang}" + ("" if brand == "default" else f"&client_id={brand}")
+    return f"{live.url}{path}?{query}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("brand", BRANDS)
+def test_every_page_has_no_violations(live, tab, axe_source, brand, lang):
+    found = {}
+    for name, path in PAGES.items():
+        tab.goto(page_url(live, path, brand, lang))
+        if errors := violations(tab, axe_source):
+            found[name] = errors
+    assert not found, "\n".join(report(f"{brand} {name} {lang}", v) for name, v in found.items())
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("brand", BRANDS)
+def test_a_form_with_errors_has_no_violations(live, tab, axe_source, brand, lang):
+    tab.goto(page_url(live, "/login", brand, lang))
+    tab.fill("input[name=email]", "not an address")
+    tab.click("button[type=submit]")
+    tab.wait_for_selector("[aria-invalid=true]")
+    found = violations(tab, axe_source)
+    assert not found, report(f"{brand} login with errors {lang}", found)
+    field = tab.locator("input[name=email]")
+    described = field.get_attribute("aria-describedby") or ""
+    assert described and all(
+        tab.locator(f"#{ref}").count() == 1 for ref in described.split()
+    ), described
+    assert tab.locator(f"#{described.split()[0]}").inner_text().strip()
+
+
+@pytest.mark.parametrize("brand", BRANDS)
+def test_dark_mode_has_no_contrast_violations(live, chromium, axe_source, brand):
+    context = chromium.new_context(color_scheme="dark", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        for path in ("/login", "/signup"):
+            page.goto(page_url(live, path, brand, "en"))
+            assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
+            found = violations(page, axe_source)
+            assert not found, report(f"{brand} {path} dark", found)
+    finally:
+        context.close()
+
+
+def test_the_check_finds_a_violation(live, tab, axe_source):
+    """The check can fail: an unlabelled field and grey-on-white text are reported."""
+    tab.goto(page_url(live, "/login", "default", "en"))
+    tab.evaluate(
+        """() => { const main = document.querySelector("main");
+                   main.append(document.createElement("input"));
+                   const p = document.createElement("p"); p.textContent = "faint";
+                   p.style.color = "#ddd"; p.style.background = "#fff"; main.append(p); }"""
+    )
+    ids = {v["id"] for v in violations(tab, axe_source)}
+    assert {"label", "color-contrast"} <= ids, json.dumps(sorted(ids))
