@@ -8,12 +8,15 @@ It runs in the page through the DevTools protocol, so the page keeps its real CS
 from __future__ import annotations
 
 import json
+import tomllib
+from pathlib import Path
 
 import pytest
 
 from .conftest import chromium_browser
 from .realclients import jsbuild
 
+BRANDING = Path(__file__).resolve().parents[2] / "branding"
 BRANDS = ("default", "demo", "northwind")
 LANGUAGES = ("en", "ar")
 # axe-core's tags for WCAG 2.0, 2.1 and 2.2, levels A and AA.
@@ -88,6 +91,8 @@ def test_every_page_has_no_violations(live, tab, axe_source, brand, lang):
         tab.goto(page_url(live, path, brand, lang))
         if errors := violations(tab, axe_source):
             found[name] = errors
+        # One autofocus at most: a second one moves focus (and a screen reader) unasked.
+        assert tab.locator("[autofocus]").count() <= 1, f"{brand} {name}: several autofocus"
     assert not found, "\n".join(report(f"{brand} {name} {lang}", v) for name, v in found.items())
 
 
@@ -110,16 +115,70 @@ def test_a_form_with_errors_has_no_violations(live, tab, axe_source, brand, lang
 
 @pytest.mark.parametrize("brand", BRANDS)
 def test_dark_mode_has_no_contrast_violations(live, chromium, axe_source, brand):
-    context = chromium.new_context(color_scheme="dark", viewport={"width": 1280, "height": 800})
+    colours = tomllib.loads((BRANDING / brand / "brand.toml").read_text()).get("colors", {})
+    backgrounds = {}
+    for scheme in ("light", "dark"):
+        context = chromium.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        try:
+            for path in ("/login", "/signup"):
+                page.goto(page_url(live, path, brand, "en"))
+                found = violations(page, axe_source)
+                assert not found, report(f"{brand} {path} {scheme}", found)
+            backgrounds[scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        finally:
+            context.close()
+    # A brand with dark colours wears them; the check above then saw the dark page.
+    assert (backgrounds["dark"] != backgrounds["light"]) == ("dark" in colours), backgrounds
+
+
+def test_show_password_button_under_the_pages_csp(live, chromium):
+    context = chromium.new_context()
     page = context.new_page()
+    refused = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
     try:
-        for path in ("/login", "/signup"):
-            page.goto(page_url(live, path, brand, "en"))
-            assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
-            found = violations(page, axe_source)
-            assert not found, report(f"{brand} {path} dark", found)
+        page.goto(page_url(live, "/login", "demo", "en"))
+        password, button = page.locator("input[name=password]"), page.locator("button.reveal")
+        assert button.get_attribute("aria-pressed") == "false" and not refused, refused
+        assert button.get_attribute("aria-controls") == password.get_attribute("id")
+        password.fill("Secret-1")
+        button.click()
+        assert password.get_attribute("type") == "text"
+        pressed = button.get_attribute("aria-pressed"), button.inner_text()
+        assert pressed == ("true", "Hide password")
+        button.click()
+        assert password.get_attribute("type") == "password"
+        pressed = button.get_attribute("aria-pressed"), button.inner_text()
+        assert pressed == ("false", "Show password")
     finally:
         context.close()
+
+
+def test_pages_work_without_javascript(live, chromium):
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(page_url(live, "/login", "demo", "en"))
+        assert page.locator("button.reveal").count() == 0
+        page.fill("input[name=email]", "demo@example.com")
+        page.fill("input[name=password]", "Demo-passw0rd")
+        page.click("button[type=submit]")
+        page.wait_for_url("**/account**")
+    finally:
+        context.close()
+
+
+def test_code_fields_take_a_pasted_code(live, tab):
+    tab.goto(page_url(live, "/confirm", "default", "en"))
+    code = tab.locator("input[name=code]")
+    attrs = code.evaluate("i => [i.inputMode, i.autocomplete, i.pattern, i.maxLength, i.type]")
+    assert attrs == ["numeric", "one-time-code", "[0-9]{6}", 12, "text"], attrs
+    assert tab.locator("input[name=code], input[name^=code]").count() == 1
+    tab.fill("input[name=email]", "nobody@example.com")
+    code.focus()
+    tab.keyboard.insert_text(" 123456 ")
+    assert code.input_value() == " 123456 "
 
 
 def test_the_check_finds_a_violation(live, tab, axe_source):
