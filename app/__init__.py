@@ -10,7 +10,7 @@ from flask import Flask
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from . import mail
+from . import i18n, mail
 from .branding import load_brands
 from .config import ConfigError, Settings, load_settings
 from .store import build_store
@@ -58,7 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     sessions.init_app(app, store, SESSION_SECONDS)
     app.extensions["gatehouse.brands"] = load_brands(settings.branding_dir)
     _check_magic_links(app, settings)
-    babel.init_app(app)
+    i18n.init_app(app, babel)
     security.init_app(app, settings.base_url, csrf, local=settings.is_local)
     error_pages.init_app(app)
     app.extensions["gatehouse.userpool"] = _user_pool(app, settings)

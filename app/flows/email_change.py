@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
-from .. import followups
+from .. import followups, i18n
 from ..followups import steps
 from ..magic_link.tokens import masked
 from ..messages import flash_message
@@ -101,7 +101,7 @@ def start():
                         "UpdateUserAttributes",
                         AccessToken=_access(),
                         UserAttributes=[{"Name": "email", "Value": new}],
-                        ClientMetadata={"client_id": user_pool().client_id},
+                        ClientMetadata=i18n.client_metadata(client_id=user_pool().client_id),
                     )
                 except errors.AlreadyExists:
                     # The owner of that address is told; the requester sees and gets the same.
@@ -208,7 +208,7 @@ def resend():
                 "GetUserAttributeVerificationCode",
                 AccessToken=_access(),
                 AttributeName="email",
-                ClientMetadata={"client_id": user_pool().client_id},
+                ClientMetadata=i18n.client_metadata(client_id=user_pool().client_id),
             )
         except (errors.TooManyAttempts, errors.InvalidInput):
             flash_message("too_many_attempts")

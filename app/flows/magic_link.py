@@ -15,6 +15,7 @@ import json
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
+from .. import i18n
 from ..branding import use_brand
 from ..magic_link import handoff
 from ..magic_link.tokens import LIFETIME_SECONDS, LinkPayload, LinkSigner, masked
@@ -55,7 +56,7 @@ def _answer(email: str, client_id: str, answer: str, send: bool, asker: str | No
         AuthParameters={"USERNAME": email},
     )
     username = start["ChallengeParameters"].get("USERNAME", email)
-    metadata = {"send": "yes" if send else "no"}
+    metadata = i18n.client_metadata(send="yes" if send else "no")
     if send:
         metadata["pending"] = json.dumps(pending.sealed(pending.pending()))
         metadata["asker"] = handoff.tag_of(asker or "")

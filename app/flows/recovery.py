@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
-from .. import followups
+from .. import followups, i18n
 from ..followups import steps
 from ..messages import flash_message
 from ..signin import target_client_id, user_pool
@@ -34,7 +34,7 @@ def forgot():
                 "ForgotPassword",
                 ClientId=target_client_id(),
                 Username=email,
-                ClientMetadata={"client_id": target_client_id()},
+                ClientMetadata=i18n.client_metadata(client_id=target_client_id()),
             )
         except (
             errors.NotConfirmed,

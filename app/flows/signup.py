@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
-from .. import followups
+from .. import followups, i18n
 from ..followups import steps
 from ..messages import flash_message, reason_key
 from ..signin import target_client_id, user_pool
@@ -40,8 +40,9 @@ def signup():
                     UserAttributes=[
                         {"Name": name, "Value": form[f"attr_{name}"].data.strip()}
                         for name, _ in attributes
-                    ],
-                    ClientMetadata={"client_id": client_id},
+                    ]
+                    + ([] if "locale" in dict(attributes) else [i18n.locale_attribute()]),
+                    ClientMetadata=i18n.client_metadata(client_id=client_id),
                 )
             except errors.DeliveryFailed:
                 pass  # created, but its code did not go out: the same page, and it can be resent
@@ -138,7 +139,7 @@ def resend():
                     "ResendConfirmationCode",
                     ClientId=target_client_id(),
                     Username=email,
-                    ClientMetadata={"client_id": target_client_id()},
+                    ClientMetadata=i18n.client_metadata(client_id=target_client_id()),
                 )
             except (
                 errors.AlreadyConfirmed,
