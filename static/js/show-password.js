@@ -1,24 +1,20 @@
-// Show-password button for the field around this script (templates/_macros.html render_field).
-// An enhancement: without JavaScript the field is a plain password field. The button's texts come
-// from the field's data-show and data-hide attributes, translated on the server.
+// Show-password button for the field holding this script (render_field in templates/_macros.html);
+// its texts are the field's data-show and data-hide, translated on the server.
 (function () {
-  "use strict";
-  var field = document.currentScript && document.currentScript.parentElement;
-  var input = field && field.querySelector("input[type=password]");
-  if (!input || !field.dataset.show) return;
-  var button = document.createElement("button");
-  button.type = "button";
-  button.className = "reveal";
-  button.setAttribute("aria-controls", input.id);
-  function show(visible) {
-    input.type = visible ? "text" : "password";
-    button.setAttribute("aria-pressed", String(visible));
-    button.textContent = visible ? field.dataset.hide : field.dataset.show;
+  var f = document.currentScript.parentElement, i = f.querySelector("input[type=password]");
+  if (!i) return;
+  var b = document.createElement("button");
+  function show(on) {
+    i.type = on ? "text" : "password";
+    b.setAttribute("aria-pressed", on);
+    b.textContent = on ? f.dataset.hide : f.dataset.show;
   }
-  button.addEventListener("click", function () { show(input.type === "password"); });
-  // A revealed password goes back to dots before the form is sent, so the browser never offers to
-  // remember it as plain text or leaves it on screen.
-  if (input.form) input.form.addEventListener("submit", function () { show(false); });
+  b.type = "button";
+  b.className = "reveal";
+  b.setAttribute("aria-controls", i.id);
+  b.onclick = function () { show(i.type == "password"); };
+  // Dots again before sending, so the browser never keeps the password on screen or as text.
+  if (i.form) i.form.addEventListener("submit", function () { show(false); });
   show(false);
-  input.insertAdjacentElement("afterend", button);
+  i.after(b);
 })();
