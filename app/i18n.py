@@ -107,11 +107,7 @@ def select_locale() -> str:
     """Flask-Babel's locale selector: the request's language, in the order the module says."""
     if "gatehouse_locale" in g:
         return g.gatehouse_locale
-    chosen = _asked_for()
-    if chosen:
-        g.gatehouse_locale_asked = chosen
-    else:
-        chosen = shipped(request.cookies.get(_cookie_name()))
+    chosen = _asked_for() or shipped(request.cookies.get(_cookie_name()))
     if not chosen:
         for tag, _quality in request.accept_languages:
             chosen = shipped(tag)
@@ -131,8 +127,9 @@ def current() -> str:
 
 
 def remember(response: Response) -> Response:
-    """Keep a language the request asked for in the cookie, for the pages after this one."""
-    asked = g.get("gatehouse_locale_asked")
+    """Keep a language the request asked for in the cookie, for the pages after this one
+    (a redirect too: ``ui_locales`` arrives at the authorize endpoint, which shows no page)."""
+    asked = _asked_for() if request else None
     if asked and request.cookies.get(_cookie_name()) != asked:
         response.set_cookie(
             _cookie_name(),
