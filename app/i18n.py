@@ -152,7 +152,7 @@ def switcher_links() -> list[dict[str, str]]:
     here = current()
     links = []
     for code in supported():
-        url = request.path + "?" + urlencode([*query, ("lang", bcp47(code))])
+        url = "?" + urlencode([*query, ("lang", bcp47(code))])  # this path: the page itself
         links.append(
             {
                 "code": code,

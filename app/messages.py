@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 MESSAGES = {
     "invalid_credentials": (
-        _l("That email and password don't match. Check them and try again."),
+        _l("That email address and password don't match. Check them and try again."),
         "error",
     ),
     "not_confirmed": (

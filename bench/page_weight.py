@@ -15,14 +15,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app import create_app  # noqa: E402
 
 ASSET = re.compile(r'(?:href|src)="(/(?:static|brand)/[^"]+)"')
+# Local mode answers its own base URL's host name only (others are redirected to it).
+BASE = "http://localhost:8000"
 
 
 def weigh(client, client_id: str) -> tuple[int, dict[str, int]]:
     """The sign-in page's own bytes and each asset's, as the browser would fetch them."""
-    html = client.get(f"/login?client_id={client_id}").get_data()
+    page = client.get(f"/login?client_id={client_id}", base_url=BASE)
+    assert page.status_code == 200, f"/login answered {page.status_code}"
+    html = page.get_data()
     assets = {}
     for path in sorted(set(ASSET.findall(html.decode()))):
-        assets[path] = len(client.get(path).get_data())
+        assets[path] = len(client.get(path, base_url=BASE).get_data())
     return len(html), assets
 
 

@@ -9,6 +9,7 @@ import json
 from functools import wraps
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField
 
@@ -110,7 +111,7 @@ def has_mfa(user: dict) -> bool:
 def sign_in_methods(username: str, attributes: dict[str, str]) -> list[str]:
     """How this person can sign in: a password (native users) and each linked provider."""
     providers = [LABELS.get(i["providerName"], i["providerName"]) for i in identities(attributes)]
-    return ([str(_l("Password"))] if has_password(username, attributes) else []) + providers
+    return ([gettext("Password")] if has_password(username, attributes) else []) + providers
 
 
 def password_needed(view):

@@ -6,6 +6,7 @@ import re
 
 from flask import request
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto, _is_submitted
 from wtforms import EmailField, HiddenField, IntegerField, PasswordField, StringField
@@ -46,13 +47,31 @@ def _email_address(form, field) -> None:
         raise ValidationError(_l("Enter an email address like name@example.com."))
 
 
-EMAIL = [DataRequired(), Length(max=MAX_LENGTH), _email_address]
+def required() -> DataRequired:
+    """A value must be typed (WTForms' own wording, from our catalogue)."""
+    return DataRequired(message=_l("This field is required."))
+
+
+def at_most(limit: int) -> Length:
+    """At most ``limit`` characters; the message's plural form follows the limit (it is whole
+    once translated, so Length's own ``%`` formatting finds nothing left to fill)."""
+    return Length(
+        max=limit,
+        message=lazy_ngettext(
+            "Field cannot be longer than %(num)d character.",
+            "Field cannot be longer than %(num)d characters.",
+            limit,
+        ),
+    )
+
+
+EMAIL = [required(), at_most(MAX_LENGTH), _email_address]
 # ASCII digits only: \d would also take other scripts' digits (١٢٣٤٥٦), which no code contains.
 CODE = [
-    DataRequired(),
+    required(),
     Regexp(r"^\s*[0-9]{6}\s*$", message=_l("Enter the 6-digit code from the email.")),
 ]
-PASSWORD = [DataRequired(), Length(max=256), _no_control_characters]
+PASSWORD = [required(), at_most(256), _no_control_characters]
 
 
 class SignInForm(Form):
@@ -79,9 +98,7 @@ def signup_form(attributes: list[tuple[str, str]]) -> SignUpForm:
         setattr(
             WithAttributes,
             f"attr_{name}",
-            StringField(
-                label, validators=[DataRequired(), Length(max=2048), _no_control_characters]
-            ),
+            StringField(label, validators=[required(), at_most(2048), _no_control_characters]),
         )
     return WithAttributes()
 
@@ -125,7 +142,7 @@ class AuthenticatorCodeForm(Form):
     code = StringField(
         _l("Code from your authenticator app"),
         validators=[
-            DataRequired(_l("Enter the 6-digit code your authenticator app shows.")),
+            DataRequired(message=_l("Enter the 6-digit code your authenticator app shows.")),
             Regexp(
                 r"^\s*[0-9]{6}\s*$",
                 message=_l("Enter the 6-digit code your authenticator app shows."),

@@ -11,20 +11,37 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 CACHE_SECONDS = 300
 CACHE_KEY = "gatehouse.pool_description"
-# Labels for Cognito's standard attributes; others show their own name.
+# Labels for Cognito's standard attributes (every one a pool may require besides email); a
+# custom attribute shows its own name.
 LABELS = {
-    "name": _l("Full name"),
-    "given_name": _l("First name"),
-    "family_name": _l("Last name"),
-    "preferred_username": _l("Username"),
-    "phone_number": _l("Phone number"),
+    "address": _l("Address"),
     "birthdate": _l("Date of birth"),
+    "family_name": _l("Last name"),
+    "gender": _l("Gender"),
+    "given_name": _l("First name"),
     "locale": _l("Language"),
+    "middle_name": _l("Middle name"),
+    "name": _l("Full name"),
+    "nickname": _l("Nickname"),
+    "phone_number": _l("Phone number"),
+    "picture": _l("Picture URL"),
+    "preferred_username": _l("Username"),
+    "profile": _l("Profile URL"),
+    "updated_at": _l("Last updated"),
+    "website": _l("Website"),
     "zoneinfo": _l("Time zone"),
 }
+# Each rule a whole sentence: how "contains" joins its object differs between languages.
+CONTAINS = (
+    ("RequireUppercase", _l("Contains an uppercase letter")),
+    ("RequireLowercase", _l("Contains a lowercase letter")),
+    ("RequireNumbers", _l("Contains a number")),
+    ("RequireSymbols", _l("Contains a symbol")),
+)
 
 
 def _described() -> dict[str, Any]:
@@ -40,16 +57,9 @@ def _described() -> dict[str, Any]:
 def password_rules() -> list[str]:
     """Sentences for the pool's password policy."""
     policy = _described()["Policies"]["PasswordPolicy"]
-    rules = [str(_l("At least %(n)d characters", n=policy.get("MinimumLength", 8)))]
-    for flag, text in (
-        ("RequireUppercase", _l("an uppercase letter")),
-        ("RequireLowercase", _l("a lowercase letter")),
-        ("RequireNumbers", _l("a number")),
-        ("RequireSymbols", _l("a symbol")),
-    ):
-        if policy.get(flag):
-            rules.append(str(_l("Contains %(what)s", what=text)))
-    return rules
+    length = policy.get("MinimumLength", 8)
+    rules = [ngettext("At least %(num)d character", "At least %(num)d characters", length)]
+    return rules + [str(rule) for flag, rule in CONTAINS if policy.get(flag)]
 
 
 # Cognito's symbols (its password-policy documentation); a space counts inside a password only.

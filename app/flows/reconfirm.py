@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 from wtforms import HiddenField
-from wtforms.validators import DataRequired, Length
 
 from ..magic_link.tokens import masked
 from ..messages import flash_message
@@ -37,7 +36,7 @@ from .account import (
     identities,
     session_ended,
 )
-from .forms import ConfirmPasswordForm, Form
+from .forms import ConfirmPasswordForm, Form, at_most, required
 
 bp = Blueprint("reconfirm", __name__)
 log = logging.getLogger(__name__)
@@ -58,7 +57,7 @@ class Ways:
 class ProviderForm(Form):
     """A "Continue with …" button: which provider to confirm with."""
 
-    provider = HiddenField(validators=[DataRequired(), Length(max=64)])
+    provider = HiddenField(validators=[required(), at_most(64)])
 
 
 def ways() -> Ways:
