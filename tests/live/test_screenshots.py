@@ -79,7 +79,7 @@ def test_every_page_in_both_directions_and_widths(live, chromium, brand):
                 page.wait_for_selector(".field-error")
                 shoot(page, brand, "login-errors", lang, width)
                 page.click("details.languages summary")
-                assert page.locator("details.languages a[hreflang]").count() >= 20
+                assert page.locator("details.languages li a[lang]").count() >= 20
                 shoot(page, brand, "languages", lang, width)
         finally:
             context.close()
