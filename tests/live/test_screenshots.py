@@ -41,12 +41,19 @@ def shoot(page, brand: str, name: str, lang: str, width: int) -> Path:
     layout = page.evaluate(
         """() => ({dir: document.documentElement.dir || "ltr", lang: document.documentElement.lang,
                    scroll: document.scrollingElement.scrollWidth, width: innerWidth,
-                   direction: getComputedStyle(document.body).direction})"""
+                   direction: getComputedStyle(document.body).direction,
+                   start: (() => {
+                     const card = document.querySelector("main").getBoundingClientRect();
+                     const mark = document.querySelector(".brand > *").getBoundingClientRect();
+                     return mark.left + mark.width / 2 < card.left + card.width / 2
+                       ? "left" : "right"; })()})"""
     )
     where = f"{brand} {name} {lang} {width}px"
     assert layout["scroll"] <= layout["width"], f"{where}: scrolls sideways {layout}"
     assert layout["dir"] == LANGUAGES[lang] == layout["direction"], f"{where}: {layout}"
     assert layout["lang"].split("-")[0] == lang, f"{where}: {layout}"
+    # The brand's mark leads the header: on the left, or on the right when mirrored.
+    assert layout["start"] == {"ltr": "left", "rtl": "right"}[layout["dir"]], f"{where}: {layout}"
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 5000, where
     return path
