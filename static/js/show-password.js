@@ -1,9 +1,7 @@
-// Show-password button for the field holding this script (render_field in templates/_macros.html);
-// its texts are the field's data-show and data-hide, translated on the server.
+// The show-password button of the field holding this script (render_field, templates/_macros.html).
 (function () {
-  var f = document.currentScript.parentElement, i = f.querySelector("input[type=password]");
-  if (!i) return;
-  var b = document.createElement("button");
+  var f = document.currentScript.parentElement, i = f.querySelector("input[type=password]"),
+    b = document.createElement("button");
   function show(on) {
     i.type = on ? "text" : "password";
     b.setAttribute("aria-pressed", on);
@@ -13,7 +11,7 @@
   b.className = "reveal";
   b.setAttribute("aria-controls", i.id);
   b.onclick = function () { show(i.type == "password"); };
-  // Dots again before sending, so the browser never keeps the password on screen or as text.
+  // Hidden again before sending: the browser then never keeps it as text.
   if (i.form) i.form.addEventListener("submit", function () { show(false); });
   show(false);
   i.after(b);
