@@ -1,7 +1,9 @@
 """Brands: ``branding/<client_id>/brand.toml`` (+ optional ``brand.css`` and a logo) per app client.
 
-Brands are read once at start-up; an unknown key, a bad value or a missing file stops start-up
+Brands are read at start-up; an unknown key, a bad value or a missing file stops start-up
 with a message naming the file and key. Clients without a folder get ``branding/default``.
+In local mode an edited brand shows on the next request (a broken edit keeps the last good
+brand and is logged); in cognito mode brands are read once. docs/branding.md has every key.
 
 Which brand a page wears: the app client of the pending authorization request, else one a view
 names from a signed source (the validated request at ``/oauth2/authorize``, a magic link's
@@ -16,36 +18,69 @@ URL; never one from the request.
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+import threading
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
+from babel.messages.pofile import read_po
 from flask import Blueprint, Flask, Response, abort, current_app, g, request, send_from_directory
 from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from .i18n import TRANSLATIONS_DIR, supported
 from .oauth.clients import load_client
 from .oauth.pending import pending_client_id
 from .userpool.errors import UserPoolError
 from .web.sessions import SESSIONLESS
 
 DEFAULT = "default"
-COLOURS = ("bg", "surface", "text", "muted", "accent", "accent-text", "error")
+COLOURS = (
+    "bg",
+    "surface",
+    "text",
+    "muted",
+    "accent",
+    "accent-text",
+    "error",
+    "info-bg",
+    "error-bg",
+)
 STYLE = {
     "radius": re.compile(r"^\d{1,2}(px|rem)$"),
     "font": re.compile(r"^[\w\s,\"'-]{1,120}$"),
 }
 HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 LINKS = ("terms", "privacy", "support", "app")
-TOP = ("display_name", "logo", "colors", "style", "links", "magic_link")
+TOP = (
+    "display_name",
+    "logo",
+    "colors",
+    "style",
+    "links",
+    "magic_link",
+    "default_language",
+    "sender_name",
+    "texts",
+)
+# The English message ids a brand's texts override; `make messages` writes it.
+MESSAGE_TEMPLATE = TRANSLATIONS_DIR / "messages.pot"
+PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[a-zA-Z]")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+SENDER_NAME_MAX = 100
+log = logging.getLogger(__name__)
 CLIENT_ID = re.compile(r"^[\w-]{1,128}$")
 # The remembered brand lasts as long as a session can.
 REMEMBER_SECONDS = 12 * 3600
 COOKIE_SALT = "gatehouse.brand"
-# Gatehouse's own pages wear its brand: the start page and local mode's demo and simulated pool.
+# Gatehouse's own pages wear its brand: the start page, local mode's demo, simulated pool
+# and brand preview index.
 OWN_BLUEPRINTS = frozenset({"demo", "localpool", "localpool_domain", "localpool_apple"})
-OWN_ENDPOINTS = frozenset({"pages.home"})
+OWN_ENDPOINTS = frozenset({"pages.home", "brand_preview.index"})
 
 
 class BrandError(ValueError):
@@ -65,12 +100,26 @@ class Brand:
     links: dict[str, str] = field(default_factory=dict)
     magic_link: bool = False
     extra_css: str = ""
+    default_language: str = ""
+    sender_name: str = ""
+    dark_colors: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def css(self) -> str:
-        """The brand's stylesheet: its colours as custom properties, then its brand.css."""
+        """The brand's stylesheet: its colours as custom properties (the dark ones for a dark
+        colour scheme), then its brand.css."""
         props = [f"  --gh-{name}: {value};" for name, value in self.colors.items()]
         props += [f"  --gh-{name}: {value};" for name, value in self.style.items()]
-        return ":root {\n" + "\n".join(props) + "\n}\n" + self.extra_css
+        css = ":root {\n" + "\n".join(props) + "\n}\n"
+        if self.dark_colors:
+            # Unset dark colours keep the light ones; form controls follow the scheme too.
+            dark = [f"    --gh-{name}: {value};" for name, value in self.dark_colors.items()]
+            css += (
+                "@media (prefers-color-scheme: dark) {\n  :root {\n    color-scheme: dark;\n"
+                + "\n".join(dark)
+                + "\n  }\n}\n"
+            )
+        return css + self.extra_css
 
 
 def load_brand(folder: Path) -> Brand:
@@ -80,25 +129,40 @@ def load_brand(folder: Path) -> Brand:
         raise BrandError(f"{path}: missing (every brand folder needs brand.toml)")
     try:
         data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise BrandError(f"{path}: {exc}") from exc
     for key in data:
         if key not in TOP:
             raise BrandError(f"{path}: unknown key {key}")
     if not isinstance(data.get("display_name"), str) or not data["display_name"].strip():
         raise BrandError(f"{path}: display_name must be set")
-    colors = _table(path, data, "colors", COLOURS, lambda v: bool(HEX.match(v)))
-    style = _table(path, data, "style", tuple(STYLE), None)
+    colors = data.get("colors", {})
+    if not isinstance(colors, dict):
+        raise BrandError(f"{path}: colors must be a table")
+    dark = _table(path, colors.get("dark", {}), "colors.dark", COLOURS, _is_hex)
+    light = {key: value for key, value in colors.items() if key != "dark"}
+    colors = _table(path, light, "colors", COLOURS, _is_hex)
+    style = _table(path, data.get("style", {}), "style", tuple(STYLE), None)
     for key, value in style.items():
         if not STYLE[key].match(value):
             raise BrandError(f"{path}: style.{key} has an unsafe or malformed value")
-    links = _table(path, data, "links", LINKS, lambda v: v.startswith(("https://", "mailto:")))
+    links = _table(
+        path,
+        data.get("links", {}),
+        "links",
+        LINKS,
+        lambda v: v.startswith(("https://", "mailto:")),
+    )
     if not links.get("app", "https://").startswith("https://"):
         raise BrandError(f"{path}: links.app must be an https:// address of the app")
     logo = data.get("logo", "")
     if logo and (not re.match(r"^[\w.-]+\.(svg|png)$", logo) or not (folder / logo).is_file()):
         raise BrandError(f"{path}: logo {logo!r} must name an .svg or .png file in {folder}")
     css_path = folder / "brand.css"
+    try:
+        extra_css = css_path.read_text() if css_path.is_file() else ""
+    except UnicodeDecodeError as exc:
+        raise BrandError(f"{css_path}: not UTF-8 text ({exc.reason})") from exc
     return Brand(
         client_id=folder.name,
         display_name=data["display_name"],
@@ -108,13 +172,21 @@ def load_brand(folder: Path) -> Brand:
         style=style,
         links=links,
         magic_link=bool(data.get("magic_link", False)),
-        extra_css=css_path.read_text() if css_path.is_file() else "",
+        extra_css=extra_css,
+        default_language=_default_language(path, data),
+        sender_name=_sender_name(path, data),
+        dark_colors=dark,
+        texts=_texts(path, data.get("texts", {})),
     )
 
 
-def _table(path, data, name, allowed, valid) -> dict[str, str]:
+def _is_hex(value: str) -> bool:
+    """A ``#rgb`` or ``#rrggbb`` colour."""
+    return bool(HEX.match(value))
+
+
+def _table(path, table, name, allowed, valid) -> dict[str, str]:
     """One sub-table of brand.toml, with its keys and values checked."""
-    table = data.get(name, {})
     if not isinstance(table, dict):
         raise BrandError(f"{path}: {name} must be a table")
     for key, value in table.items():
@@ -125,16 +197,199 @@ def _table(path, data, name, allowed, valid) -> dict[str, str]:
     return dict(table)
 
 
+def _default_language(path: Path, data: dict) -> str:
+    """``default_language``: a shipped catalogue's name, or "" when unset."""
+    value = data.get("default_language", "")
+    if value == "":
+        return ""
+    if not isinstance(value, str) or value not in supported():
+        raise BrandError(
+            f"{path}: default_language {value!r} is not a shipped language "
+            f"(one of {', '.join(supported())})"
+        )
+    return value
+
+
+def _sender_name(path: Path, data: dict) -> str:
+    """``sender_name``: the display name emails are sent from (the brand's name by default)."""
+    value = data.get("sender_name", data["display_name"])
+    if (
+        not isinstance(value, str)
+        or not value.strip()
+        or len(value) > SENDER_NAME_MAX
+        or CONTROL.search(value)
+    ):
+        raise BrandError(
+            f"{path}: sender_name must be a name of 1 to {SENDER_NAME_MAX} characters on one line"
+        )
+    return value
+
+
+def _texts(path: Path, table) -> dict[str, dict[str, str]]:
+    """``[texts.<lang>]``: per language, message id -> the brand's text, each checked against
+    the message template (known id, the same placeholders, no markup)."""
+    if not isinstance(table, dict):
+        raise BrandError(f"{path}: texts must be a table")
+    ids = message_ids() if table else {}
+    texts = {}
+    for lang, overrides in table.items():
+        if lang not in supported():
+            raise BrandError(f"{path}: unknown language texts.{lang}")
+        if not isinstance(overrides, dict):
+            raise BrandError(f"{path}: texts.{lang} must be a table")
+        for msgid, text in overrides.items():
+            key = f'texts.{lang}."{msgid}"'
+            if msgid not in ids:
+                raise BrandError(f"{path}: unknown message id {key} (not in {MESSAGE_TEMPLATE})")
+            if ids[msgid] is None:
+                raise BrandError(f"{path}: {key} is a plural message, which brands can't override")
+            if not isinstance(text, str) or not text.strip():
+                raise BrandError(f"{path}: {key} must be a text")
+            if "<" in text or ">" in text:
+                raise BrandError(f"{path}: {key} contains markup; brand texts are plain text")
+            if not _same_placeholders(msgid, text):
+                raise BrandError(
+                    f"{path}: {key} must use the placeholders of its message id, "
+                    f"{', '.join(sorted(ids[msgid])) or 'none'}"
+                )
+        texts[lang] = dict(overrides)
+    return texts
+
+
+def _same_placeholders(msgid: str, text: str) -> bool:
+    """True when ``text`` has exactly the placeholders of ``msgid`` and formats with them."""
+    wanted = _placeholders(msgid)
+    if _placeholders(text) != wanted:
+        return False
+    try:
+        # A stray "%" breaks formatting only where the message is formatted (has placeholders).
+        if wanted:
+            text % dict.fromkeys(PLACEHOLDER.findall(msgid), 0)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _placeholders(text: str) -> set[str]:
+    """The named placeholders in a message, each with its conversion (``%(num)d``)."""
+    return {m.group() for m in PLACEHOLDER.finditer(text)}
+
+
+def message_ids() -> dict[str, set[str] | None]:
+    """Every message id of the template, with its placeholders (None for a plural message)."""
+    try:
+        stat = MESSAGE_TEMPLATE.stat()
+    except OSError as exc:
+        raise BrandError(
+            f"{MESSAGE_TEMPLATE}: missing (brand texts are checked against it)"
+        ) from exc
+    return _read_template(str(MESSAGE_TEMPLATE), stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=1)
+def _read_template(path: str, mtime_ns: int) -> dict[str, set[str] | None]:
+    """The message template's ids, read once per version of the file."""
+    with open(path, "rb") as fh:
+        catalog = read_po(fh)
+    ids: dict[str, set[str] | None] = {}
+    for message in catalog:
+        if not message.id:
+            continue  # the header
+        if isinstance(message.id, tuple):
+            ids[message.id[0]] = None
+        else:
+            ids[message.id] = _placeholders(message.id)
+    return ids
+
+
 def load_brands(root: Path) -> dict[str, Brand]:
     """Every brand under ``root``; the ``default`` brand must exist."""
     brands = {}
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+    for folder in brand_folders(root):
         if not CLIENT_ID.match(folder.name):
             raise BrandError(f"{folder}: a brand folder is named for its app client id")
         brands[folder.name] = load_brand(folder)
     if DEFAULT not in brands:
         raise BrandError(f"{root / DEFAULT / 'brand.toml'}: missing (the default brand)")
     return brands
+
+
+def brand_folders(root: Path) -> list[Path]:
+    """The brand folders under ``root``, in name order."""
+    return sorted(p for p in root.iterdir() if p.is_dir())
+
+
+class HotReload:
+    """Local mode: reread the brands when a file under the branding folder changes.
+
+    One directory listing and one stat per brand file per request; a broken edit keeps that
+    brand's last good version, is logged once, and is kept in ``errors`` for the preview.
+    """
+
+    def __init__(self, app: Flask, root: Path) -> None:
+        self.app = app
+        self.root = root
+        self.errors: dict[str, str] = {}
+        self._seen = self._signature()
+        self._lock = threading.Lock()
+
+    def _signature(self) -> tuple:
+        """Every brand file's name, size and modification time."""
+        found = []
+        try:
+            folders = list(os.scandir(self.root))
+            for folder in folders:
+                if folder.is_dir():
+                    for entry in os.scandir(folder.path):
+                        info = entry.stat()
+                        found.append((folder.name, entry.name, info.st_mtime_ns, info.st_size))
+        except OSError:
+            # A folder renamed or removed mid-listing: the next request looks again.
+            return ("unreadable",)
+        return tuple(sorted(found))
+
+    def check(self) -> None:
+        """Reload the brands if any file changed since the last look."""
+        seen = self._signature()
+        if seen == self._seen:
+            return
+        with self._lock:
+            if seen != self._seen:
+                self._reload()
+                self._seen = seen
+
+    def _reload(self) -> None:
+        """Load every brand folder again, keeping the last good version of a broken one."""
+        previous = self.app.extensions["gatehouse.brands"]
+        brands, errors = {}, {}
+        try:
+            folders = brand_folders(self.root)
+        except OSError as exc:
+            folders, errors[DEFAULT] = [], f"{self.root}: {exc}"
+        for folder in folders:
+            try:
+                if not CLIENT_ID.match(folder.name):
+                    raise BrandError(f"{folder}: a brand folder is named for its app client id")
+                brands[folder.name] = load_brand(folder)
+            except (BrandError, OSError) as exc:
+                errors[folder.name] = str(exc)
+                if folder.name in previous:
+                    brands[folder.name] = previous[folder.name]
+        if DEFAULT not in brands:
+            errors.setdefault(DEFAULT, f"{self.root / DEFAULT / 'brand.toml'}: missing")
+            brands[DEFAULT] = previous[DEFAULT]
+        for client_id, message in errors.items():
+            log.error(
+                "brand %s not reloaded, keeping its last good version: %s", client_id, message
+            )
+        self.errors = errors
+        self.app.extensions["gatehouse.brands"] = brands
+
+
+def brand_errors() -> dict[str, str]:
+    """Brands whose last edit could not be loaded (local mode), by client id."""
+    reload = current_app.extensions.get("gatehouse.brand_reload")
+    return dict(reload.errors) if reload else {}
 
 
 def brand_for(client_id: str | None) -> Brand:
@@ -255,7 +510,12 @@ def _remembered() -> str | None:
 def remember_brand(response: Response) -> Response:
     """After the view: keep a newly chosen brand for the pages that follow."""
     chosen = g.get("brand_client_id")
-    if chosen and chosen != g.get("brand_remembered") and not _own_page():
+    if (
+        chosen
+        and chosen != g.get("brand_remembered")
+        and not _own_page()
+        and not g.get("brand_preview")
+    ):
         response.set_cookie(
             _cookie_name(),
             _serializer().dumps(chosen),
@@ -268,8 +528,20 @@ def remember_brand(response: Response) -> Response:
     return response
 
 
+def preview_brand(client_id: str | None) -> None:
+    """Wear this brand for this request only (the local-mode preview): nothing is remembered."""
+    g.brand_client_id = client_id
+    g.brand_preview = True
+
+
 def init_app(app: Flask) -> None:
-    """Choose each page's brand before its view and remember it after."""
+    """Choose each page's brand before its view and remember it after; in local mode, pick
+    up brand edits first."""
+    settings = app.extensions["gatehouse.settings"]
+    if settings.is_local:
+        reload = HotReload(app, settings.branding_dir)
+        app.extensions["gatehouse.brand_reload"] = reload
+        app.before_request(reload.check)
 
     @app.before_request
     def before_a_page() -> None:
@@ -291,8 +563,13 @@ def stylesheet(client_id: str) -> Response:
     if client_id not in brands:
         abort(404)
     response = Response(brands[client_id].css(), mimetype="text/css")
-    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Cache-Control"] = f"public, max-age={_cache_seconds()}"
     return response
+
+
+def _cache_seconds() -> int:
+    """How long a browser keeps a brand's files: not at all in local mode, so edits show."""
+    return 0 if current_app.extensions["gatehouse.settings"].is_local else 300
 
 
 @bp.get("/brand/<client_id>/<name>")
@@ -301,5 +578,4 @@ def logo(client_id: str, name: str) -> Response:
     brand = current_app.extensions["gatehouse.brands"].get(client_id)
     if brand is None or not brand.logo or name != brand.logo:
         abort(404)
-    response = send_from_directory(brand.folder, brand.logo, max_age=300)
-    return response
+    return send_from_directory(brand.folder, brand.logo, max_age=_cache_seconds())

@@ -53,7 +53,9 @@ def register(app: Flask, *, local_mode: bool) -> None:
     csrf.exempt(oauth2.revoke)
     csrf.exempt(oauth2.userinfo)
     if local_mode:
+        from .. import brand_preview
         from . import demo
 
         app.register_blueprint(demo.bp)
+        app.register_blueprint(brand_preview.bp)
     branding.init_app(app)

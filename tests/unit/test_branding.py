@@ -36,7 +36,7 @@ def test_shipped_brands_load_and_differ():
         (lambda t: 'colour = "red"\n' + t, "unknown key colour"),
         (lambda t: t.replace("[colors]", '[colors]\nshadow = "#000"'), "unknown key colors.shadow"),
         (
-            lambda t: t.replace('accent = "#0f8a76"', 'accent = "red; background: url(x)"'),
+            lambda t: t.replace('accent = "#0c7a69"', 'accent = "red; background: url(x)"'),
             "colors.accent",
         ),
         (
