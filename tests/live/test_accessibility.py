@@ -1,5 +1,6 @@
-"""WCAG 2.2 AA in Chromium: axe-core over every page, every example brand, a left-to-right and a
-right-to-left language, light and dark.
+"""WCAG 2.2 AA in Chromium: axe-core over every page (local mode's brand preview renders each
+template in each state, with and without fields in error), every example brand, a left-to-right
+and a right-to-left language, light and dark; and the real sign-in page as a person submits it.
 
 axe-core comes from npm at test time (tests/js/package-lock.json pins it; ``jsbuild.install``).
 It runs in the page through the DevTools protocol, so the page keeps its real CSP.
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from app.brand_preview import PAGES
+
 from .conftest import chromium_browser
 from .realclients import jsbuild
 
@@ -21,19 +24,6 @@ BRANDS = ("default", "demo", "northwind")
 LANGUAGES = ("en", "ar")
 # axe-core's tags for WCAG 2.0, 2.1 and 2.2, levels A and AA.
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-# Every page a person reaches without signing in, by the path that shows it.
-PAGES = {
-    "start": "/",
-    "login": "/login",
-    "signup": "/signup",
-    "forgot": "/forgotPassword",
-    "reset": "/confirmForgotPassword",
-    "magic-link": "/magic-link",
-    "confirm": "/confirm",
-    "not-found": "/no-such-page",
-}
-
-
 @pytest.fixture(scope="module")
 def axe_source() -> str:
     """axe-core's browser build, from the pinned npm package."""
@@ -77,6 +67,12 @@ def report(where: str, found: list[dict]) -> str:
     )
 
 
+def preview_url(live, page: str, brand: str, lang: str, errors: bool = False) -> str:
+    """A page in local mode's brand preview (every template, in every state, no sign-in)."""
+    url = f"{live.url}/_dev/brands/{brand}?page={page}&lang={lang}"
+    return url + ("&errors=1" if errors else "")
+
+
 def page_url(live, path: str, brand: str, lang: str) -> str:
     """The page's URL in a brand (named by the link, as emails do) and a language."""
     query = f"lang={lang}" + ("" if brand == "default" else f"&client_id={brand}")
@@ -87,12 +83,17 @@ def page_url(live, path: str, brand: str, lang: str) -> str:
 @pytest.mark.parametrize("brand", BRANDS)
 def test_every_page_has_no_violations(live, tab, axe_source, brand, lang):
     found = {}
-    for name, path in PAGES.items():
-        tab.goto(page_url(live, path, brand, lang))
-        if errors := violations(tab, axe_source):
-            found[name] = errors
-        # One autofocus at most: a second one moves focus (and a screen reader) unasked.
-        assert tab.locator("[autofocus]").count() <= 1, f"{brand} {name}: several autofocus"
+    for name in PAGES:
+        # Fields in error look alike in either direction: one language checks them (bounded time).
+        for errors in (False, True) if lang == "ar" else (False,):
+            tab.goto(preview_url(live, name, brand, lang, errors))
+            if errors and not tab.locator("[aria-invalid=true]").count():
+                continue
+            where = f"{name}{' (errors)' if errors else ''}"
+            if problems := violations(tab, axe_source):
+                found[where] = problems
+            # One autofocus at most: a second one moves focus (and a screen reader) unasked.
+            assert tab.locator("[autofocus]").count() <= 1, f"{brand} {where}: several autofocus"
     assert not found, "\n".join(report(f"{brand} {name} {lang}", v) for name, v in found.items())
 
 
