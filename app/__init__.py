@@ -15,6 +15,7 @@ from .brand_check import brands
 from .branding import load_brands
 from .config import ConfigError, Settings, load_settings
 from .store import build_store
+from .triggers.custom_message import check_sizes
 from .userpool import UserPool, build_client
 from .userpool.domain import PoolDomain
 from .web import error_pages, hosts, housekeeping, security, sessions
@@ -58,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     housekeeping.add(app, "purge expired records", store.purge, PURGE_SECONDS)
     sessions.init_app(app, store, SESSION_SECONDS)
     app.extensions["gatehouse.brands"] = load_brands(settings.branding_dir)
+    check_sizes(app.extensions["gatehouse.brands"], settings.base_url)
     _check_magic_links(app, settings)
     i18n.init_app(app, babel)
     security.init_app(app, settings.base_url, csrf, local=settings.is_local)

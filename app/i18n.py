@@ -33,6 +33,12 @@ SOURCE = "en"
 RIGHT_TO_LEFT = frozenset({"ar", "he", "fa", "ur"})
 # A language chosen once lasts as long as a browser keeps it: a year, like most sites.
 COOKIE_SECONDS = 365 * 24 * 3600
+# The query parameters a page itself reads on a GET (a link's email and code, the sent notice,
+# the preview's page): the switcher keeps these and drops the rest, so a URL planted in the
+# query is never echoed into a link of the page.
+KEPT_QUERY = frozenset(
+    {"email", "code", "client_id", "login_hint", "sent", "typing", "retry", "page", "errors"}
+)
 # Chinese is shipped as two scripts; a tag that names a region or script picks one of them.
 TRADITIONAL_CHINESE = frozenset({"TW", "HK", "MO", "Hant"})
 
@@ -116,7 +122,7 @@ def select_locale() -> str:
     if not chosen:
         from .branding import current_brand
 
-        chosen = shipped(getattr(current_brand(), "default_language", "")) or SOURCE
+        chosen = shipped(current_brand().default_language) or SOURCE
     g.gatehouse_locale = chosen
     return chosen
 
@@ -147,8 +153,9 @@ def switcher_links() -> list[dict[str, str]]:
     """The language switcher's links: this page again (same query) in each shipped language.
 
     A GET link per language works without JavaScript, and a page reached by a form POST comes
-    back as its GET page; the current language is marked rather than linked."""
-    query = [(k, v) for k, v in request.args.items(multi=True) if k not in ("lang", "ui_locales")]
+    back as its GET page; the current language is marked rather than linked. Only the
+    parameters in ``KEPT_QUERY`` are kept."""
+    query = [(k, v) for k, v in request.args.items(multi=True) if k in KEPT_QUERY]
     here = current()
     links = []
     for code in supported():
@@ -195,7 +202,7 @@ def translations_for(code: str, brand=None) -> NullTranslations:
     Lambda); an unknown code gets English."""
     code = code if code in supported() else SOURCE
     base = Translations.load(str(TRANSLATIONS_DIR), [code])
-    return with_texts(base, (getattr(brand, "texts", None) or {}).get(code, {}))
+    return with_texts(base, brand.texts.get(code, {}) if brand else {})
 
 
 class BrandedDomain(Domain):
@@ -211,7 +218,7 @@ class BrandedDomain(Domain):
 
         brand = current_brand()
         code = current()
-        texts = (getattr(brand, "texts", None) or {}).get(code)
+        texts = brand.texts.get(code)
         if not texts:
             return base
         cache = current_app.extensions.setdefault("gatehouse.branded_translations", {})

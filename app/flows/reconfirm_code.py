@@ -24,8 +24,8 @@ import secrets
 from flask import Blueprint, current_app, redirect, render_template, session, url_for
 from flask_limiter.util import get_remote_address
 
+from .. import mail
 from ..magic_link.tokens import masked
-from ..mail import render
 from ..mail.outbox import MailUnavailable, Undeliverable
 from ..messages import flash_message
 from ..recent import confirmed_now, now
@@ -93,9 +93,8 @@ def _issue(sub: str, email: str) -> None:
     record = {"sub": sub, "digest": _digest(code_id, code), "tries": 0}
     _store().put(RECORD_PREFIX + code_id, {**record, "until": now() + CODE_SECONDS}, CODE_SECONDS)
     session[SESSION_KEY] = code_id
-    subject, text, html = render("reconfirm_code", code=code, minutes=CODE_SECONDS // 60)
     try:
-        current_app.extensions["gatehouse.mailer"].send(email, subject, text, html)
+        mail.send(email, "reconfirm_code", code=code, minutes=CODE_SECONDS // 60)
     except (MailUnavailable, Undeliverable) as exc:
         # A code is worth nothing later: no follow-up. The person asks again; the log says why.
         log.warning("reconfirm code not sent: %s", exc)

@@ -39,15 +39,17 @@ def audit_id(sub: str) -> str:
 
 
 def mail(to: str, template: str, **context: Any) -> dict[str, Any]:
-    """Send ``email/<template>``, rendered now (in this request's language and links)."""
-    subject, text, html = render(template, **context)
+    """Send ``email/<template>``, rendered now: in this request's language, brand and links,
+    whoever delivers it (the sweep runs in some other person's request, cron in none)."""
+    rendered = render(template, **context)
     return {
         "kind": "mail",
         "template": template,
         "to": to,
-        "subject": subject,
-        "text": text,
-        "html": html,
+        "subject": rendered.subject,
+        "text": rendered.text,
+        "html": rendered.html,
+        "sender_name": rendered.sender_name,
     }
 
 
@@ -95,7 +97,15 @@ def _send(step: dict[str, Any], msgid: str) -> None:
     """One email through the app's sender."""
     sender = current_app.extensions["gatehouse.mailer"]
     try:
-        sender.send(step["to"], step["subject"], step["text"], step["html"], message_id=msgid)
+        sender.send(
+            step["to"],
+            step["subject"],
+            step["text"],
+            step["html"],
+            message_id=msgid,
+            # A follow-up written before sender names were recorded has none: the default.
+            sender_name=step.get("sender_name", ""),
+        )
     except MailUnavailable as exc:
         raise Later(str(exc)) from exc
     except Undeliverable as exc:

@@ -8,9 +8,15 @@ Both senders take every ``To:`` through ``addresses.checked`` and fail in the sa
 
 from __future__ import annotations
 
+import email.utils
+from dataclasses import dataclass
+
 from botocore.exceptions import BotoCoreError, ClientError
 from flask import current_app, render_template, url_for
 
+from ..branding import current_brand
+from ..i18n import current
+from .branded import email_brand
 from .outbox import MailUnavailable, Outbox, Undeliverable, recipient
 
 # SES refuses this message for good (its address or content); any other refusal (throttling,
@@ -27,12 +33,47 @@ def external_url(endpoint: str, **values) -> str:
     return base + url_for(endpoint, **values)
 
 
-def render(template: str, **context) -> tuple[str, str, str]:
-    """``email/<template>``'s subject, text and HTML, in the current request's language."""
-    subject = render_template(f"email/{template}.subject.txt", **context).strip()
-    text = render_template(f"email/{template}.txt", **context)
-    html = render_template(f"email/{template}.html", **context)
-    return subject, text, html
+@dataclass(frozen=True)
+class Email:
+    """One rendered email: what every sender sends."""
+
+    subject: str
+    text: str
+    html: str
+    sender_name: str
+
+
+def render(template: str, **context) -> Email:
+    """``email/<template>`` in this request's language and brand, from the brand's sender name.
+
+    The language is the request's (it caused the email); a follow-up keeps what is rendered
+    here, so whoever delivers it later sends it in that language, not in its own.
+    """
+    brand = current_brand()
+    settings = current_app.extensions["gatehouse.settings"]
+    context["brand"] = email_brand(brand, settings.base_url, current())
+    return Email(
+        subject=render_template(f"email/{template}.subject.txt", **context).strip(),
+        text=render_template(f"email/{template}.txt", **context),
+        html=render_template(f"email/{template}.html", **context),
+        sender_name=getattr(brand, "sender_name", "") or brand.display_name,
+    )
+
+
+def send(to: str, template: str, **context) -> None:
+    """Render ``email/<template>`` and send it now (MailUnavailable or Undeliverable if not)."""
+    mail = render(template, **context)
+    current_app.extensions["gatehouse.mailer"].send(
+        to, mail.subject, mail.text, mail.html, sender_name=mail.sender_name
+    )
+
+
+def from_address(address: str, sender_name: str) -> str:
+    """``"<sender_name>" <address>`` (RFC 5322, a non-ASCII name encoded as RFC 2047 says, as SES
+    takes it); the configured value as it is without a name."""
+    if not sender_name:
+        return address
+    return email.utils.formataddr((sender_name, email.utils.parseaddr(address)[1]))
 
 
 class SesSender:
@@ -42,8 +83,17 @@ class SesSender:
         self.client = client
         self.sender = sender
 
-    def send(self, to: str, subject: str, text: str, html: str, message_id: str = "") -> None:
-        """One message with a text and an HTML part; SES's failures become mail errors."""
+    def send(
+        self,
+        to: str,
+        subject: str,
+        text: str,
+        html: str,
+        message_id: str = "",
+        sender_name: str = "",
+    ) -> None:
+        """One message with a text and an HTML part, from ``sender_name`` at the configured
+        address; SES's failures become mail errors."""
         content = {
             "Subject": {"Data": subject, "Charset": "UTF-8"},
             "Body": {
@@ -55,7 +105,7 @@ class SesSender:
             content["Headers"] = [{"Name": MESSAGE_ID_HEADER, "Value": message_id}]
         try:
             self.client.send_email(
-                FromEmailAddress=self.sender,
+                FromEmailAddress=from_address(self.sender, sender_name),
                 Destination={"ToAddresses": [recipient(to)]},
                 Content={"Simple": content},
             )

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from .addresses import InvalidAddress, checked
 
-SENDER = "Gatehouse <no-reply@gatehouse.localhost>"
+SENDER_NAME = "Gatehouse"
+SENDER_ADDRESS = "no-reply@gatehouse.localhost"
 DOMAIN = "gatehouse.localhost"
 
 
@@ -48,6 +49,7 @@ class StoredMail:
     """One email read back from the outbox."""
 
     path: Path
+    sender: str
     to: str
     subject: str
     date: str
@@ -62,14 +64,23 @@ class Outbox:
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
 
-    def send(self, to: str, subject: str, text: str, html_body: str, message_id: str = "") -> Path:
+    def send(
+        self,
+        to: str,
+        subject: str,
+        text: str,
+        html_body: str,
+        message_id: str = "",
+        sender_name: str = "",
+    ) -> Path:
         """Write one multipart/alternative message, whole or not at all; returns its path.
 
         ``message_id`` names the message (a follow-up sent again keeps its Message-ID, so the
-        repeat is recognisable); without one, a fresh id is made.
+        repeat is recognisable); without one, a fresh id is made. ``sender_name`` is the From
+        display name (the brand's), as SES would send it.
         """
         msg = EmailMessage()
-        msg["From"] = SENDER
+        msg["From"] = email.utils.formataddr((sender_name or SENDER_NAME, SENDER_ADDRESS))
         msg["To"] = recipient(to)
         msg["Subject"] = subject
         msg["Date"] = email.utils.formatdate(localtime=False)
@@ -109,6 +120,7 @@ def read_eml(path: Path) -> StoredMail:
     html_part = msg.get_body(preferencelist=("html",))
     return StoredMail(
         path=path,
+        sender=str(msg["From"]),
         to=str(msg["To"]),
         subject=str(msg["Subject"]),
         date=str(msg["Date"]),
@@ -120,7 +132,7 @@ def read_eml(path: Path) -> StoredMail:
 
 def html_to_text(markup: str) -> str:
     """A plain-text rendering of a small HTML message (for trigger-supplied emails)."""
-    markup = re.sub(r"(?is)<(script|style).*?</\1>", "", markup)
+    markup = re.sub(r"(?is)<(head|script|style)\b.*?</\1>", "", markup)
     markup = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</h\d>|</li>", "\n", markup)
     markup = re.sub(r'(?is)<a\s[^>]*href="([^"]*)"[^>]*>(.*?)</a>', r"\2 (\1)", markup)
     text = html.unescape(re.sub(r"<[^>]+>", "", markup))

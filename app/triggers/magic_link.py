@@ -151,7 +151,8 @@ def _send_link(event: dict[str, Any], deps: Deps) -> None:
     if not deps.store.replace(record, MIN_INTERVAL_SECONDS, now):
         return  # a link went out less than a minute ago: it stays the live one
     link = f"{deps.base_url.rstrip('/')}/magic/{quote(token)}"
-    context = {"link": link, "code": code, "minutes": LIFETIME_SECONDS // 60}
+    # The event tells the renderer the brand and the person's language.
+    context = {"link": link, "code": code, "minutes": LIFETIME_SECONDS // 60, "event": event}
     try:
         deps.send_email(
             payload.email,
@@ -272,13 +273,19 @@ create_handler = Handler(create)
 verify_handler = Handler(verify)
 
 
-def _renderer() -> Callable[[str, dict[str, Any]], str]:
-    """Jinja rendering of the email templates (no Flask app inside a Lambda)."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
+def _renderer(base_url: str, branding_dir: str) -> Callable[[str, dict[str, Any]], str]:
+    """The email templates rendered in the brand and language of ``context["event"]`` (no Flask
+    app inside a Lambda)."""
+    from ..mail.branded import EmailTemplates, TriggerEmails
 
-    root = Path(__file__).resolve().parents[2] / "templates"
-    env = Environment(loader=FileSystemLoader(root), autoescape=select_autoescape(["html"]))
-    return lambda name, context: env.get_template(name).render(context)
+    emails = TriggerEmails(base_url, EmailTemplates(), branding_dir)
+
+    def render(name: str, context: dict[str, Any]) -> str:
+        """One template for the event the context carries."""
+        values = {key: value for key, value in context.items() if key != "event"}
+        return emails.render(name, context["event"], **values)
+
+    return render
 
 
 def local_deps(settings: Any) -> Deps:
@@ -292,7 +299,7 @@ def local_deps(settings: Any) -> Deps:
         signer=LinkSigner(settings.link_key),
         proofs=ProofSigner(settings.link_key),
         send_email=lambda to, subject, text, html: outbox.send(to, subject, text, html),
-        render=_renderer(),
+        render=_renderer(settings.base_url, str(settings.branding_dir)),
         base_url=settings.base_url,
         clock=settings.clock,
     )
@@ -332,6 +339,11 @@ def deps_from_environment() -> Deps:  # pragma: no cover - runs inside AWS Lambd
         signer=LinkSigner(secret),
         proofs=ProofSigner(secret),
         send_email=send_email,
-        render=_renderer(),
+        render=_renderer(
+            os.environ["GATEHOUSE_BASE_URL"],
+            os.environ.get(
+                "GATEHOUSE_BRANDING_DIR", str(Path(__file__).resolve().parents[2] / "branding")
+            ),
+        ),
         base_url=os.environ["GATEHOUSE_BASE_URL"],
     )
