@@ -1,5 +1,7 @@
 """The browser apps under test: `npm ci` in tests/js and an esbuild bundle, both cached.
 
+The accessibility check takes only the installed packages (``install``: axe-core).
+
 The pinned packages come from the npm registry at test time (tests/js/package-lock.json); the
 bundles are written to test-artifacts/js/, outside git. Each step runs again only when its
 inputs change, so a second run costs a digest.
@@ -47,13 +49,26 @@ def _run(command: list[str], timeout: float) -> None:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
 
 
-def build() -> Path:
-    """Install the pinned packages and bundle the apps when needed; returns the build folder."""
-    node, npm = _tools()
-    lock = _digest([JS / "package.json", JS / "package-lock.json"])
+def install() -> Path:
+    """Install the pinned packages when the lock file changed; returns tests/js/node_modules."""
+    _, npm = _tools()
+    lock = _lock_digest()
     if not INSTALLED.exists() or INSTALLED.read_text() != lock:
         _run([npm, "ci", "--no-audit", "--no-fund"], timeout=600)
         INSTALLED.write_text(lock)
+    return INSTALLED.parent
+
+
+def _lock_digest() -> str:
+    """The digest of the package list and its lock file."""
+    return _digest([JS / "package.json", JS / "package-lock.json"])
+
+
+def build() -> Path:
+    """Install the pinned packages and bundle the apps when needed; returns the build folder."""
+    node, _ = _tools()
+    install()
+    lock = _lock_digest()
     sources = sorted(p for p in JS.rglob("*") if p.is_file() and "node_modules" not in p.parts)
     source = _digest(sources)
     if not BUILT.exists() or BUILT.read_text() != f"{lock}{source}":
