@@ -33,7 +33,7 @@ from .flows.forms import (
 from .flows.policy import LABELS, password_rules
 from .flows.reconfirm import ProviderForm, Ways
 from .flows.social import LABELS as PROVIDER_LABELS
-from .i18n import supported
+from .i18n import language_links, supported
 from .magic_link.tokens import masked
 from .messages import flash_message, text
 from .web.error_pages import retry_words
@@ -101,6 +101,9 @@ PAGES: dict[str, Page] = {
     "error-busy": Page(
         "error.html",
         lambda e: {"message": text("throttled"), "status": 503, "retry": retry_words(30)},
+    ),
+    "language": Page(
+        "language.html", lambda e: {"links": language_links("/login"), "back": "/login"}
     ),
     "signin/login": Page(
         "signin/login.html", lambda e: {"form": _form(SignInForm, e), "providers": PROVIDERS}

@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import functools
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from babel import Locale, UnknownLocaleError
 from babel.support import NullTranslations, Translations
@@ -34,8 +34,7 @@ RIGHT_TO_LEFT = frozenset({"ar", "he", "fa", "ur"})
 # A language chosen once lasts as long as a browser keeps it: a year, like most sites.
 COOKIE_SECONDS = 365 * 24 * 3600
 # The query parameters a page itself reads on a GET (a link's email and code, the sent notice,
-# the preview's page): the switcher keeps these and drops the rest, so a URL planted in the
-# query is never echoed into a link of the page.
+# the preview's page): the language page's way back keeps these and drops the rest.
 KEPT_QUERY = frozenset(
     {"email", "code", "client_id", "login_hint", "sent", "typing", "retry", "page", "errors"}
 )
@@ -149,27 +148,44 @@ def remember(response: Response) -> Response:
     return response
 
 
-def switcher_links() -> list[dict[str, str]]:
-    """The language switcher's links: this page again (same query) in each shipped language.
-
-    A GET link per language works without JavaScript, and a page reached by a form POST comes
-    back as its GET page; the current language is marked rather than linked. Only the
-    parameters in ``KEPT_QUERY`` are kept."""
+def here() -> str:
+    """This page's address for the way back from the language page: its path and the query
+    parameters it reads (``KEPT_QUERY``), so a URL planted in the query is never echoed."""
     query = [(k, v) for k, v in request.args.items(multi=True) if k in KEPT_QUERY]
-    here = current()
-    links = []
-    for code in supported():
-        url = "?" + urlencode([*query, ("lang", bcp47(code))])  # this path: the page itself
-        links.append(
-            {
-                "code": code,
-                "tag": bcp47(code),
-                "name": autonym(code),
-                "url": url,
-                "current": code == here,
-            }
-        )
-    return links
+    return request.path + ("?" + urlencode(query) if query else "")
+
+
+def back_to(next_url: str | None) -> str:
+    """A page of this site to go back to, from the language page's ``next``: a path only
+    (never another site: no scheme, no host, no ``//`` or ``\\``), with only ``KEPT_QUERY``."""
+    parts = urlsplit(next_url or "/")
+    path = parts.path
+    if parts.scheme or parts.netloc or not path.startswith("/") or path.startswith("//"):
+        return "/"
+    if "\\" in path or any(ord(c) < 32 for c in path):
+        return "/"
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k in KEPT_QUERY]
+    return path + ("?" + urlencode(query) if query else "")
+
+
+def language_links(next_url: str) -> list[dict[str, str]]:
+    """The language page's links: the page the person came from, in each shipped language.
+
+    A GET link per language works without JavaScript; the current language is marked rather
+    than linked."""
+    page = urlsplit(next_url)
+    query = parse_qsl(page.query)
+    here_code = current()
+    return [
+        {
+            "code": code,
+            "tag": bcp47(code),
+            "name": autonym(code),
+            "url": page.path + "?" + urlencode([*query, ("lang", bcp47(code))]),
+            "current": code == here_code,
+        }
+        for code in supported()
+    ]
 
 
 def client_metadata(**values: str) -> dict[str, str]:
@@ -249,10 +265,11 @@ def init_app(app: Flask, babel: Babel) -> None:
 
     @app.context_processor
     def _language() -> dict:
-        """``page_lang`` and ``page_dir`` for ``<html>``; the switcher's links."""
+        """``page_lang`` and ``page_dir`` for ``<html>``; the switcher's name and way back."""
         code = current()
         return {
             "page_lang": bcp47(code),
             "page_dir": direction(code),
-            "language_links": switcher_links,
+            "language_name": autonym(code),
+            "page_here": here,
         }

@@ -15,6 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app import create_app  # noqa: E402
 
 ASSET = re.compile(r'(?:href|src)="(/(?:static|brand)/[^"]+)"')
+# The issue's budget for the sign-in page with everything it loads, uncompressed.
+BUDGET = 10 * 1024
 # Local mode answers its own base URL's host name only (others are redirected to it).
 BASE = "http://localhost:8000"
 
@@ -39,7 +41,10 @@ def main() -> None:
             html, assets = weigh(client, client_id)
             total = html + sum(assets.values())
             parts = ", ".join(f"{Path(p).name} {n}" for p, n in assets.items())
-            print(f"{client_id:10} total {total:6d} bytes  (HTML {html}; {parts})")
+            print(
+                f"{client_id:10} total {total:6d} bytes = {total / BUDGET:.2f} x the 10 KB budget"
+                f"  (HTML {html}; {parts})"
+            )
 
 
 if __name__ == "__main__":

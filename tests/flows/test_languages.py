@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 
@@ -80,18 +81,39 @@ def test_a_language_nobody_ships_falls_back_and_is_not_remembered(browser: Brows
     assert not [c for c in response.headers.getlist("Set-Cookie") if c.startswith("lang=")]
 
 
-def test_the_switcher_links_every_language_and_keeps_the_page_s_query(browser: Browser):
-    page = browser.open("/confirm?email=a%40example.com").get_data(as_text=True)
-    links = re.findall(r'<a href="([^"]+)" lang="([^"]+)">([^<]+)</a>', page)
+def test_the_switcher_leads_to_every_language_and_back_to_the_same_page(browser: Browser):
+    page = browser.open("/confirm?email=a%40example.com&next=https://evil.example/").get_data(
+        as_text=True
+    )
+    switcher = re.search(r'<a class="languages" href="([^"]+)">', page).group(1)
+    languages = browser.open(switcher.replace("&amp;", "&")).get_data(as_text=True)
+    links = re.findall(r'<a href="([^"]+)" lang="([^"]+)" hreflang="[^"]+">([^<]+)</a>', languages)
     assert {tag for _url, tag, _name in links} == {
         i18n.bcp47(c) for c in i18n.supported() if c != i18n.SOURCE
     }
-    french = next(url for url, tag, _name in links if tag == "fr")
-    assert "email=a%40example.com" in french.replace("&amp;", "&")
     assert "Français" in {name for _url, _tag, name in links}
-    page = browser.open("/confirm" + french.replace("&amp;", "&")).get_data(as_text=True)
+    assert "evil.example" not in languages
+    french = next(url for url, tag, _name in links if tag == "fr").replace("&amp;", "&")
+    assert french == "/confirm?email=a%40example.com&lang=fr"
+    page = browser.open(french).get_data(as_text=True)
     assert _html(page) == ("fr", "ltr")
     assert 'value="a@example.com"' in page
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "login",
+    ],
+)
+def test_the_language_page_leads_back_to_this_site_only(browser: Browser, next_url):
+    page = browser.open("/language?" + urlencode({"next": next_url})).get_data(as_text=True)
+    assert "evil.example" not in page and "javascript" not in page
+    assert re.search(r'<a href="/\?lang=de" lang="de"', page)
 
 
 def test_sign_up_in_japanese_mails_in_japanese_and_keeps_it_as_the_user_s_locale(

@@ -24,6 +24,8 @@ BRANDS = ("default", "demo", "northwind")
 LANGUAGES = ("en", "ar")
 # axe-core's tags for WCAG 2.0, 2.1 and 2.2, levels A and AA.
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
 @pytest.fixture(scope="module")
 def axe_source() -> str:
     """axe-core's browser build, from the pinned npm package."""
@@ -108,9 +110,9 @@ def test_a_form_with_errors_has_no_violations(live, tab, axe_source, brand, lang
     assert not found, report(f"{brand} login with errors {lang}", found)
     field = tab.locator("input[name=email]")
     described = field.get_attribute("aria-describedby") or ""
-    assert described and all(
-        tab.locator(f"#{ref}").count() == 1 for ref in described.split()
-    ), described
+    assert described and all(tab.locator(f"#{ref}").count() == 1 for ref in described.split()), (
+        described
+    )
     assert tab.locator(f"#{described.split()[0]}").inner_text().strip()
 
 

@@ -14,7 +14,8 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 # shared layout and macros are checked where they are made translatable.
 NOT_PAGES = {"demo", "dev", "localpool", "email", "base.html", "_macros.html"}
 PAGES = sorted(
-    path for path in TEMPLATES.rglob("*.html")
+    path
+    for path in TEMPLATES.rglob("*.html")
     if path.relative_to(TEMPLATES).parts[0] not in NOT_PAGES
 )
 JINJA = re.compile(r"\{#.*?#\}|\{\{.*?\}\}|\{%.*?%\}", re.S)
@@ -45,12 +46,21 @@ def test_the_check_sees_text_outside_gettext():
 @pytest.mark.parametrize(
     ("template", "context", "expected"),
     [
-        ("magic_link/continue.html", {"who": "a<b@example.com"},
-         "Continue as <strong>a&lt;b@example.com</strong>."),
-        ("magic_link/elsewhere.html", {"who": "a<b@example.com", "here_allowed": False},
-         "This link was asked for <strong>a&lt;b@example.com</strong> in another browser."),
-        ("signup/confirm.html", {"from_link": True},
-         "Confirm <strong>a&lt;b@example.com</strong> for your account."),
+        (
+            "magic_link/continue.html",
+            {"who": "a<b@example.com"},
+            "Continue as <strong>a&lt;b@example.com</strong>.",
+        ),
+        (
+            "magic_link/elsewhere.html",
+            {"who": "a<b@example.com", "here_allowed": False},
+            "This link was asked for <strong>a&lt;b@example.com</strong> in another browser.",
+        ),
+        (
+            "signup/confirm.html",
+            {"from_link": True},
+            "Confirm <strong>a&lt;b@example.com</strong> for your account.",
+        ),
     ],
 )
 def test_markup_placeholders_stay_markup_and_values_are_escaped(app, template, context, expected):
