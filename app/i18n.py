@@ -85,9 +85,13 @@ def direction(code: str) -> str:
     return "rtl" if code.split("_")[0] in RIGHT_TO_LEFT else "ltr"
 
 
+# The names people look for; CLDR's would be "中文 (简体, 中国)".
+AUTONYMS = {"zh_Hans_CN": "简体中文", "zh_Hant_TW": "繁體中文（台灣）"}
+
+
 def autonym(code: str) -> str:
     """A language's name in itself, for the switcher: people look for their own language."""
-    name = Locale.parse(code).get_display_name(code) or code
+    name = AUTONYMS.get(code) or Locale.parse(code).get_display_name(code) or code
     return name[:1].upper() + name[1:]
 
 
