@@ -74,6 +74,15 @@ CODE = [
 PASSWORD = [required(), at_most(256), _no_control_characters]
 
 
+def one_code(value):
+    """A code as typed or pasted: "123 456" and "123-456" are the code 123456 (apps and emails
+    group digits; a person copies what they see)."""
+    return re.sub(r"[\s-]", "", value) if isinstance(value, str) else value
+
+
+CODE_FILTERS = [one_code]
+
+
 class SignInForm(Form):
     """Email and password."""
 
@@ -113,14 +122,14 @@ class ConfirmForm(Form):
     """An emailed code for an email address (typed, or carried by a link)."""
 
     email = EmailField(_l("Email"), validators=EMAIL)
-    code = StringField(_l("Code from the email"), validators=CODE)
+    code = StringField(_l("Code from the email"), validators=CODE, filters=CODE_FILTERS)
 
 
 class ResetForm(Form):
     """A reset code and the new password."""
 
     email = EmailField(_l("Email"), validators=EMAIL)
-    code = StringField(_l("Code from the email"), validators=CODE)
+    code = StringField(_l("Code from the email"), validators=CODE, filters=CODE_FILTERS)
     password = PasswordField(_l("New password"), validators=PASSWORD)
 
 
@@ -133,7 +142,7 @@ class NewPasswordForm(Form):
 class CodeForm(Form):
     """A one-time code from an email (a magic link's, an email change's)."""
 
-    code = StringField(_l("Code from the email"), validators=CODE)
+    code = StringField(_l("Code from the email"), validators=CODE, filters=CODE_FILTERS)
 
 
 class AuthenticatorCodeForm(Form):
@@ -141,6 +150,7 @@ class AuthenticatorCodeForm(Form):
 
     code = StringField(
         _l("Code from your authenticator app"),
+        filters=CODE_FILTERS,
         validators=[
             DataRequired(message=_l("Enter the 6-digit code your authenticator app shows.")),
             Regexp(

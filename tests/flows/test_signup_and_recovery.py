@@ -150,3 +150,14 @@ def test_links_in_emails_ignore_the_host_header(make_app, outbox):
     assert notice.subject == "Someone tried to sign up with your email"
     assert "evil.example.com" not in notice.text + notice.html
     assert "http://localhost:8000/forgotPassword" in notice.text
+
+
+def test_a_code_pasted_with_its_digits_grouped_confirms(browser: Browser, outbox):
+    """Emails and apps group a code's digits; "123 456" as pasted is the code 123456."""
+    email = "grouped@example.com"
+    browser.open("/signup")
+    browser.submit("/signup", email=email, password=PASSWORD)
+    code = browser.last_code(email)
+    browser.open("/confirm")
+    response = browser.submit("/confirm", email=email, code=f" {code[:3]} {code[3:]}\t")
+    assert response.status_code == 303 and response.location.startswith("/login")
