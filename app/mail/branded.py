@@ -110,11 +110,22 @@ class EmailTemplates:
             _translations.reset(token)
 
 
-@functools.lru_cache(maxsize=256)
 def _brand(root_dir: str, client_id: str) -> Brand:
-    """Read a brand once per process: in a Lambda, brands change only with a deployment."""
+    """The app client's brand, read again only when its folder's files change (an edit in
+    local mode shows in the next email, as on the next page; a Lambda's never change)."""
     root = Path(root_dir)
     folder = root / client_id if client_id and (root / client_id).is_dir() else root / DEFAULT
+    stamp = tuple(
+        (f.name, f.stat().st_mtime_ns, f.stat().st_size)
+        for f in sorted(folder.iterdir())
+        if f.is_file()
+    )
+    return _read_brand(root, folder, stamp)
+
+
+@functools.lru_cache(maxsize=256)
+def _read_brand(root: Path, folder: Path, stamp: tuple) -> Brand:
+    """Read one brand folder as it is at ``stamp`` (its files' names, times and sizes)."""
     try:
         return load_brand(folder)
     except BrandError:

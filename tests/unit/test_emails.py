@@ -403,3 +403,19 @@ def test_a_brand_name_is_escaped_in_a_trigger_email():
         code="{####}",
     )
     assert "<title>A &amp; &lt;B&gt;</title>" in html and "<B>" not in html
+
+
+def test_a_brand_edited_in_local_mode_shows_in_the_next_email(tmp_path):
+    """The trigger reads a brand again when its files change, as the pages do in local mode."""
+    branding = tmp_path / "branding"
+    shutil.copytree(ROOT / "branding", branding)
+    first = custom_message(
+        event("CustomMessage_SignUp", "northwind"), "https://login.example.com", str(branding)
+    )
+    assert "Northwind Traders" in first["response"]["emailMessage"]
+    toml = branding / "northwind" / "brand.toml"
+    toml.write_text(toml.read_text().replace("Northwind Traders", "Northwind Outfitters"))
+    second = custom_message(
+        event("CustomMessage_SignUp", "northwind"), "https://login.example.com", str(branding)
+    )
+    assert "Northwind Outfitters" in second["response"]["emailMessage"]
