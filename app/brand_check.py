@@ -73,7 +73,13 @@ def default_colours(stylesheet: Path = STYLESHEET) -> dict[str, str]:
     root = re.search(r":root\s*\{([^}]*)\}", stylesheet.read_text())
     if not root:
         return {}
-    return dict(re.findall(r"--gh-([\w-]+)\s*:\s*(#[0-9a-fA-F]{3,6})\s*;", root.group(1)))
+    found = re.findall(r"--gh-([\w-]+)\s*:\s*(#[0-9a-fA-F]{3,6})\s*[;}]", root.group(1) + ";")
+    return {name: _long_hex(value) for name, value in found}
+
+
+def _long_hex(value: str) -> str:
+    """``#fff`` as ``#ffffff``: one spelling of each colour in the reasons."""
+    return "#" + "".join(c * 2 for c in value[1:]) if len(value) == 4 else value.lower()
 
 
 def contrast_reasons(path: Path, light: dict[str, str], dark: dict[str, str]) -> list[str]:

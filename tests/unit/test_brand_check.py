@@ -12,16 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.brand_check import PAIRS, check_all, contrast, default_colours
-
-ROOT = Path(__file__).resolve().parents[2] / "branding"
-
-
-@pytest.fixture
-def brands(tmp_path) -> Path:
-    """A copy of the shipped brands to break."""
-    target = tmp_path / "branding"
-    shutil.copytree(ROOT, target)
-    return target
+from tests.unit.conftest import BRANDING
 
 
 def write_brand(root: Path, name: str, toml: str) -> Path:
@@ -51,7 +42,7 @@ def test_defaults_come_from_the_stylesheet():
 
 
 def test_the_example_brands_pass(app):
-    result = check(app, ROOT)
+    result = check(app, BRANDING)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == ["default: OK", "demo: OK", "northwind: OK"]
 
@@ -127,7 +118,7 @@ def test_the_command_runs_when_a_broken_brand_stops_the_app(brands, tmp_path):
     flask = Path(sys.executable).parent / "flask"
     result = subprocess.run(
         [str(flask), "--app", "wsgi", "brands", "check"],
-        cwd=ROOT.parent,
+        cwd=BRANDING.parent,
         env=env,
         capture_output=True,
         text=True,

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
 from app.branding import BrandError, load_brands
-
-ROOT = Path(__file__).resolve().parents[2] / "branding"
-
-
-@pytest.fixture
-def brands(tmp_path) -> Path:
-    """A copy of the shipped brands to break."""
-    target = tmp_path / "branding"
-    shutil.copytree(ROOT, target)
-    return target
+from tests.unit.conftest import BRANDING
 
 
 def test_shipped_brands_load_and_differ():
-    loaded = load_brands(ROOT)
+    loaded = load_brands(BRANDING)
     assert {"default", "demo", "northwind"} <= set(loaded)
     demo, north = loaded["demo"], loaded["northwind"]
     assert (

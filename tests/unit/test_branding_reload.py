@@ -10,16 +10,6 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2] / "branding"
-
-
-@pytest.fixture
-def brands(tmp_path) -> Path:
-    """A copy of the shipped brands to edit while the app runs."""
-    target = tmp_path / "branding"
-    shutil.copytree(ROOT, target)
-    return target
-
 
 def edit(path: Path, text: str) -> None:
     """Save a file as an editor would, a moment later than its last save."""
