@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, render_template, request
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from .branding import DEFAULT, brand_errors, preview_brand
@@ -145,7 +146,7 @@ PAGES: dict[str, Page] = {
         lambda e: {
             "attributes": {"email": EMAIL, "email_verified": "true", "sub": "sample"},
             "form": ButtonForm(formdata=None),
-            "methods": ["Password", "Google"],
+            "methods": [gettext("Password"), "Google"],
             "has_password": True,
             "mfa": False,
         },
