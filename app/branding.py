@@ -245,8 +245,13 @@ def _texts(path: Path, table) -> dict[str, dict[str, str]]:
                 raise BrandError(f"{path}: {key} is a plural message, which brands can't override")
             if not isinstance(text, str) or not text.strip():
                 raise BrandError(f"{path}: {key} must be a text")
-            if "<" in text or ">" in text:
-                raise BrandError(f"{path}: {key} contains markup; brand texts are plain text")
+            # Texts render as markup, some inside a double-quoted attribute (aria-label, the
+            # show-password button's data-show): a quote or an entity would break out of it.
+            if any(c in text for c in '<>"&'):
+                raise BrandError(
+                    f'{path}: {key} contains markup (< > " &); brand texts are plain text '
+                    "(typographic quotes “ ” are fine)"
+                )
             if not _same_placeholders(msgid, text):
                 raise BrandError(
                     f"{path}: {key} must use the placeholders of its message id, "
@@ -370,7 +375,9 @@ class HotReload:
             try:
                 if not CLIENT_ID.match(folder.name):
                     raise BrandError(f"{folder}: a brand folder is named for its app client id")
-                brands[folder.name] = load_brand(folder)
+                brand = load_brand(folder)
+                _check_email_sizes(self.app, brand)
+                brands[folder.name] = brand
             except (BrandError, OSError) as exc:
                 errors[folder.name] = str(exc)
                 if folder.name in previous:
@@ -384,6 +391,13 @@ class HotReload:
             )
         self.errors = errors
         self.app.extensions["gatehouse.brands"] = brands
+
+
+def _check_email_sizes(app: Flask, brand: Brand) -> None:
+    """An edited brand's emails must still fit Cognito's 20,000 characters, as at start-up."""
+    from .triggers.custom_message import check_sizes
+
+    check_sizes({brand.client_id: brand}, app.extensions["gatehouse.settings"].base_url)
 
 
 def brand_errors() -> dict[str, str]:

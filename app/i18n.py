@@ -162,7 +162,10 @@ def here() -> str:
 def back_to(next_url: str | None) -> str:
     """A page of this site to go back to, from the language page's ``next``: a path only
     (never another site: no scheme, no host, no ``//`` or ``\\``), with only ``KEPT_QUERY``."""
-    parts = urlsplit(next_url or "/")
+    try:
+        parts = urlsplit(next_url or "/")
+    except ValueError:  # "//[::1": not even a URL
+        return "/"
     path = parts.path
     if parts.scheme or parts.netloc or not path.startswith("/") or path.startswith("//"):
         return "/"

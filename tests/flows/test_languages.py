@@ -147,3 +147,10 @@ def test_a_reset_asked_for_in_korean_is_mailed_in_korean(browser: Browser, outbo
     browser.submit("/forgotPassword", email=email)
     mail = outbox.messages(email)[-1]
     assert SCRIPTS["ko"].search(mail.subject), mail.subject
+
+
+@pytest.mark.parametrize("next_url", ["//[::1", "http://[::1", "//0]C"])
+def test_a_next_that_is_not_even_a_url_leads_back_to_the_start(browser: Browser, next_url):
+    response = browser.http.get("/language", query_string={"next": next_url})
+    assert response.status_code == 200
+    assert '<a href="/?lang=de" lang="de"' in response.get_data(as_text=True)

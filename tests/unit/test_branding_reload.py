@@ -125,3 +125,15 @@ def test_no_broken_edit_takes_a_page_down(make_app, brands, name, content):
         response = client.get(page)
         assert response.status_code == 200, page
     assert str(path) in client.get("/_dev/brands/").get_data(as_text=True)
+
+
+def test_an_edit_that_makes_an_email_too_long_for_cognito_keeps_the_last_good_brand(
+    make_app, brands
+):
+    """As at start-up: Cognito would silently send its default message instead."""
+    client = make_app(branding_dir=brands).test_client()
+    toml = brands / "demo" / "brand.toml"
+    good = toml.read_text()
+    edit(toml, good + '\n[texts.en]\n"Confirm your email address:" = "' + "x" * 20000 + '"\n')
+    page = client.get("/_dev/brands/demo?page=signin/login").get_data(as_text=True)
+    assert "20000" in page.replace(",", "") and "Demo app" in page

@@ -121,6 +121,13 @@ def test_texts_override_message_ids_per_language(demo):
         ('[texts.fr]\n"Back to %(name)s" = "100% %(name)s"', 'texts.fr."Back to %(name)s"'),
         ('[texts.fr]\n"Sign in" = "Entrer %(name)s"', 'texts.fr."Sign in" must use'),
         ('[texts.fr]\n"Sign in" = "<b>Entrer</b>"', 'texts.fr."Sign in" contains markup'),
+        # A quote would leave a double-quoted attribute (aria-label, data-show); an entity
+        # is markup too.
+        (
+            """[texts.en]\n"Show password" = 'Show" autofocus onfocus="x'""",
+            'texts.en."Show password" contains markup',
+        ),
+        ('[texts.fr]\n"Sign in" = "Entrer &amp; voir"', 'texts.fr."Sign in" contains markup'),
         ('[texts.fr]\n"Sign in" = ""', 'texts.fr."Sign in" must be a text'),
         ("[texts]\nfr = 3", "texts.fr must be a table"),
     ],

@@ -96,6 +96,9 @@ def test_every_catalogue_translates_every_message_with_the_same_placeholders(cod
                 problems.append(f"placeholders {sorted(got)} != {sorted(wanted)}: {message_id!r}")
             if TAG.search(form) and not any(TAG.search(i) for i in ids):
                 problems.append(f"markup in the translation of {message_id!r}")
+            # Some translations sit in a double-quoted attribute (aria-label, data-show).
+            if '"' in form and not any('"' in i for i in ids):
+                problems.append(f"a straight double quote in the translation of {message_id!r}")
         if isinstance(message_id, tuple) and len(forms) != catalogue.num_plurals:
             problems.append(
                 f"{len(forms)} plural forms, {catalogue.num_plurals} wanted: {ids[0]!r}"
