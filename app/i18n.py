@@ -201,10 +201,17 @@ def client_metadata(**values: str) -> dict[str, str]:
     return {**values, "lang": current()}
 
 
-def locale_attribute() -> dict[str, str]:
-    """The user attribute that keeps a new account's language (Cognito's standard ``locale``),
-    for the emails nobody's request is behind: notices, the pool's own messages."""
-    return {"Name": "locale", "Value": bcp47(current())}
+def locale_attributes(client_id: str, typed: dict[str, str]) -> list[dict[str, str]]:
+    """The attribute that keeps a new account's language (Cognito's standard ``locale``), for
+    the emails nobody's request is behind — unless the person typed one, or the app client may
+    not write it (an app client's WriteAttributes, when set, limits what SignUp may send:
+    Cognito refuses the whole sign-up otherwise)."""
+    from .oauth.clients import load_client
+
+    client = load_client(client_id)
+    if "locale" in typed or (client is not None and not client.may_write("locale")):
+        return []
+    return [{"Name": "locale", "Value": bcp47(current())}]
 
 
 def with_texts(base: NullTranslations, texts: dict[str, str]) -> NullTranslations:

@@ -41,7 +41,7 @@ def signup():
                         {"Name": name, "Value": form[f"attr_{name}"].data.strip()}
                         for name, _ in attributes
                     ]
-                    + ([] if "locale" in dict(attributes) else [i18n.locale_attribute()]),
+                    + i18n.locale_attributes(client_id, dict(attributes)),
                     ClientMetadata=i18n.client_metadata(client_id=client_id),
                 )
             except errors.DeliveryFailed:

@@ -24,6 +24,12 @@ class AppClient(ClientMixin):
         self.scopes = list(described.get("AllowedOAuthScopes", []))
         self.flows = list(described.get("AllowedOAuthFlows", []))
         self.providers = list(described.get("SupportedIdentityProviders", []))
+        # Unset: every writable attribute (Cognito's default); set: only these.
+        self.write_attributes = described.get("WriteAttributes")
+
+    def may_write(self, attribute: str) -> bool:
+        """Whether the app client may set this user attribute (SignUp, UpdateUserAttributes)."""
+        return self.write_attributes is None or attribute in self.write_attributes
 
     def get_client_id(self) -> str:
         """The app client id."""

@@ -154,3 +154,20 @@ def test_a_next_that_is_not_even_a_url_leads_back_to_the_start(browser: Browser,
     response = browser.http.get("/language", query_string={"next": next_url})
     assert response.status_code == 200
     assert '<a href="/?lang=de" lang="de"' in response.get_data(as_text=True)
+
+
+def test_an_app_client_that_may_not_write_locale_still_signs_people_up(browser: Browser, app):
+    """An app client whose WriteAttributes leave out ``locale``: Cognito would refuse the whole
+    SignUp if Gatehouse sent it, so the account is made without it."""
+    import time
+
+    pool = app.extensions["gatehouse.userpool"]
+    described = dict(pool.app_client("gatehouse"), WriteAttributes=["email", "name"])
+    pool._clients["gatehouse"] = (time.monotonic(), described)
+    browser.open("/signup?lang=fr")
+    browser.submit("/signup", email="no-locale@example.com", password=PASSWORD)
+    attributes = pool.client.admin_get_user(
+        UserPoolId="us-east-1_gatehouse", Username="no-locale@example.com"
+    )["UserAttributes"]
+    assert "locale" not in {a["Name"] for a in attributes}
+    assert browser.page.status_code == 303
