@@ -89,6 +89,7 @@ def direction(code: str) -> str:
 AUTONYMS = {"zh_Hans_CN": "简体中文", "zh_Hant_TW": "繁體中文（台灣）"}
 
 
+@functools.cache
 def autonym(code: str) -> str:
     """A language's name in itself, for the switcher: people look for their own language."""
     name = AUTONYMS.get(code) or Locale.parse(code).get_display_name(code) or code
@@ -138,7 +139,7 @@ def current() -> str:
 def remember(response: Response) -> Response:
     """Keep a language the request asked for in the cookie, for the pages after this one
     (a redirect too: ``ui_locales`` arrives at the authorize endpoint, which shows no page)."""
-    asked = _asked_for() if request else None
+    asked = _asked_for()
     if asked and request.cookies.get(_cookie_name()) != asked:
         response.set_cookie(
             _cookie_name(),
@@ -155,8 +156,7 @@ def remember(response: Response) -> Response:
 def here() -> str:
     """This page's address for the way back from the language page: its path and the query
     parameters it reads (``KEPT_QUERY``), so a URL planted in the query is never echoed."""
-    query = [(k, v) for k, v in request.args.items(multi=True) if k in KEPT_QUERY]
-    return request.path + ("?" + urlencode(query) if query else "")
+    return request.path + _kept(request.args.items(multi=True))
 
 
 def back_to(next_url: str | None) -> str:
@@ -171,8 +171,13 @@ def back_to(next_url: str | None) -> str:
         return "/"
     if "\\" in path or any(ord(c) < 32 for c in path):
         return "/"
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k in KEPT_QUERY]
-    return path + ("?" + urlencode(query) if query else "")
+    return path + _kept(parse_qsl(parts.query))
+
+
+def _kept(pairs) -> str:
+    """``?<the KEPT_QUERY parameters of pairs>``, or nothing."""
+    query = [(k, v) for k, v in pairs if k in KEPT_QUERY]
+    return "?" + urlencode(query) if query else ""
 
 
 def language_links(next_url: str) -> list[dict[str, str]]:
