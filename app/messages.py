@@ -64,6 +64,10 @@ MESSAGES = {
         ),
         "error",
     ),
+    "passkey_refused": (
+        _l("Your passkey couldn't be used here. Try again, or sign in another way."),
+        "error",
+    ),
     "configuration": (
         _l(
             "Sign-in isn't set up correctly for this app. The team has been told; please try again later."

@@ -134,6 +134,14 @@ class Ambiguous(Unavailable):
     key = "ambiguous"
 
 
+class PasskeyRefused(UserPoolError):
+    """The pool refused a passkey's answer: made for another site or app client, from an
+    origin it does not allow, with an algorithm it does not take, or for a registration or
+    sign-in that is no longer waiting. The person tries again or uses another way in."""
+
+    key = "passkey_refused"
+
+
 class ConfigurationFault(UserPoolError):
     """The pool, app client or a trigger is misconfigured: an operator must act."""
 
@@ -182,6 +190,13 @@ ERRORS: dict[str, type[UserPoolError]] = {
     "UserNotFoundException": NotFound,
     "UserPoolTaggingException": ConfigurationFault,
     "UsernameExistsException": AlreadyExists,
+    "WebAuthnChallengeNotFoundException": PasskeyRefused,
+    "WebAuthnClientMismatchException": PasskeyRefused,
+    "WebAuthnConfigurationMissingException": ConfigurationFault,
+    "WebAuthnCredentialNotSupportedException": PasskeyRefused,
+    "WebAuthnNotEnabledException": ConfigurationFault,
+    "WebAuthnOriginNotAllowedException": PasskeyRefused,
+    "WebAuthnRelyingPartyMismatchException": PasskeyRefused,
 }
 
 # Operations that act on the caller's access token: a refusal means "sign in again".
@@ -195,6 +210,10 @@ TOKEN_OPERATIONS = (
     "AssociateSoftwareToken",
     "VerifySoftwareToken",
     "SetUserMFAPreference",
+    "StartWebAuthnRegistration",
+    "CompleteWebAuthnRegistration",
+    "ListWebAuthnCredentials",
+    "DeleteWebAuthnCredential",
 )
 # Operations a person reaches by typing an email: an unknown user must look like a wrong entry.
 PUBLIC_OPERATIONS = (
@@ -217,6 +236,8 @@ OVERRIDES: dict[tuple[str, str], type[UserPoolError]] = {
     ("SignUp", "NotAuthorizedException"): ConfigurationFault,
     ("RevokeToken", "NotAuthorizedException"): ConfigurationFault,
     ("ChangePassword", "UserNotFoundException"): SessionExpired,
+    # No passkey with that id (deleted in another tab, say): nothing left to delete.
+    ("DeleteWebAuthnCredential", "ResourceNotFoundException"): NotFound,
 }
 
 

@@ -87,6 +87,10 @@ OPERATIONS = (
     "AssociateSoftwareToken",
     "VerifySoftwareToken",
     "SetUserMFAPreference",
+    "StartWebAuthnRegistration",
+    "CompleteWebAuthnRegistration",
+    "ListWebAuthnCredentials",
+    "DeleteWebAuthnCredential",
     "AdminGetUser",
     "AdminCreateUser",
     "AdminDeleteUser",
@@ -104,7 +108,14 @@ OPERATIONS = (
 CLIENT_CACHE_SECONDS = 60.0
 # Calls that only read: repeating one after an unclear failure cannot change anything.
 READ_ONLY = frozenset(
-    {"GetUser", "AdminGetUser", "ListUsers", "DescribeUserPool", "DescribeUserPoolClient"}
+    {
+        "GetUser",
+        "AdminGetUser",
+        "ListUsers",
+        "DescribeUserPool",
+        "DescribeUserPoolClient",
+        "ListWebAuthnCredentials",
+    }
 )
 # Failures that prove the request was never processed.
 NOT_SENT = (EndpointConnectionError, ConnectTimeoutError)
