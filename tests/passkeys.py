@@ -135,11 +135,12 @@ class SoftAuthenticator:
         Uses a held credential named in ``allowCredentials``, or with none named any resident
         credential for the options' rpId; raises LookupError when it holds none that fits.
         """
-        rp_id = rp_id or options.get("rpId") or urlsplit(origin).hostname
-        credential = self._choose(options, rp_id, credential_id)
+        asked_rp = options.get("rpId") or urlsplit(origin).hostname
+        credential = self._choose(options, asked_rp, credential_id)
         credential.sign_count += 1
         flags = FLAG_UP | (FLAG_UV if user_verified else 0)
-        auth_data = _authenticator_data(rp_id, flags, credential.sign_count)
+        # ``rp_id`` forges the relying party signed for; the credential is still the asked one.
+        auth_data = _authenticator_data(rp_id or asked_rp, flags, credential.sign_count)
         client_data = _client_data("webauthn.get", options["challenge"], origin)
         signature = _sign(credential, auth_data + hashlib.sha256(client_data).digest())
         if tamper_signature:

@@ -73,7 +73,7 @@ class RelyingParty:
 def user_passkeys(conn: sqlite3.Connection, sub: str, rp_id: str | None = None) -> list:
     """A user's passkeys, oldest first (only those for ``rp_id`` when given)."""
     rows = conn.execute(
-        "SELECT * FROM passkeys WHERE sub = ? ORDER BY created, credential_id", (sub,)
+        "SELECT * FROM passkeys WHERE sub = ? ORDER BY created, rowid", (sub,)
     ).fetchall()
     return [row for row in rows if rp_id is None or row["rp_id"] == rp_id]
 

@@ -493,6 +493,7 @@ class LocalPool:
             # The hourly code limit looks back one hour (Codes.issue).
             "sends": ("DELETE FROM sends WHERE at <= ?", now - 3600),
             "auth_sessions": ("DELETE FROM auth_sessions WHERE expires <= ?", now),
+            "passkey_challenges": ("DELETE FROM passkey_challenges WHERE expires <= ?", now),
             "domain_records": ("DELETE FROM domain_records WHERE expires <= ?", now),
             "refresh_tokens": ("DELETE FROM refresh_tokens WHERE expires <= ?", now - live_access),
             "revoked_origins": ("DELETE FROM revoked_origins WHERE at <= ?", now - live_access),

@@ -56,12 +56,12 @@ def start(pool, conn, client, auth: dict[str, str], prepared, metadata) -> dict[
 def available(pool, conn, user) -> list[str]:
     """The challenges this user can answer, in the order of the pool's first factors: a passkey
     only for a user who has one for the relying party; the others for anyone (also unknown)."""
-    rp_id = RelyingParty.of(pool).id
+    # An unknown user's passkeys are looked up too (there are none): the same work either way.
+    has_passkey = bool(user_passkeys(conn, user["sub"] if user else "", RelyingParty.of(pool).id))
     offered: list[str] = []
     for factor in pool.settings.allowed_first_auth_factors:
-        if factor == "WEB_AUTHN" and (user is None or not user_passkeys(conn, user["sub"], rp_id)):
-            continue
-        offered.extend(FACTOR_CHALLENGES[factor])
+        if factor != "WEB_AUTHN" or has_passkey:
+            offered.extend(FACTOR_CHALLENGES[factor])
     return offered
 
 
