@@ -4,6 +4,9 @@ in test_passkeys.py."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import statistics
 import time
 
@@ -20,21 +23,30 @@ from .test_challenges import _with_totp
 WITHOUT_PASSKEYS = ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP"]
 
 
-def user_auth(target, username: str, client_id: str = "demo", **auth) -> dict:
-    """InitiateAuth USER_AUTH with these AuthParameters."""
+def user_auth(target, username: str, client_id: str | None = None, **auth) -> dict:
+    """InitiateAuth USER_AUTH with these AuthParameters (through the target's app client)."""
     return target.idp.initiate_auth(
-        ClientId=client_id, AuthFlow="USER_AUTH", AuthParameters={"USERNAME": username, **auth}
+        ClientId=client_id or target.client_id,
+        AuthFlow="USER_AUTH",
+        AuthParameters={"USERNAME": username, **auth},
     )
 
 
-def respond(target, started: dict, name: str, **responses) -> dict:
+def respond(target, started: dict, name: str, client_id: str | None = None, **responses) -> dict:
     """RespondToAuthChallenge to a USER_AUTH challenge session."""
     return target.idp.respond_to_auth_challenge(
-        ClientId="demo",
+        ClientId=client_id or target.client_id,
         ChallengeName=name,
         Session=started["Session"],
         ChallengeResponses=responses,
     )
+
+
+def secret_hash(target, client_id: str, username: str) -> str:
+    """SECRET_HASH of a local app client with a secret."""
+    secret = target.need_local().clients[client_id].secret.encode()
+    digest = hmac.new(secret, (username + client_id).encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
 
 
 def local_target(make_app, **pool) -> Target:
@@ -102,7 +114,7 @@ def test_password_srp_goes_on_to_the_password_verifier(target, chosen):
         username=email,
         password=PASSWORD,
         pool_id=target.pool_id,
-        client_id="demo",
+        client_id=target.client_id,
         client=target.idp,
     )
     srp_a = aws.get_auth_params()["SRP_A"]
@@ -116,7 +128,7 @@ def test_password_srp_goes_on_to_the_password_verifier(target, chosen):
     assert started["ChallengeName"] == "PASSWORD_VERIFIER"
     claim = aws.process_challenge(started["ChallengeParameters"], {"USERNAME": email})
     done = target.idp.respond_to_auth_challenge(
-        ClientId="demo", ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=claim
+        ClientId=target.client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=claim
     )
     assert done["AuthenticationResult"]["AccessToken"]
 
@@ -209,6 +221,7 @@ def test_an_email_code_expires_with_its_session(target, clock):
 
 
 def test_a_client_without_allow_user_auth_is_refused(target):
+    target.need_local()  # names a seeded app client
     with pytest.raises(ClientError) as exc:
         user_auth(target, target.signed_up(), client_id="m2m")
     assert error_code(exc) == "InvalidParameterException"
@@ -228,6 +241,55 @@ def test_the_pool_offers_only_the_first_factors_it_allows(make_app):
     started = user_auth(target, email, PREFERRED_CHALLENGE="EMAIL_OTP")
     assert started["ChallengeName"] == "SELECT_CHALLENGE"
     assert started["AvailableChallenges"] == ["PASSWORD", "PASSWORD_SRP"]
+
+
+def test_a_confidential_client_signs_in_by_email_code_with_its_secret_hash(target):
+    email = target.signed_up()
+    with pytest.raises(ClientError) as exc:
+        user_auth(target, email, client_id="gatehouse", PREFERRED_CHALLENGE="EMAIL_OTP")
+    assert error_code(exc) == "NotAuthorizedException"
+    hashed = secret_hash(target, "gatehouse", email)
+    started = user_auth(
+        target, email, client_id="gatehouse", PREFERRED_CHALLENGE="EMAIL_OTP", SECRET_HASH=hashed
+    )
+    code = code_in(target.mails(email)[-1].text)
+    done = respond(
+        target,
+        started,
+        "EMAIL_OTP",
+        client_id="gatehouse",
+        USERNAME=email,
+        EMAIL_OTP_CODE=code,
+        SECRET_HASH=hashed,
+    )
+    assert done["AuthenticationResult"]["AccessToken"]
+
+
+def test_the_email_code_message_is_the_custom_message_triggers(make_app):
+    """CustomMessage_Authentication, with InitiateAuth's ClientMetadata (the page's language)."""
+    events = []
+
+    def custom_message(event, context):
+        events.append(event)
+        event["response"]["emailSubject"] = "Ihr Anmeldecode"
+        event["response"]["emailMessage"] = "<p>Code: {####}</p>"
+        return event
+
+    target = local_target(make_app, lambda_config={"CustomMessage": custom_message})
+    email = target.signed_up()
+    events.clear()
+    target.idp.initiate_auth(
+        ClientId=target.client_id,
+        AuthFlow="USER_AUTH",
+        AuthParameters={"USERNAME": email, "PREFERRED_CHALLENGE": "EMAIL_OTP"},
+        ClientMetadata={"lang": "de"},
+    )
+    (event,) = events
+    assert event["triggerSource"] == "CustomMessage_Authentication"
+    assert event["request"]["clientMetadata"] == {"lang": "de"}
+    assert event["request"]["userAttributes"]["email"] == email
+    mail = target.mails(email)[-1]
+    assert mail.subject == "Ihr Anmeldecode" and code_in(mail.text)
 
 
 @pytest.mark.parametrize("preferred", ["EMAIL_OTP", "WEB_AUTHN", None])
