@@ -1,23 +1,25 @@
 """``/login/passkey``: sign in with a passkey, email first (Cognito's ``USER_AUTH`` with the
-``WEB_AUTHN`` challenge).
+``WEB_AUTHN`` challenge: the pool needs the username before it makes a challenge).
 
 The sign-in page's "Sign in with a passkey" button (added by its script where the browser has
 WebAuthn) posts the email here. The pool's challenge is kept in the session; the page's script
-asks the browser for the passkey and posts its answer to ``/login/passkey/answer``. Every address
-gets the same page: one without a passkey, or without an account, gets decoy options
-(``app.passkeys.request_options``) and, whatever is answered, the same refusal as a wrong
-passkey, in the same time.
+asks the browser for the passkey and posts its answer to ``/login/passkey/answer``. Where the
+browser has passkey autofill, the sign-in page's script asks ``/login/passkey/options`` once an
+address is typed and the password field offers the passkey (``mediation: "conditional"``).
+Every address gets the same page: one without a passkey, or without an account, gets decoy
+options (``app.passkeys.request_options``) and, whatever is answered, the same refusal as a
+wrong passkey, in the same time.
 """
 
 from __future__ import annotations
 
 import json
 
-from flask import Blueprint, redirect, render_template, session, url_for
+from flask import Blueprint, jsonify, redirect, render_template, session, url_for
 
 from .. import i18n, passkeys
 from ..magic_link.tokens import masked
-from ..messages import flash_message
+from ..messages import flash_message, text
 from ..signin import outcome, own_client_id, user_pool
 from ..signin_methods import offers
 from ..userpool import errors
@@ -39,17 +41,36 @@ def start():
         return redirect(url_for("signin.login"), 303)
     if not form.validate_on_submit():
         return _login_page(form)
-    email = form.email.data.strip()
+    _wait_for(form.email.data.strip())
+    return redirect(url_for("passkey_signin.page"), 303)
+
+
+@bp.post("/login/passkey/options")
+@limited
+def options():
+    """Passkey autofill: the sign-in page's script sends the typed address (the CSRF token in
+    a header) and gets the options for a ``mediation: "conditional"`` request, so the browser
+    offers the passkey in the password field's autofill. The same for every address."""
+    form = EmailForm()
+    if not offers("passkey") or not form.validate_on_submit():
+        return jsonify(error=text("invalid_input")), 400
+    return jsonify(options=_wait_for(form.email.data.strip()))
+
+
+def _wait_for(email: str) -> dict:
+    """Start a passkey sign-in for ``email`` and keep it in the session (a decoy's for an
+    address without a passkey); returns the options for the browser."""
     with padded():
-        parameters = _challenge(email)
+        parameters = _challenge(email) or {}
+    options = passkeys.request_options(parameters.get("challenge"))
     session[KEY] = {
         "email": email,
         "client_id": own_client_id(),
-        "session": (parameters or {}).get("session"),
-        "username": (parameters or {}).get("username", email),
-        "options": passkeys.request_options((parameters or {}).get("challenge")),
+        "session": parameters.get("session"),
+        "username": parameters.get("username", email),
+        "options": options,
     }
-    return redirect(url_for("passkey_signin.page"), 303)
+    return options
 
 
 def _challenge(email: str) -> dict | None:

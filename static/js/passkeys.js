@@ -76,6 +76,42 @@
     get();
   }
 
+  // Passkey autofill on the sign-in page: once an address is typed, ask for its options and
+  // leave a conditional request open, so the fields' autofill offers the passkey.
+  var primer = document.querySelector("form[data-passkey-options]");
+  if (primer && PublicKeyCredential.isConditionalMediationAvailable) {
+    PublicKeyCredential.isConditionalMediationAvailable().then(function (available) {
+      var email = document.getElementById("email"), asked = "", pending = null;
+      if (!available || !email) return;
+      var prime = function () {
+        var typed = email.value.trim();
+        if (!typed || typed === asked || !email.checkValidity()) return;
+        asked = typed;
+        if (pending) pending.abort();
+        pending = new AbortController();
+        var signal = pending.signal;
+        fetch(primer.dataset.passkeyOptions, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "X-CSRFToken": primer.elements.csrf_token.value, "Accept": "application/json" },
+          body: new URLSearchParams({ email: typed })
+        }).then(function (r) {
+          if (!r.ok) throw new Error("");
+          return r.json();
+        }).then(function (body) {
+          return navigator.credentials.get({
+            publicKey: requestOptions(body.options), mediation: "conditional", signal: signal
+          });
+        }).then(function (c) {
+          document.getElementById("passkey-credential").value = JSON.stringify(asJSON(c));
+          primer.submit();
+        }, function () { /* aborted, declined or unavailable: the form still works */ });
+      };
+      email.addEventListener("change", prime);
+      prime();
+    });
+  }
+
   // Making a passkey: the pool's options (a POST with the form's CSRF token), the browser
   // makes the passkey, the form sends it with its name.
   var create = document.querySelector("[data-passkey-create]");
