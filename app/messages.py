@@ -68,6 +68,13 @@ MESSAGES = {
         _l("Your passkey couldn't be used here. Try again, or sign in another way."),
         "error",
     ),
+    "passkey_needs_mfa": (
+        _l(
+            "This account uses an authenticator app, and this passkey didn't check it's you with"
+            " a fingerprint, face or PIN. Sign in with your password and the app's code."
+        ),
+        "error",
+    ),
     "passkey_added": (_l("Your passkey is ready. Next time, sign in with it."), "info"),
     "passkey_not_made": (
         _l("No passkey was made. Try again, or keep signing in as you do now."),

@@ -25,6 +25,7 @@ from ..signin_methods import offers
 from ..userpool import errors
 from ..web.limits import limited
 from ..web.timing import padded
+from .account import has_mfa
 from .forms import EmailForm, PasskeyAnswerForm, SignInForm
 from .signin import login_page
 
@@ -135,7 +136,24 @@ def answer():
     if result is None:
         flash_message("passkey_refused")
         return redirect(url_for("signin.login", login_hint=waiting["email"]), 303)
+    if not passkeys.user_verified(credential) and _has_an_authenticator_app(result, waiting):
+        flash_message("passkey_needs_mfa")
+        return redirect(url_for("signin.login", login_hint=waiting["email"]), 303)
     return outcome(result, waiting["email"], waiting["client_id"], "passkey")
+
+
+def _has_an_authenticator_app(result: dict, waiting: dict) -> bool:
+    """A passkey that did not verify the person is one factor, which is not enough for an
+    account with an authenticator app (Cognito asks no code after a passkey): its tokens are
+    revoked at once and the person signs in with password and code. One GetUser."""
+    tokens = result.get("AuthenticationResult")
+    if not tokens:
+        return False
+    pool = user_pool()
+    if not has_mfa(pool.call("GetUser", AccessToken=tokens["AccessToken"])):
+        return False
+    pool.call("RevokeToken", ClientId=waiting["client_id"], Token=tokens["RefreshToken"])
+    return True
 
 
 def _respond(waiting: dict, credential: dict | None) -> dict | None:
