@@ -8,7 +8,13 @@ from flask import current_app, redirect, request, session, url_for
 
 RECENT_SECONDS = 5 * 60
 # Where /account/confirm may send the person back to: endpoints, never URLs.
-RETURNS = ("email_change.start", "account.password", "deletion.confirm")
+RETURNS = (
+    "email_change.start",
+    "account.password",
+    "deletion.confirm",
+    "two_step.start",
+    "two_step.turn_off",
+)
 # Kept beside the sign-in's own time, which stays the time of the sign-in.
 CONFIRMED_AT = "confirmed_at"
 
