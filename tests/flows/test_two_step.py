@@ -16,7 +16,7 @@ import zxingcpp
 from app.messages import text
 from tests.unit.test_emails import mark, marked  # noqa: F401 - the fixture
 
-from tests.faults import unreachable
+from tests.faults import answer_lost, unreachable
 
 from .conftest import Browser
 
@@ -272,3 +272,30 @@ def test_a_pool_that_cannot_be_reached_gets_the_busy_page(app, signed_in):
     assert response.status_code == 503 and int(response.headers["Retry-After"]) > 0
     assert "Traceback" not in response.get_data(as_text=True)
     assert browser.get("/account/two-step/app").location == "/account/two-step"
+
+
+def test_turning_it_on_whose_answer_was_lost(app, signed_in, outbox, clock):
+    browser, email = signed_in
+    with answer_lost(app, "AssociateSoftwareToken") as left:
+        _start_set_up(browser)  # a new key replaces the lost one: asked again at once
+        assert left["n"] == 0
+    totp = pyotp.TOTP(_secret(browser))
+    with answer_lost(app, "SetUserMFAPreference") as left:
+        done = browser.submit("/account/two-step/app", code=totp.at(clock.now))
+        assert left["n"] == 0
+    assert done.status_code == 303 and done.location == "/account"
+    browser.open("/account")
+    assert _said(browser, "two_step_on")
+    assert [m.subject for m in outbox.messages(email)].count(ON_SUBJECT) == 1
+    assert "SOFTWARE_TOKEN_MFA" in _mfa(app, email)
+
+
+def test_turning_it_off_whose_answer_was_lost(app, signed_in, outbox, clock):
+    browser, email = signed_in
+    _set_up(browser, clock)
+    browser.open("/account/two-step/off")
+    with answer_lost(app, "SetUserMFAPreference") as left:
+        assert browser.submit("/account/two-step/off").location == "/account"
+        assert left["n"] == 0
+    assert [m.subject for m in outbox.messages(email)].count(OFF_SUBJECT) == 1
+    assert "SOFTWARE_TOKEN_MFA" not in _mfa(app, email)
