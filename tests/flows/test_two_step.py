@@ -14,9 +14,8 @@ import pytest
 import zxingcpp
 
 from app.messages import text
-from tests.unit.test_emails import mark, marked  # noqa: F401 - the fixture
-
 from tests.faults import answer_lost, unreachable
+from tests.unit.test_emails import mark, marked  # noqa: F401 - the fixture
 
 from .conftest import Browser
 
