@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, render_template, request
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
-from .branding import DEFAULT, brand_errors, preview_brand
+from . import passkeys
+from .branding import DEFAULT, brand_errors, current_brand, preview_brand
 from .flows.account import PasswordChangeForm
 from .flows.forms import (
     AuthenticatorCodeForm,
@@ -27,10 +29,13 @@ from .flows.forms import (
     ElsewhereForm,
     EmailForm,
     NewPasswordForm,
+    PasskeyAnswerForm,
+    PasskeyNameForm,
     ResetForm,
     SignInForm,
     signup_form,
 )
+from .flows.passkeys import NewPasskeyForm
 from .flows.policy import LABELS, password_rules
 from .flows.reconfirm import ProviderForm, Ways
 from .flows.social import LABELS as PROVIDER_LABELS
@@ -90,6 +95,42 @@ def _confirm(errors: bool, **ways: Any) -> dict[str, Any]:
     }
 
 
+def _ways() -> list[str]:
+    """Every way in the previewed brand lists, in its order (the served page shows those of
+    them the app client allows)."""
+    return list(current_brand().sign_in)
+
+
+def _passkeys(count: int) -> dict[str, Any]:
+    """The passkey list with ``count`` sample passkeys."""
+    samples = [
+        {
+            "CredentialId": f"sample{i}",
+            "name": name,
+            "CreatedAt": datetime(2026, 11, 3 + i, tzinfo=UTC),
+            "AuthenticatorAttachment": attachment,
+        }
+        for i, (name, attachment) in enumerate(
+            [("Work laptop", "platform"), ("", "cross-platform")][:count]
+        )
+    ]
+    return {
+        "credentials": samples,
+        "rename_form": PasskeyNameForm(formdata=None),
+        "form": ButtonForm(formdata=None),
+        "most": 20,
+    }
+
+
+def _new_passkey(errors: bool) -> NewPasskeyForm:
+    """The add-a-passkey form; in error, a name too long."""
+    if not errors:
+        return NewPasskeyForm(formdata=None)
+    form = NewPasskeyForm(formdata=MultiDict({"name": "n" * 61}))
+    form.validate()
+    return form
+
+
 def _secure(state: str) -> dict[str, Any]:
     """The "secure your account" page in one of its states."""
     return {"state": state, "form": ButtonForm(formdata=None), "email": EMAIL}
@@ -122,7 +163,17 @@ PAGES: dict[str, Page] = {
         "language.html", lambda e: {"links": language_links("/login"), "back": "/login"}
     ),
     "signin/login": Page(
-        "signin/login.html", lambda e: {"form": _form(SignInForm, e), "providers": PROVIDERS}
+        "signin/login.html",
+        lambda e: {"form": _form(SignInForm, e), "providers": PROVIDERS, "ways": _ways()},
+    ),
+    "signin/passkey": Page(
+        "signin/passkey.html",
+        lambda e: {
+            "form": PasskeyAnswerForm(formdata=None),
+            "who": masked(EMAIL),
+            "email": EMAIL,
+            "options": passkeys.request_options(None),
+        },
     ),
     "signin/mfa": Page("signin/mfa.html", lambda e: {"form": _form(AuthenticatorCodeForm, e)}),
     "signin/new_password": Page(
@@ -165,6 +216,15 @@ PAGES: dict[str, Page] = {
             "has_password": True,
             "mfa": False,
         },
+    ),
+    "account/passkeys": Page("account/passkeys.html", lambda e: _passkeys(2)),
+    "account/passkeys-none": Page("account/passkeys.html", lambda e: _passkeys(0)),
+    "account/passkey_new": Page(
+        "account/passkey_new.html",
+        lambda e: {"form": _new_passkey(e), "then": ""},
+    ),
+    "account/passkey_offer": Page(
+        "account/passkey_offer.html", lambda e: {"form": ButtonForm(formdata=None)}
     ),
     "account/password": Page(
         "account/password.html",

@@ -56,6 +56,10 @@ STYLE = {
 }
 HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 LINKS = ("terms", "privacy", "support", "app")
+# The ways in a sign-in page can offer (brand.toml ``sign_in``, in the order the page shows them).
+SIGN_IN_METHODS = ("password", "passkey", "email_code", "magic_link")
+# Without ``sign_in``: a password, and passkeys where the browser and the app client can.
+DEFAULT_SIGN_IN = ("password", "passkey")
 TOP = (
     "display_name",
     "logo",
@@ -63,6 +67,7 @@ TOP = (
     "style",
     "links",
     "magic_link",
+    "sign_in",
     "default_language",
     "sender_name",
     "texts",
@@ -98,12 +103,17 @@ class Brand:
     colors: dict[str, str] = field(default_factory=dict)
     style: dict[str, str] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)
-    magic_link: bool = False
+    sign_in: tuple[str, ...] = DEFAULT_SIGN_IN
     extra_css: str = ""
     default_language: str = ""
     sender_name: str = ""
     dark_colors: dict[str, str] = field(default_factory=dict)
     texts: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def magic_link(self) -> bool:
+        """The brand offers magic links."""
+        return "magic_link" in self.sign_in
 
     def css(self) -> str:
         """The brand's stylesheet: its colours as custom properties (the dark ones for a dark
@@ -171,13 +181,34 @@ def load_brand(folder: Path) -> Brand:
         colors=colors,
         style=style,
         links=links,
-        magic_link=bool(data.get("magic_link", False)),
+        sign_in=_sign_in(path, data),
         extra_css=extra_css,
         default_language=_default_language(path, data),
         sender_name=_sender_name(path, data),
         dark_colors=dark,
         texts=_texts(path, data.get("texts", {})),
     )
+
+
+def _sign_in(path: Path, data: dict) -> tuple[str, ...]:
+    """The ways in the brand offers, in its order: ``sign_in``, else the default plus a magic
+    link when the older ``magic_link = true`` asks for one."""
+    legacy = data.get("magic_link", False)
+    if not isinstance(legacy, bool):
+        raise BrandError(f"{path}: magic_link must be true or false")
+    if "sign_in" not in data:
+        return DEFAULT_SIGN_IN + (("magic_link",) if legacy else ())
+    methods = data["sign_in"]
+    if not isinstance(methods, list) or not methods:
+        raise BrandError(f"{path}: sign_in must be a list of {', '.join(SIGN_IN_METHODS)}")
+    for method in methods:
+        if method not in SIGN_IN_METHODS:
+            raise BrandError(f"{path}: sign_in has {method!r}; use {', '.join(SIGN_IN_METHODS)}")
+    if len(set(methods)) != len(methods):
+        raise BrandError(f"{path}: sign_in lists a method twice")
+    if legacy and "magic_link" not in methods:
+        raise BrandError(f"{path}: magic_link = true, but sign_in does not list magic_link")
+    return tuple(methods)
 
 
 def _is_hex(value: str) -> bool:

@@ -68,6 +68,25 @@ MESSAGES = {
         _l("Your passkey couldn't be used here. Try again, or sign in another way."),
         "error",
     ),
+    "passkey_added": (_l("Your passkey is ready. Next time, sign in with it."), "info"),
+    "passkey_not_made": (
+        _l("No passkey was made. Try again, or keep signing in as you do now."),
+        "error",
+    ),
+    "passkey_limit": (
+        _l("You have as many passkeys as an account can have. Delete one to add another."),
+        "error",
+    ),
+    "passkey_renamed": (_l("The passkey's name has been changed."), "info"),
+    "passkey_name_invalid": (
+        _l("A passkey's name can be up to 60 characters long."),
+        "error",
+    ),
+    "passkey_deleted": (
+        _l("The passkey has been deleted. Remove it from your device or password manager too."),
+        "info",
+    ),
+    "passkey_gone": (_l("That passkey isn't on your account any more."), "info"),
     "configuration": (
         _l(
             "Sign-in isn't set up correctly for this app. The team has been told; please try again later."

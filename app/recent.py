@@ -14,6 +14,8 @@ RETURNS = (
     "deletion.confirm",
     "two_step.start",
     "two_step.turn_off",
+    "passkeys.add",
+    "passkeys.overview",
 )
 # Kept beside the sign-in's own time, which stays the time of the sign-in.
 CONFIRMED_AT = "confirmed_at"

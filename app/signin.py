@@ -65,13 +65,19 @@ def id_claims(id_token: str) -> dict[str, Any]:
 
 
 def outcome(
-    result: dict[str, Any], email: str, client_id: str | None = None, method: str = "pwd"
+    result: dict[str, Any],
+    email: str,
+    client_id: str | None = None,
+    method: str = "pwd",
+    detour: str | None = None,
 ) -> Response:
     """Turn an InitiateAuth/RespondToAuthChallenge answer into the next page: the tokens, or
     the pool's next challenge (an authenticator-app code, say) for the same app client.
-    ``method`` names the ways proven so far, space-separated (``pwd``, ``otp``, ``pwd mfa``)."""
+    ``method`` names the ways proven so far, space-separated (``pwd``, ``otp``, ``pwd mfa``,
+    ``passkey``); ``detour`` is an endpoint to show once signed in, before the app's request is
+    finished (the offer of a passkey), kept across the challenges."""
     if "AuthenticationResult" in result:
-        return complete(result["AuthenticationResult"], method.split())
+        return complete(result["AuthenticationResult"], method.split(), detour)
     session[CHALLENGE_KEY] = {
         "name": result["ChallengeName"],
         "session": result["Session"],
@@ -79,20 +85,32 @@ def outcome(
         "client_id": client_id or own_client_id(),
         "username": result.get("ChallengeParameters", {}).get("USER_ID_FOR_SRP", email),
         "method": method,
+        "detour": detour,
     }
     return redirect(url_for("signin.challenge"), 303)
 
 
-def complete(tokens: dict[str, Any], methods: list[str] | None = None) -> Response:
+def complete(
+    tokens: dict[str, Any], methods: list[str] | None = None, detour: str | None = None
+) -> Response:
     """Start Gatehouse's own session (``start_session``), then finish the pending request: with
     these tokens if they were minted for its app client (social sign-in), else with a session
-    proof. Tokens minted for one app never reach another (their audience, scopes and refresh
-    token are not its own)."""
+    proof (``proceed``), after the ``detour`` page if one is given. Tokens minted for one app
+    never reach another (their audience, scopes and refresh token are not its own)."""
     claims = start_session(tokens, methods)
     waiting = pending.pending()
     if waiting and waiting["client_id"] == claims.get("aud"):
         session.pop(pending.PENDING_KEY)
         return redirect(pending.finish(waiting, tokens, claims["sub"]), 303)
+    if detour:
+        return redirect(url_for(detour), 303)
+    return proceed()
+
+
+def proceed() -> Response:
+    """Where a signed-in person goes next: the pending app request, finished with a session
+    proof, else the account page (which says who is signed in)."""
+    waiting = pending.pending()
     if waiting and session["user"]["provider"] is None:
         try:
             return redirect(finish_with_proof(waiting), 303)

@@ -84,10 +84,12 @@ CODE_FILTERS = [one_code]
 
 
 class SignInForm(Form):
-    """Email and password."""
+    """Email and password; ``webauthn`` is "1" when the page's script found the browser can
+    make passkeys (such a browser is offered one after signing in)."""
 
     email = EmailField(_l("Email"), validators=EMAIL)
     password = PasswordField(_l("Password"), validators=PASSWORD)
+    webauthn = HiddenField()
 
 
 class SignUpForm(Form):
@@ -159,6 +161,18 @@ class AuthenticatorCodeForm(Form):
             ),
         ],
     )
+
+
+class PasskeyAnswerForm(Form):
+    """A browser's WebAuthn answer (JSON text, written by the passkey script)."""
+
+    credential = HiddenField(validators=[required(), Length(max=16_384)])
+
+
+class PasskeyNameForm(Form):
+    """A passkey's name, as the person calls it ("Work laptop")."""
+
+    name = StringField(_l("Name"), validators=[Optional(), at_most(60), _no_control_characters])
 
 
 class ButtonForm(Form):

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from .. import mfa_lockout
 from ..messages import flash_message
 from ..signin import CHALLENGE_KEY, outcome, own_client_id, target_client_id, user_pool
+from ..signin_methods import offered
 from ..userpool import errors
 from ..web.error_pages import error_page
 from ..web.limits import limited
@@ -25,9 +26,8 @@ def login():
     form = SignInForm()
     if request.method == "GET" and request.args.get("login_hint"):
         form.email.data = request.args["login_hint"]
-    providers = providers_for(target_client_id())
     if not form.validate_on_submit():
-        return render_template("signin/login.html", form=form, providers=providers)
+        return login_page(form)
     email = form.email.data.strip()
     try:
         result = user_pool().call(
@@ -46,8 +46,20 @@ def login():
     except (errors.InvalidCredentials, errors.TooManyAttempts, errors.InvalidInput) as exc:
         flash_message(exc.key)
         form.password.data = ""
-        return render_template("signin/login.html", form=form, providers=providers), 200
-    return outcome(result, email)
+        return login_page(form)
+    # A browser that can make passkeys (its script said so) is offered one once signed in.
+    offer = "passkeys.offer" if form.webauthn.data == "1" else None
+    return outcome(result, email, detour=offer)
+
+
+def login_page(form: SignInForm):
+    """The sign-in page: the ways in the brand offers (in its order) and the providers."""
+    return render_template(
+        "signin/login.html",
+        form=form,
+        providers=providers_for(target_client_id()),
+        ways=offered(),
+    )
 
 
 @bp.route("/login/challenge", methods=["GET", "POST"])
@@ -111,5 +123,5 @@ def _respond(pending: dict, answer: dict, template: str, form):
     session.pop(CHALLENGE_KEY, None)
     method = pending.get("method", "pwd")
     if pending["name"] == "SOFTWARE_TOKEN_MFA":
-        return outcome(result, pending["email"], pending["client_id"], f"{method} mfa")
-    return outcome(result, pending["email"], pending["client_id"], method)
+        method = f"{method} mfa"
+    return outcome(result, pending["email"], pending["client_id"], method, pending.get("detour"))

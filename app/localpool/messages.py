@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,8 @@ class MessageSender:
 
     def __init__(self, outbox_dir: Path, triggers: TriggerRunner) -> None:
         self.outbox = Outbox(outbox_dir)
+        # Where a message to nobody is written (and at once removed): see ``rehearse``.
+        self.scratch = Outbox(outbox_dir.parent / "localpool-scratch")
         self.triggers = triggers
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"])
@@ -50,6 +53,26 @@ class MessageSender:
         username_value: str = "",
     ) -> dict[str, str]:
         """Send one message for a trigger source; returns Cognito's CodeDeliveryDetails."""
+        message = self.compose(
+            source,
+            user_name=user_name,
+            attributes=attributes,
+            client_id=client_id,
+            client_metadata=client_metadata,
+        )
+        return self.deliver(message, to=to, code=code, username_value=username_value)
+
+    def compose(
+        self,
+        source: str,
+        *,
+        user_name: str,
+        attributes: dict[str, str],
+        client_id: str,
+        client_metadata: dict[str, str] | None = None,
+    ) -> tuple[str, str, str]:
+        """The message for a trigger source, placeholders unfilled: (subject, text, HTML) from
+        the pool's templates, or from the CustomMessage trigger when it answers."""
         subject, stem = DEFAULTS[source]
         # The templates print the placeholders; the code goes in last, as Cognito does.
         names = {"code_parameter": CODE, "username_parameter": USERNAME}
@@ -78,16 +101,33 @@ class MessageSender:
                 html_body = response["emailMessage"]
                 text = html_to_text(html_body)
             subject = response.get("emailSubject") or subject
-        fill = {CODE: code, USERNAME: username_value}
-        for placeholder, value in fill.items():
-            text = text.replace(placeholder, value)
-            html_body = html_body.replace(placeholder, value)
+        return subject, text, html_body
+
+    def deliver(
+        self, message: tuple[str, str, str], *, to: str, code: str, username_value: str = ""
+    ) -> dict[str, str]:
+        """Fill in the code (and username) and write the message to the outbox."""
         try:
-            self.outbox.send(to, subject, text, html_body)
+            self.outbox.send(to, *_filled(message, code, username_value))
         except (MailUnavailable, Undeliverable) as exc:
             # Cognito's answer when its email cannot go out (what it wrote before stays).
             raise PoolError("CodeDeliveryFailureException", "Unable to deliver message.") from exc
         return {"Destination": mask(to), "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+
+    def rehearse(self, message: tuple[str, str, str], *, to: str, code: str) -> None:
+        """Do all that delivering a message does, then remove it: an answer about an address
+        nobody has takes as long as one that sends (no account enumeration by timing)."""
+        with contextlib.suppress(MailUnavailable, Undeliverable):
+            self.scratch.send(to, *_filled(message, code, "")).unlink(missing_ok=True)
+
+
+def _filled(message: tuple[str, str, str], code: str, username: str) -> tuple[str, str, str]:
+    """The message with its placeholders replaced (the code last, as Cognito does)."""
+    subject, text, html_body = message
+    for placeholder, value in {CODE: code, USERNAME: username}.items():
+        text = text.replace(placeholder, value)
+        html_body = html_body.replace(placeholder, value)
+    return subject, text, html_body
 
 
 def mask(email: str) -> str:

@@ -72,6 +72,7 @@ class LocalPool:
         *,
         db_path: Path,
         issuer_base: str,
+        base_url: str,
         outbox_dir: Path,
         region: str = "us-east-1",
         clock: Callable[[], float] = time.time,
@@ -82,6 +83,8 @@ class LocalPool:
         self.region = region
         self.id = seed.pool.id
         self.issuer = f"{issuer_base.rstrip('/')}/{self.id}"
+        # Passkeys' relying party: the server's base URL, unless the pool names another RP id.
+        self.base_url = base_url.rstrip("/")
         self.clock = clock
         self.db = Database(db_path)
         self.signer = Signer(self.db, self.issuer)
@@ -490,6 +493,7 @@ class LocalPool:
             # The hourly code limit looks back one hour (Codes.issue).
             "sends": ("DELETE FROM sends WHERE at <= ?", now - 3600),
             "auth_sessions": ("DELETE FROM auth_sessions WHERE expires <= ?", now),
+            "passkey_challenges": ("DELETE FROM passkey_challenges WHERE expires <= ?", now),
             "domain_records": ("DELETE FROM domain_records WHERE expires <= ?", now),
             "refresh_tokens": ("DELETE FROM refresh_tokens WHERE expires <= ?", now - live_access),
             "revoked_origins": ("DELETE FROM revoked_origins WHERE at <= ?", now - live_access),

@@ -37,6 +37,10 @@ TRIGGERS = (
     "PreTokenGenerationConfig",
 )
 PRE_TOKEN_VERSIONS = ("V1_0", "V2_0", "V3_0")
+# Cognito's first factors of choice-based sign-in (SignInPolicy.AllowedFirstAuthFactors) that
+# the local pool serves, and WebAuthnConfiguration.UserVerification's values.
+FIRST_AUTH_FACTORS = ("PASSWORD", "EMAIL_OTP", "WEB_AUTHN")
+USER_VERIFICATION = ("preferred", "required")
 
 
 class SeedError(ValueError):
@@ -74,6 +78,10 @@ class PoolSettings:
     password_max_failures: int = 5
     auth_session_seconds: int = 180
     custom_auth_max_rounds: int = 8
+    allowed_first_auth_factors: list[str] = field(default_factory=lambda: list(FIRST_AUTH_FACTORS))
+    email_otp_seconds: int = 180
+    webauthn_relying_party_id: str = ""  # empty: the host of the server's base URL
+    webauthn_user_verification: str = "preferred"
 
 
 @dataclass
@@ -210,6 +218,7 @@ def load_seed(path: Path, overrides: dict[str, Any] | None = None, *, base_url: 
             f"{path}: pool.lambda_config.PreTokenGenerationConfig needs LambdaArn and "
             f"LambdaVersion (one of {', '.join(PRE_TOKEN_VERSIONS)})"
         )
+    _check_sign_in_policy(pool, path)
     for name in pool.throttle:
         if name not in THROTTLE_CATEGORIES:
             raise SeedError(f"{path}: unknown key pool.throttle.{name}")
@@ -234,6 +243,23 @@ def load_seed(path: Path, overrides: dict[str, Any] | None = None, *, base_url: 
     return Seed(
         pool=pool, clients=clients, users=users, providers=providers, resource_servers=servers
     )
+
+
+def _check_sign_in_policy(pool: PoolSettings, path: Path) -> None:
+    """The first factors and passkey settings are values Cognito knows (and PASSWORD is one)."""
+    for factor in pool.allowed_first_auth_factors:
+        if factor not in FIRST_AUTH_FACTORS:
+            raise SeedError(
+                f"{path}: pool.allowed_first_auth_factors: {factor!r} is not one of "
+                f"{', '.join(FIRST_AUTH_FACTORS)}"
+            )
+    if "PASSWORD" not in pool.allowed_first_auth_factors:
+        # Cognito's SignInPolicy must allow PASSWORD: users sign up and recover with one.
+        raise SeedError(f"{path}: pool.allowed_first_auth_factors must include PASSWORD")
+    if pool.webauthn_user_verification not in USER_VERIFICATION:
+        raise SeedError(
+            f"{path}: pool.webauthn_user_verification must be one of {', '.join(USER_VERIFICATION)}"
+        )
 
 
 def _resource_servers(items: list[dict[str, Any]], path: Path) -> dict[str, ResourceServer]:

@@ -10,7 +10,15 @@ from app.mail.outbox import Outbox
 from .conftest import PASSWORD, Target, error_code
 
 DAY = 86400
-TABLES = ("codes", "sends", "auth_sessions", "domain_records", "refresh_tokens", "revoked_origins")
+TABLES = (
+    "codes",
+    "sends",
+    "auth_sessions",
+    "passkey_challenges",
+    "domain_records",
+    "refresh_tokens",
+    "revoked_origins",
+)
 
 
 def local(make_app):
@@ -28,12 +36,13 @@ def rows(pool) -> dict[str, int]:
 
 
 def one_of_each(target, app) -> None:
-    """A sign-up code and its send, a refresh token, a revoked one, a challenge session and
-    a pending authorize request of the OAuth2 domain."""
+    """A sign-up code and its send, a refresh token, a revoked one, a challenge session, a
+    passkey registration's challenge and a pending authorize request of the OAuth2 domain."""
     idp = target.idp
     idp.sign_up(ClientId="demo", Username=target.email(), Password=PASSWORD)
     email = target.signed_up()
-    target.sign_in(email)
+    access = target.sign_in(email)["AccessToken"]
+    idp.start_web_authn_registration(AccessToken=access)  # a pending passkey challenge
     revoked = target.sign_in(email)["RefreshToken"]
     idp.revoke_token(Token=revoked, ClientId="demo")
     invited = target.email()

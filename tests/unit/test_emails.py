@@ -48,6 +48,8 @@ OWN = {
     "email_change_taken": {},
     "email_changed": {"new_masked": "n•••@example.com"},
     "password_changed": {"signed_out_others": True},
+    "passkey_added": {},
+    "passkey_removed": {},
     "reconfirm_code": {"code": "123456", "minutes": 10},
     "signup_exists": {"email": "person@example.com"},
     "two_step_off": {"when": "December 2, 2026, 4:05:00 AM UTC"},

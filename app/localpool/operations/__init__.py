@@ -63,7 +63,17 @@ def acceptable(pool, password: Any) -> bool:
 
 def _register_all() -> None:
     """Import the operation modules; importing one registers its operations."""
-    for module in ("accounts", "admin", "auth", "listing", "mfa", "profile", "recovery", "signup"):
+    for module in (
+        "accounts",
+        "admin",
+        "auth",
+        "listing",
+        "mfa",
+        "passkeys",
+        "profile",
+        "recovery",
+        "signup",
+    ):
         importlib.import_module(f"{__name__}.{module}")
 
 

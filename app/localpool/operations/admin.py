@@ -214,7 +214,8 @@ def describe_user_pool(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
                     "RequireNumbers": p.require_numbers,
                     "RequireSymbols": p.require_symbols,
                     "TemporaryPasswordValidityDays": p.temporary_password_validity_days,
-                }
+                },
+                "SignInPolicy": {"AllowedFirstAuthFactors": list(s.allowed_first_auth_factors)},
             },
             "LambdaConfig": lambdas,
             "SchemaAttributes": [

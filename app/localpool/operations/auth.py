@@ -9,12 +9,20 @@ from typing import Any
 
 import pyotp
 
-from .. import srp
 from ..errors import PoolError, invalid_parameter, not_authorized
-from ..passwords import check_policy, judge, make_secret, secret_for, trusted
+from ..passwords import check_policy, make_secret, secret_for
 from ..seed import AppClient
-from . import acceptable, custom_auth, known_client, operation, srp_auth
-from .challenges import after_password, refuse_federated, tokens_or_mfa
+from . import (
+    acceptable,
+    custom_auth,
+    email_otp,
+    known_client,
+    operation,
+    password_auth,
+    srp_auth,
+    user_auth,
+)
+from .challenges import tokens_or_mfa
 
 FLOW_PERMISSION = {
     "USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH",
@@ -22,29 +30,29 @@ FLOW_PERMISSION = {
     "REFRESH_TOKEN_AUTH": "ALLOW_REFRESH_TOKEN_AUTH",
     "REFRESH_TOKEN": "ALLOW_REFRESH_TOKEN_AUTH",
     "CUSTOM_AUTH": "ALLOW_CUSTOM_AUTH",
+    "USER_AUTH": "ALLOW_USER_AUTH",
 }
 MFA_TRIES = 3
+# USER_AUTH's password challenges, prepared as the flows they stand for.
+FIRST_FACTOR_FLOWS = {"PASSWORD": "USER_PASSWORD_AUTH", "PASSWORD_SRP": "USER_SRP_AUTH"}
 
 
 def _prepare_initiate(pool, params: dict[str, Any]) -> dict[str, Any]:
-    """Before the transaction: the password's verdict (USER_PASSWORD_AUTH), or the numbers of
-    the SRP challenge (USER_SRP_AUTH), for the user as read now."""
+    """Before the transaction: the password's verdict (USER_PASSWORD_AUTH, or USER_AUTH with
+    PASSWORD), or the numbers of the SRP challenge (USER_SRP_AUTH, or USER_AUTH with
+    PASSWORD_SRP), for the user as read now."""
     client, flow = known_client(pool, params), params.get("AuthFlow")
     auth = params.get("AuthParameters")
     if client is None or FLOW_PERMISSION.get(flow) not in client.explicit_auth_flows:
         return {}
     if not isinstance(auth, dict) or not isinstance(auth.get("USERNAME"), str):
         return {}
+    if flow == "USER_AUTH":
+        flow = FIRST_FACTOR_FLOWS.get(auth.get("PREFERRED_CHALLENGE"), "")
     with pool.db.reading() as conn:
         user = pool.find_user(conn, auth["USERNAME"])
     if flow == "USER_PASSWORD_AUTH":
-        user = user if user is not None and user["native"] else None
-        verdict = judge(user, auth.get("PASSWORD"))
-        prepared: dict[str, Any] = {"verdict": verdict}
-        if verdict.ok and not user["srp_verifier"]:
-            pool_name = srp.pool_name(pool.id)
-            prepared["srp"] = srp.new_verifier(pool_name, user["username"], auth["PASSWORD"])
-        return prepared
+        return password_auth.prepare(pool, user, auth.get("PASSWORD"))
     big_a = srp_auth.parse_srp_a(auth.get("SRP_A"))
     if flow != "USER_SRP_AUTH" or big_a is None:
         return {}
@@ -62,38 +70,14 @@ def initiate_auth(pool, conn, params: dict[str, Any], prepared: dict) -> dict[st
         raise invalid_parameter(f"{flow} flow not enabled for this client")
     auth = params.get("AuthParameters") or {}
     if flow == "USER_PASSWORD_AUTH":
-        return _password(pool, conn, client, auth, prepared)
+        return password_auth.sign_in(pool, conn, client, auth, prepared)
     if flow == "USER_SRP_AUTH":
         return srp_auth.start(pool, conn, client, auth, prepared)
+    if flow == "USER_AUTH":
+        return user_auth.start(pool, conn, client, auth, prepared, params.get("ClientMetadata"))
     if flow == "CUSTOM_AUTH":
         return custom_auth.start(pool, conn, client, auth, params.get("ClientMetadata"))
     return _refresh(pool, conn, client, auth)
-
-
-def _password(pool, conn, client: AppClient, auth: dict[str, str], prepared) -> dict[str, Any]:
-    """USER_PASSWORD_AUTH: an unknown user and a wrong password get the same answer."""
-    username = auth.get("USERNAME", "")
-    if not username:
-        raise invalid_parameter("Missing required parameter USERNAME")
-    pool.check_secret_hash(client, [username], auth.get("SECRET_HASH"))
-    user = pool.find_user(conn, username)
-    if user is not None and not user["native"]:
-        refuse_federated()
-    if user is not None:
-        pool.check_not_locked(user)
-    if not trusted(prepared.get("verdict"), user, auth.get("PASSWORD", "")):
-        if user is not None:
-            pool.record_password_failure(conn, user)
-        raise not_authorized()
-    user["failed_logins"] = 0
-    if not user["srp_verifier"]:
-        # A password set before the pool kept SRP verifiers gets one now that it is known.
-        salt, verifier = prepared.get("srp") or srp.new_verifier(
-            srp.pool_name(pool.id), user["username"], auth["PASSWORD"]
-        )
-        user.update(srp_salt=salt, srp_verifier=verifier)
-    pool.save_user(conn, user)
-    return after_password(pool, conn, client, user)
 
 
 def _refresh(pool, conn, client: AppClient, auth: dict[str, str]) -> dict[str, Any]:
@@ -130,8 +114,9 @@ def get_tokens_from_refresh_token(pool, conn, params: dict[str, Any]) -> dict[st
 
 
 def _prepare_respond(pool, params: dict[str, Any]) -> dict[str, Any]:
-    """Before the transaction: the SRP password claim's proof (PASSWORD_VERIFIER), or the new
-    password's secret (NEW_PASSWORD_REQUIRED), for the pending challenge as read now."""
+    """Before the transaction: the SRP password claim's proof (PASSWORD_VERIFIER), the new
+    password's secret (NEW_PASSWORD_REQUIRED), or what a password chosen in SELECT_CHALLENGE
+    needs (its verdict, or the SRP challenge), for the pending challenge as read now."""
     name, responses = params.get("ChallengeName"), params.get("ChallengeResponses")
     if known_client(pool, params) is None or not isinstance(responses, dict):
         return {}
@@ -142,6 +127,8 @@ def _prepare_respond(pool, params: dict[str, Any]) -> dict[str, Any]:
             return {}
         session = responses["PASSWORD_CLAIM_SECRET_BLOCK"]
     elif name == "NEW_PASSWORD_REQUIRED" and acceptable(pool, responses.get("NEW_PASSWORD")):
+        session = params.get("Session")
+    elif name == "SELECT_CHALLENGE" and responses.get("ANSWER") in FIRST_FACTOR_FLOWS:
         session = params.get("Session")
     else:
         return {}
@@ -155,6 +142,8 @@ def _prepare_respond(pool, params: dict[str, Any]) -> dict[str, Any]:
         return {}
     if name == "PASSWORD_VERIFIER":
         return {"proof": srp_auth.proof(pool, user, json.loads(row["data"]), responses, timestamp)}
+    if name == "SELECT_CHALLENGE":
+        return user_auth.prepare_selection(pool, user, row["username"], responses)
     if user is None:
         return {}
     return {"secret": make_secret(responses["NEW_PASSWORD"], user["username"], pool.id)}
@@ -162,7 +151,8 @@ def _prepare_respond(pool, params: dict[str, Any]) -> dict[str, Any]:
 
 @operation("RespondToAuthChallenge", "UserAuthentication", prepare=_prepare_respond)
 def respond_to_auth_challenge(pool, conn, params: dict[str, Any], prepared: dict) -> dict:
-    """Answer a pending challenge; the session is single use except for a mistyped TOTP code."""
+    """Answer a pending challenge; the session is single use except for a mistyped TOTP or
+    email code."""
     client = pool.client(params.get("ClientId"))
     name = params.get("ChallengeName")
     responses = params.get("ChallengeResponses") or {}
@@ -185,6 +175,8 @@ def respond_to_auth_challenge(pool, conn, params: dict[str, Any], prepared: dict
     metadata = params.get("ClientMetadata")
     if name == "SOFTWARE_TOKEN_MFA":
         return _answer_mfa(pool, conn, client, user, row, data, responses, metadata)
+    if name == "EMAIL_OTP":
+        return email_otp.answer(pool, conn, client, user, row, data, responses, metadata)
     if name == "NEW_PASSWORD_REQUIRED":
         # A password the policy refuses leaves the session usable for another try.
         check_policy(pool.settings.password_policy, responses.get("NEW_PASSWORD", ""))
@@ -193,6 +185,10 @@ def respond_to_auth_challenge(pool, conn, params: dict[str, Any], prepared: dict
         return srp_auth.answer(pool, conn, client, user, data, responses, timestamp, prepared)
     if name == "NEW_PASSWORD_REQUIRED":
         return _answer_new_password(pool, conn, client, user, responses, prepared, metadata)
+    if name == "SELECT_CHALLENGE":
+        return user_auth.select(pool, conn, client, user, data, responses, prepared, metadata)
+    if name == "WEB_AUTHN":
+        return user_auth.answer_passkey(pool, conn, client, user, data, responses, metadata)
     return custom_auth.answer(pool, conn, client, user, data, responses, metadata)
 
 

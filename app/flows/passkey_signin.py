@@ -1,0 +1,165 @@
+"""``/login/passkey``: sign in with a passkey, email first (Cognito's ``USER_AUTH`` with the
+``WEB_AUTHN`` challenge: the pool needs the username before it makes a challenge).
+
+The sign-in page's "Sign in with a passkey" button (added by its script where the browser has
+WebAuthn) posts the email here. The pool's challenge is kept in the session; the page's script
+asks the browser for the passkey and posts its answer to ``/login/passkey/answer``. Where the
+browser has passkey autofill, the sign-in page's script asks ``/login/passkey/options`` once an
+address is typed and the password field offers the passkey (``mediation: "conditional"``).
+Every address gets the same page: one without a passkey, or without an account, gets decoy
+options (``app.passkeys.request_options``) and, whatever is answered, the same refusal as a
+wrong passkey, in the same time.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, jsonify, redirect, render_template, session, url_for
+
+from .. import i18n, passkeys
+from ..magic_link.tokens import masked
+from ..messages import flash_message, text
+from ..signin import outcome, own_client_id, user_pool
+from ..signin_methods import offers
+from ..userpool import errors
+from ..web.limits import limited
+from ..web.timing import padded
+from .forms import EmailForm, PasskeyAnswerForm, SignInForm
+from .signin import login_page
+
+bp = Blueprint("passkey_signin", __name__)
+KEY = "passkey_sign_in"
+
+
+@bp.post("/login/passkey")
+@limited
+def start():
+    """Ask the pool for a passkey challenge for the typed address; show the passkey page."""
+    form = EmailForm()
+    if not offers("passkey"):
+        return redirect(url_for("signin.login"), 303)
+    if not form.validate_on_submit():
+        return _login_page(form)
+    _wait_for(form.email.data.strip())
+    return redirect(url_for("passkey_signin.page"), 303)
+
+
+@bp.post("/login/passkey/options")
+@limited
+def options():
+    """Passkey autofill: the sign-in page's script sends the typed address (the CSRF token in
+    a header) and gets the options for a ``mediation: "conditional"`` request, so the browser
+    offers the passkey in the password field's autofill. The same for every address."""
+    form = EmailForm()
+    if not offers("passkey") or not form.validate_on_submit():
+        return jsonify(error=text("invalid_input")), 400
+    return jsonify(options=_wait_for(form.email.data.strip()))
+
+
+def _wait_for(email: str) -> dict:
+    """Start a passkey sign-in for ``email`` and keep it in the session (a decoy's for an
+    address without a passkey); returns the options for the browser."""
+    with padded():
+        parameters = _challenge(email) or {}
+    options = passkeys.request_options(parameters.get("challenge"))
+    session[KEY] = {
+        "email": email,
+        "client_id": own_client_id(),
+        "session": parameters.get("session"),
+        "username": parameters.get("username", email),
+        "options": options,
+    }
+    return options
+
+
+def _challenge(email: str) -> dict | None:
+    """InitiateAuth USER_AUTH preferring WEB_AUTHN; None when the pool offers no passkey
+    challenge (no passkey, an unknown or unconfirmed address: all look the same)."""
+    try:
+        result = user_pool().call(
+            "InitiateAuth",
+            ClientId=own_client_id(),
+            AuthFlow="USER_AUTH",
+            AuthParameters={"USERNAME": email, "PREFERRED_CHALLENGE": "WEB_AUTHN"},
+            ClientMetadata=i18n.client_metadata(),
+        )
+    except (errors.InvalidCredentials, errors.NotConfirmed, errors.InvalidInput, errors.NotFound):
+        return None
+    if result.get("ChallengeName") != "WEB_AUTHN":
+        return None
+    parameters = result.get("ChallengeParameters") or {}
+    return {
+        "session": result["Session"],
+        "username": parameters.get("USERNAME", email),
+        "challenge": parameters,
+    }
+
+
+def _login_page(form: EmailForm):
+    """The sign-in page again, with the email's error (nothing typed is lost)."""
+    login = SignInForm(formdata=None)
+    login.email.data = form.email.data
+    login.email.errors = list(form.email.errors)
+    return login_page(login)
+
+
+@bp.get("/login/passkey")
+def page():
+    """The passkey page: its script asks the browser for the passkey at once, and again from
+    the button; without a challenge waiting, back to the sign-in page."""
+    waiting = session.get(KEY)
+    if not waiting:
+        return redirect(url_for("signin.login"), 303)
+    return render_template(
+        "signin/passkey.html",
+        form=PasskeyAnswerForm(formdata=None),
+        who=masked(waiting["email"]),
+        email=waiting["email"],
+        options=waiting["options"],
+    )
+
+
+@bp.post("/login/passkey/answer")
+@limited
+def answer():
+    """Send the browser's answer to the pool; signed in, or the one refusal for every failure."""
+    waiting = session.pop(KEY, None)
+    form = PasskeyAnswerForm()
+    if not waiting:
+        flash_message("session_expired")
+        return redirect(url_for("signin.login"), 303)
+    credential = passkeys.parsed_credential(form.credential.data or "")
+    with padded():
+        result = _respond(waiting, credential) if form.validate_on_submit() else None
+    if result is None:
+        flash_message("passkey_refused")
+        return redirect(url_for("signin.login", login_hint=waiting["email"]), 303)
+    return outcome(result, waiting["email"], waiting["client_id"], "passkey")
+
+
+def _respond(waiting: dict, credential: dict | None) -> dict | None:
+    """RespondToAuthChallenge WEB_AUTHN; None for a decoy, a malformed answer or a refusal."""
+    if not waiting.get("session") or credential is None:
+        return None
+    try:
+        return user_pool().call(
+            "RespondToAuthChallenge",
+            ClientId=waiting["client_id"],
+            ChallengeName="WEB_AUTHN",
+            Session=waiting["session"],
+            ChallengeResponses={
+                "USERNAME": waiting["username"],
+                "CREDENTIAL": json.dumps(credential),
+            },
+            ClientMetadata=i18n.client_metadata(),
+        )
+    except (
+        errors.PasskeyRefused,
+        errors.InvalidCredentials,
+        errors.SessionExpired,
+        errors.InvalidInput,
+        errors.CodeMismatch,
+        errors.NotFound,
+    ):
+        return None
