@@ -39,6 +39,7 @@ from .flows.passkeys import NewPasskeyForm
 from .flows.policy import LABELS, password_rules
 from .flows.reconfirm import ProviderForm, Ways
 from .flows.social import LABELS as PROVIDER_LABELS
+from .flows.two_step import SETUP_SECONDS, grouped, otpauth_uri, qr_svg
 from .i18n import language_links, supported
 from .magic_link.tokens import masked
 from .messages import flash_message, text
@@ -50,6 +51,8 @@ PROVIDERS = [(name, PROVIDER_LABELS.get(name, name)) for name in ("Google", "Sig
 # What a person might have typed wrong, for ``errors=1``.
 TYPED_WRONG = {"email": "sam@", "code": "12", "password": "", "current": ""}
 ATTRIBUTES = ["given_name"]
+# An authenticator-app secret that belongs to no account.
+SAMPLE_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,18 @@ def _new_passkey(errors: bool) -> NewPasskeyForm:
 def _secure(state: str) -> dict[str, Any]:
     """The "secure your account" page in one of its states."""
     return {"state": state, "form": ButtonForm(formdata=None), "email": EMAIL}
+
+
+def _two_step_app(errors: bool) -> dict[str, Any]:
+    """Adding the account to an authenticator app, for a sample secret."""
+    uri = otpauth_uri(SAMPLE_SECRET, EMAIL)
+    return {
+        "form": _form(AuthenticatorCodeForm, errors),
+        "qr": qr_svg(uri),
+        "uri": uri,
+        "secret": grouped(SAMPLE_SECRET),
+        "minutes": SETUP_SECONDS // 60,
+    }
 
 
 PAGES: dict[str, Page] = {
@@ -228,6 +243,16 @@ PAGES: dict[str, Page] = {
             "who": masked(EMAIL),
             "back": "account.overview",
         },
+    ),
+    "account/two_step": Page(
+        "account/two_step.html", lambda e: {"form": ButtonForm(formdata=None), "on": False}
+    ),
+    "account/two_step-on": Page(
+        "account/two_step.html", lambda e: {"form": ButtonForm(formdata=None), "on": True}
+    ),
+    "account/two_step_app": Page("account/two_step_app.html", _two_step_app),
+    "account/two_step_off": Page(
+        "account/two_step_off.html", lambda e: {"form": ButtonForm(formdata=None)}
     ),
     "deletion/confirm": Page(
         "deletion/confirm.html", lambda e: {"form": ButtonForm(formdata=None), "apple": True}

@@ -269,6 +269,35 @@ MESSAGES = {
         ),
         "error",
     ),
+    # Two-step verification set up and turned off in the account pages (issue 13).
+    "two_step_on": (
+        _l(
+            "Two-step verification is on. When you sign in, we'll ask for a code from your authenticator app."
+        ),
+        "info",
+    ),
+    "two_step_off": (
+        _l(
+            "Two-step verification is off. Signing in no longer asks for a code from your authenticator app."
+        ),
+        "info",
+    ),
+    "two_step_code_wrong": (
+        _l(
+            "That code isn't right. In your authenticator app, open the entry you just added and type the 6-digit code it shows now."
+        ),
+        "error",
+    ),
+    "two_step_setup_expired": (
+        _l(
+            "Setting up your authenticator app took too long, so it was stopped. Start again to get a new QR code to scan."
+        ),
+        "error",
+    ),
+    "two_step_required": (
+        _l("This account must use two-step verification, so it can't be turned off."),
+        "error",
+    ),
 }
 
 

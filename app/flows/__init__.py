@@ -28,6 +28,7 @@ def register(app: Flask, *, local_mode: bool) -> None:
         signin,
         signup,
         social,
+        two_step,
     )
 
     limits.init_app(app)
@@ -52,6 +53,7 @@ def register(app: Flask, *, local_mode: bool) -> None:
         email_change.bp,
         secure_account.bp,
         deletion.bp,
+        two_step.bp,
     ):
         app.register_blueprint(module)
     # Machine-to-machine endpoints: clients authenticate themselves, browsers send no cookie.

@@ -52,6 +52,8 @@ OWN = {
     "passkey_removed": {},
     "reconfirm_code": {"code": "123456", "minutes": 10},
     "signup_exists": {"email": "person@example.com"},
+    "two_step_off": {"when": "December 2, 2026, 4:05:00 AM UTC"},
+    "two_step_on": {"when": "December 2, 2026, 4:05:00 AM UTC"},
 }
 CUSTOM_MESSAGE = sorted({stem for stem, _ in KINDS.values()})
 
