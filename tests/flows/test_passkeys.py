@@ -267,3 +267,52 @@ def test_a_passkey_that_checked_nobody_is_not_enough_with_an_authenticator_app(s
     # With the person verified, the passkey is two factors: signed in without the app's code.
     response = passkey_sign_in(browser, email, authenticator)
     assert browser.open(response.location).request.path == "/account"
+
+
+def test_a_passkey_page_left_open_asks_to_confirm_it_is_you_first(signed_in, clock):
+    browser, _ = signed_in
+    browser.open("/account/passkeys/new")
+    token = CSRF.search(browser.text()).group(1)
+    clock.advance(6 * 60)
+    answer = browser.http.post("/account/passkeys/options", headers={"X-CSRFToken": token})
+    assert answer.status_code == 401 and "/account/confirm" in answer.json["next"]
+    assert browser.open("/account/passkeys/new").request.path == "/account/confirm"
+
+
+def test_passkey_json_needs_the_csrf_token(signed_in):
+    browser, _ = signed_in
+    browser.open("/account/passkeys/new")
+    assert browser.http.post("/account/passkeys/options").status_code == 400
+    assert (
+        browser.http.post("/login/passkey/options", data={"email": "a@example.com"}).status_code
+        == 400
+    )
+
+
+def test_passkey_autofill_options_are_the_same_for_every_address(signed_in, app, outbox):
+    owner, email = signed_in
+    holder = SoftAuthenticator()
+    add_passkey(owner, holder)
+    shapes = []
+    for typed in (email, "nobody@example.com"):
+        browser = Browser(app, outbox)
+        browser.open("/login")
+        token = CSRF.search(browser.text()).group(1)
+        answer = browser.http.post(
+            "/login/passkey/options", data={"email": typed}, headers={"X-CSRFToken": token}
+        )
+        assert answer.status_code == 200
+        options = answer.json["options"]
+        shapes.append({k: v for k, v in options.items() if k != "challenge"})
+    assert shapes[0] == shapes[1]
+    # The answer to the open request signs in, as from the passkey page.
+    browser = Browser(app, outbox)
+    browser.open("/login")
+    token = CSRF.search(browser.text()).group(1)
+    options = browser.http.post(
+        "/login/passkey/options", data={"email": email}, headers={"X-CSRFToken": token}
+    ).json["options"]
+    assert "/login/passkey/answer" in browser.text()  # the autofill's answer form is on the page
+    credential = json.dumps(holder.sign_in(options, ORIGIN))
+    response = browser.submit("/login/passkey/answer", credential=credential)
+    assert browser.open(response.location).request.path == "/account"
