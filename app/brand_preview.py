@@ -166,6 +166,11 @@ PAGES: dict[str, Page] = {
         "signin/login.html",
         lambda e: {"form": _form(SignInForm, e), "providers": PROVIDERS, "ways": _ways()},
     ),
+    "signin/email_code": Page("signin/email_code.html", lambda e: {"form": _form(EmailForm, e)}),
+    "signin/email_code_sent": Page(
+        "signin/email_code_sent.html",
+        lambda e: {"form": _form(CodeForm, e), "email": EMAIL},
+    ),
     "signin/passkey": Page(
         "signin/passkey.html",
         lambda e: {

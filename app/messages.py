@@ -68,6 +68,21 @@ MESSAGES = {
         _l("Your passkey couldn't be used here. Try again, or sign in another way."),
         "error",
     ),
+    "email_code_wrong": (
+        _l("That code isn't right. Check the newest email from us and try again."),
+        "error",
+    ),
+    "email_code_spent": (
+        _l("That code can't be used any more. Ask for a new one."),
+        "error",
+    ),
+    "email_code_needs_mfa": (
+        _l(
+            "This account uses an authenticator app, so an emailed code isn't enough. Sign in"
+            " with your password and the app's code."
+        ),
+        "error",
+    ),
     "passkey_needs_mfa": (
         _l(
             "This account uses an authenticator app, and this passkey didn't check it's you with"

@@ -26,8 +26,8 @@ from ..signin import outcome, own_client_id, signed_in_user, user_pool
 from ..userpool import errors
 from ..web.limits import limited
 from ..web.timing import padded
-from .account import has_mfa
 from .forms import ButtonForm, CodeForm, ElsewhereForm, EmailForm
+from .second_factor import needs_second_factor
 
 bp = Blueprint("magic_link", __name__)
 ASKED = "magic_link"
@@ -207,17 +207,11 @@ def _sign_in_here(token: str, payload: LinkPayload):
 
 
 def _signed_in(result: dict, email: str, client_id: str):
-    """A link or code is one factor. Cognito asks no second factor after custom auth, so an
-    account with an authenticator app is not signed in by a link: its tokens are revoked at
-    once and the person signs in with password and code (one GetUser per link sign-in)."""
-    tokens = result.get("AuthenticationResult")
-    if tokens:
-        pool = user_pool()
-        user = pool.call("GetUser", AccessToken=tokens["AccessToken"])
-        if has_mfa(user):
-            pool.call("RevokeToken", ClientId=client_id, Token=tokens["RefreshToken"])
-            flash_message("magic_link_needs_mfa")
-            return redirect(url_for("signin.login", login_hint=email), 303)
+    """A link or code is one factor: an account with an authenticator app signs in with
+    password and code instead (``second_factor``)."""
+    if needs_second_factor(result, client_id):
+        flash_message("magic_link_needs_mfa")
+        return redirect(url_for("signin.login", login_hint=email), 303)
     return outcome(result, email, client_id, "otp")
 
 

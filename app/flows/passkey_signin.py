@@ -25,8 +25,8 @@ from ..signin_methods import offers
 from ..userpool import errors
 from ..web.limits import limited
 from ..web.timing import padded
-from .account import has_mfa
 from .forms import EmailForm, PasskeyAnswerForm, SignInForm
+from .second_factor import needs_second_factor
 from .signin import login_page
 
 bp = Blueprint("passkey_signin", __name__)
@@ -136,24 +136,12 @@ def answer():
     if result is None:
         flash_message("passkey_refused")
         return redirect(url_for("signin.login", login_hint=waiting["email"]), 303)
-    if not passkeys.user_verified(credential) and _has_an_authenticator_app(result, waiting):
+    # A passkey that verified the person (fingerprint, face, PIN) is two factors; one that did
+    # not is one, not enough for an account with an authenticator app.
+    if not passkeys.user_verified(credential) and needs_second_factor(result, waiting["client_id"]):
         flash_message("passkey_needs_mfa")
         return redirect(url_for("signin.login", login_hint=waiting["email"]), 303)
     return outcome(result, waiting["email"], waiting["client_id"], "passkey")
-
-
-def _has_an_authenticator_app(result: dict, waiting: dict) -> bool:
-    """A passkey that did not verify the person is one factor, which is not enough for an
-    account with an authenticator app (Cognito asks no code after a passkey): its tokens are
-    revoked at once and the person signs in with password and code. One GetUser."""
-    tokens = result.get("AuthenticationResult")
-    if not tokens:
-        return False
-    pool = user_pool()
-    if not has_mfa(pool.call("GetUser", AccessToken=tokens["AccessToken"])):
-        return False
-    pool.call("RevokeToken", ClientId=waiting["client_id"], Token=tokens["RefreshToken"])
-    return True
 
 
 def _respond(waiting: dict, credential: dict | None) -> dict | None:

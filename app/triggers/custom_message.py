@@ -30,8 +30,10 @@ ROOT = Path(__file__).resolve().parents[2]
 CODE = "{####}"
 # Cognito's limit on a CustomMessage trigger's emailMessage, in characters.
 MAX_EMAIL_MESSAGE = 20_000
-# trigger source -> (template stem, page the link opens)
+# trigger source -> (template stem, page the link opens; None: a code only)
 KINDS = {
+    # An emailed sign-in code (USER_AUTH's EMAIL_OTP): no link, or it would be a magic link.
+    "CustomMessage_Authentication": ("sign_in_code", None),
     "CustomMessage_SignUp": ("confirm_signup", "/confirm"),
     "CustomMessage_ResendCode": ("confirm_signup", "/confirm"),
     "CustomMessage_ForgotPassword": ("reset_password", "/confirmForgotPassword"),
@@ -46,9 +48,11 @@ TEMPLATES = EmailTemplates()
 _FITTING: set[tuple[str, tuple[str, ...]]] = set()
 
 
-def _link(stem: str, path: str, base_url: str, email: str, client_id: str, code: str) -> str:
-    """The page the email's button opens. The code placeholder stays literal (in the link and
-    in every language): Cognito replaces it after the trigger returns."""
+def _link(stem: str, path: str | None, base_url: str, email: str, client_id: str, code: str) -> str:
+    """The page the email's button opens ("" for a code-only email). The code placeholder stays
+    literal (in the link and in every language): Cognito replaces it after the trigger returns."""
+    if path is None:
+        return ""
     base = base_url.rstrip("/")
     if stem == "verify_email":  # the person is signed in; the link needs only the code
         return f"{base}{path}?code={code}"

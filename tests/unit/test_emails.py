@@ -189,8 +189,9 @@ def test_each_custom_message_email_is_in_the_language_gatehouse_sends(marked, so
     )["response"]
     assert response["emailSubject"].startswith(mark(language, ""))
     assert unmarked(language, html_texts(response["emailMessage"]), ["Northwind Traders"]) == []
-    # Cognito fills the placeholder in after the trigger: it stays literal, link and code alike.
-    assert response["emailMessage"].count("{####}") == 2
+    # Cognito fills the placeholder in after the trigger: it stays literal, link and code alike
+    # (a sign-in code's email has no link: a link would sign in whoever opens it).
+    assert response["emailMessage"].count("{####}") == (1 if KINDS[source][1] is None else 2)
 
 
 @pytest.mark.parametrize("language", ["ja", "ar"])
@@ -423,3 +424,20 @@ def test_a_brand_edited_in_local_mode_shows_in_the_next_email(tmp_path):
         event("CustomMessage_SignUp", "northwind"), "https://login.example.com", str(branding)
     )
     assert "Northwind Outfitters" in second["response"]["emailMessage"]
+
+
+@pytest.mark.parametrize(
+    ("named", "worn"),
+    [
+        ("northwind", "Northwind Traders"),  # the page's brand, for a sign-in as Gatehouse's client
+        ("../northwind", "Gatehouse"),  # never a path
+        ("no-such-brand", "Gatehouse"),
+        (None, "Gatehouse"),
+    ],
+)
+def test_a_sign_in_code_wears_the_brand_its_page_names(named, worn):
+    metadata = {"brand": named} if named else {}
+    response = custom_message(
+        event("CustomMessage_Authentication", "gatehouse", metadata), BASE, str(ROOT / "branding")
+    )["response"]
+    assert worn in response["emailSubject"]
