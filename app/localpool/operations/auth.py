@@ -1,5 +1,5 @@
 """InitiateAuth, RespondToAuthChallenge and GetTokensFromRefreshToken: password, SRP, refresh,
-and custom auth with challenges."""
+custom auth and choice-based sign-in (USER_AUTH), with their challenges."""
 
 from __future__ import annotations
 
