@@ -266,7 +266,8 @@ def test_a_confidential_client_signs_in_by_email_code_with_its_secret_hash(targe
 
 
 def test_the_email_code_message_is_the_custom_message_triggers(make_app):
-    """CustomMessage_Authentication, with InitiateAuth's ClientMetadata (the page's language)."""
+    """CustomMessage_Authentication; as on Cognito, InitiateAuth's ClientMetadata does not reach
+    it, RespondToAuthChallenge's (EMAIL_OTP chosen in SELECT_CHALLENGE) does."""
     events = []
 
     def custom_message(event, context):
@@ -286,6 +287,22 @@ def test_the_email_code_message_is_the_custom_message_triggers(make_app):
     )
     (event,) = events
     assert event["triggerSource"] == "CustomMessage_Authentication"
+    assert "clientMetadata" not in event["request"]
+    events.clear()
+    choice = target.idp.initiate_auth(
+        ClientId=target.client_id,
+        AuthFlow="USER_AUTH",
+        AuthParameters={"USERNAME": email},
+        ClientMetadata={"lang": "fr"},
+    )
+    target.idp.respond_to_auth_challenge(
+        ClientId=target.client_id,
+        ChallengeName="SELECT_CHALLENGE",
+        Session=choice["Session"],
+        ChallengeResponses={"USERNAME": email, "ANSWER": "EMAIL_OTP"},
+        ClientMetadata={"lang": "de"},
+    )
+    (event,) = events
     assert event["request"]["clientMetadata"] == {"lang": "de"}
     assert event["request"]["userAttributes"]["email"] == email
     mail = target.mails(email)[-1]

@@ -46,9 +46,14 @@ def start(pool, conn, client, auth: dict[str, str], prepared, metadata) -> dict[
     if user is not None and not user["native"]:
         refuse_federated()
     offered = available(pool, conn, user)
+    # Cognito passes InitiateAuth's ClientMetadata to no CustomMessage trigger (only to
+    # PreSignUp, PreAuthentication and UserMigration): an email code sent now gets none. A
+    # caller that wants it there selects EMAIL_OTP in RespondToAuthChallenge, whose ClientMetadata
+    # the trigger gets.
+    del metadata
     if preferred in offered:
-        return _begin(pool, conn, client, username, user, preferred, auth, prepared, metadata)
-    data = {"username": username, "available": offered, "metadata": metadata or {}}
+        return _begin(pool, conn, client, username, user, preferred, auth, prepared, None)
+    data = {"username": username, "available": offered}
     asked = challenge(pool, conn, client, user, "SELECT_CHALLENGE", data, {})
     return {**asked, "AvailableChallenges": offered}
 
@@ -88,7 +93,7 @@ def select(pool, conn, client, user, data, responses, prepared, metadata) -> dic
         choice,
         responses,
         prepared,
-        metadata or data["metadata"] or None,
+        metadata,
     )
 
 
