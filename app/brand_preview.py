@@ -252,6 +252,10 @@ PAGES: dict[str, Page] = {
     "email_change/secure-busy": Page("email_change/secure.html", lambda e: _secure("busy")),
     "email_change/secure-taken": Page("email_change/secure.html", lambda e: _secure("taken")),
     "email_change/secure-restored": Page("email_change/secure.html", lambda e: _secure("restored")),
+    "email_code/ask": Page("email_code/ask.html", lambda e: {"form": _form(EmailForm, e)}),
+    "email_code/sent": Page(
+        "email_code/sent.html", lambda e: {"form": _form(CodeForm, e), "who": masked(EMAIL)}
+    ),
     "magic_link/ask": Page("magic_link/ask.html", lambda e: {"form": _form(EmailForm, e)}),
     "magic_link/sent": Page(
         "magic_link/sent.html",

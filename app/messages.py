@@ -262,6 +262,28 @@ MESSAGES = {
         ),
         "error",
     ),
+    # Email one-time codes as a first factor (issue 13).
+    "email_code_wrong": (
+        _l("That code isn't right. Check the newest email from us and type its 6-digit code."),
+        "error",
+    ),
+    "email_code_tried_out": (
+        _l(
+            "That code wasn't right either, and there have been too many tries. Ask for a new code."
+        ),
+        "error",
+    ),
+    "email_code_expired": (
+        _l("That code has expired or has already been used. Ask for a new one."),
+        "error",
+    ),
+    "email_code_needs_mfa": (
+        _l(
+            "This account uses an authenticator app, so a code from an email isn't enough. Sign in"
+            " with your password and the app's code."
+        ),
+        "error",
+    ),
 }
 
 

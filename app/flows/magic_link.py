@@ -22,12 +22,12 @@ from ..magic_link.tokens import LIFETIME_SECONDS, LinkPayload, LinkSigner, maske
 from ..messages import flash_message
 from ..oauth import pending
 from ..recent import now
-from ..signin import outcome, own_client_id, signed_in_user, user_pool
+from ..signin import own_client_id, signed_in_user, user_pool
 from ..userpool import errors
 from ..web.limits import limited
 from ..web.timing import padded
-from .account import has_mfa
 from .forms import ButtonForm, CodeForm, ElsewhereForm, EmailForm
+from .one_factor import signed_in_by_email
 
 bp = Blueprint("magic_link", __name__)
 ASKED = "magic_link"
@@ -207,18 +207,8 @@ def _sign_in_here(token: str, payload: LinkPayload):
 
 
 def _signed_in(result: dict, email: str, client_id: str):
-    """A link or code is one factor. Cognito asks no second factor after custom auth, so an
-    account with an authenticator app is not signed in by a link: its tokens are revoked at
-    once and the person signs in with password and code (one GetUser per link sign-in)."""
-    tokens = result.get("AuthenticationResult")
-    if tokens:
-        pool = user_pool()
-        user = pool.call("GetUser", AccessToken=tokens["AccessToken"])
-        if has_mfa(user):
-            pool.call("RevokeToken", ClientId=client_id, Token=tokens["RefreshToken"])
-            flash_message("magic_link_needs_mfa")
-            return redirect(url_for("signin.login", login_hint=email), 303)
-    return outcome(result, email, client_id, "otp")
+    """A link or code is one factor (``one_factor``)."""
+    return signed_in_by_email(result, email, client_id, "magic_link_needs_mfa")
 
 
 def _elsewhere(token: str, payload: LinkPayload):
