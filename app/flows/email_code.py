@@ -14,7 +14,7 @@ without asking the pool, inside the same floor (``padded``).
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from .. import i18n
 from ..magic_link.tokens import masked
@@ -41,6 +41,19 @@ NO_CODE = (
     errors.DeliveryFailed,  # only an account's code can fail to go out
     errors.TooManyAttempts,
     errors.Rejected,
+)
+# What the pool may answer to a code; every other error is the pool's fault (its error page).
+REFUSALS = (
+    errors.CodeMismatch,
+    errors.CodeExpired,
+    errors.InvalidCredentials,
+    errors.SessionExpired,
+    errors.TooManyAttempts,
+    errors.NotConfirmed,
+    errors.PasswordResetRequired,
+    errors.Rejected,
+    errors.InvalidInput,
+    errors.NotFound,
 )
 
 
@@ -98,54 +111,64 @@ def sent():
     """ "We've emailed you a code", and the code typed here."""
     waiting = session.get(KEY)
     if not waiting:
+        if request.method == "POST":  # a code for a sign-in that has ended
+            flash_message("email_code_expired")
         return redirect(url_for("email_code.ask"), 303)
     form = CodeForm()
     if not form.validate_on_submit():
         return _sent_page(waiting, form)
-    try:
-        with padded():
-            result = _answer(waiting, form.code.data)
-    except errors.CodeMismatch:
-        waiting["tries"] += 1
-        if waiting["tries"] >= TRIES:
-            return _start_again("email_code_tried_out")
-        session[KEY] = waiting
-        flash_message("email_code_wrong")
-        return _sent_page(waiting, CodeForm(formdata=None))
-    except (errors.InvalidCredentials, errors.SessionExpired, errors.CodeExpired):
-        return _start_again("email_code_expired")  # the code or its session is spent or expired
-    except errors.TooManyAttempts as exc:
-        return _start_again(exc.key)
-    except errors.NotConfirmed:
-        session.pop(KEY, None)
-        flash_message("not_confirmed")
-        session["confirm_email"] = waiting["email"]
-        return redirect(url_for("signup.confirm"), 303)
-    except errors.PasswordResetRequired:
-        session.pop(KEY, None)
-        flash_message("password_reset_required")
-        return redirect(url_for("recovery.forgot", email=waiting["email"]), 303)
-    except (errors.Rejected, errors.InvalidInput, errors.NotFound) as exc:
-        return _start_again(reason_key(exc))
+    # The refusal is caught inside the floor: a wrong code takes as long for every address.
+    with padded():
+        result, refusal = _answer(waiting, form.code.data)
+    if refusal is not None:
+        return _refused(waiting, refusal)
     session.pop(KEY, None)
     return signed_in_by_email(
         result, waiting["email"], waiting["client_id"], "email_code_needs_mfa"
     )
 
 
-def _answer(waiting: dict, code: str) -> dict:
-    """RespondToAuthChallenge EMAIL_OTP; without a challenge (no code was sent) every code is
-    wrong, as it is for the pool's decoy."""
+def _answer(waiting: dict, code: str) -> tuple[dict, errors.UserPoolError | None]:
+    """RespondToAuthChallenge EMAIL_OTP: the pool's answer, or its refusal. Without a challenge
+    (no code was sent) every code is wrong, as it is for the pool's decoy."""
     if not waiting.get("session"):
-        raise errors.CodeMismatch("no challenge", "RespondToAuthChallenge")
-    return user_pool().call(
-        "RespondToAuthChallenge",
-        ClientId=waiting["client_id"],
-        ChallengeName="EMAIL_OTP",
-        Session=waiting["session"],
-        ChallengeResponses={"USERNAME": waiting["username"], "EMAIL_OTP_CODE": code},
-        ClientMetadata=i18n.client_metadata(),
-    )
+        return {}, errors.CodeMismatch("no challenge", "RespondToAuthChallenge")
+    try:
+        result = user_pool().call(
+            "RespondToAuthChallenge",
+            ClientId=waiting["client_id"],
+            ChallengeName="EMAIL_OTP",
+            Session=waiting["session"],
+            ChallengeResponses={"USERNAME": waiting["username"], "EMAIL_OTP_CODE": code},
+            ClientMetadata=i18n.client_metadata(),
+        )
+    except REFUSALS as exc:
+        return {}, exc
+    return result, None
+
+
+def _refused(waiting: dict, refusal: errors.UserPoolError):
+    """The next page after a refused code: the same page for a wrong code (a few tries), else
+    start again, or confirm the address or reset the password (after a right code only)."""
+    if isinstance(refusal, errors.CodeMismatch):
+        waiting["tries"] += 1
+        if waiting["tries"] >= TRIES:
+            return _start_again("email_code_tried_out")
+        session[KEY] = waiting
+        flash_message("email_code_wrong")
+        return _sent_page(waiting, CodeForm(formdata=None))
+    if isinstance(refusal, errors.NotConfirmed):
+        session.pop(KEY, None)
+        flash_message("not_confirmed")
+        session["confirm_email"] = waiting["email"]
+        return redirect(url_for("signup.confirm"), 303)
+    if isinstance(refusal, errors.PasswordResetRequired):
+        session.pop(KEY, None)
+        flash_message("password_reset_required")
+        return redirect(url_for("recovery.forgot", email=waiting["email"]), 303)
+    if isinstance(refusal, (errors.InvalidCredentials, errors.SessionExpired, errors.CodeExpired)):
+        return _start_again("email_code_expired")  # the code or its session is spent or expired
+    return _start_again(reason_key(refusal))
 
 
 def _sent_page(waiting: dict, form: CodeForm):
