@@ -39,6 +39,7 @@ from .flows.passkeys import NewPasskeyForm
 from .flows.policy import LABELS, password_rules
 from .flows.reconfirm import ProviderForm, Ways
 from .flows.social import LABELS as PROVIDER_LABELS
+from .flows.two_step import SETUP_SECONDS, grouped, otpauth_uri, qr_svg
 from .i18n import language_links, supported
 from .magic_link.tokens import masked
 from .messages import flash_message, text
@@ -50,6 +51,8 @@ PROVIDERS = [(name, PROVIDER_LABELS.get(name, name)) for name in ("Google", "Sig
 # What a person might have typed wrong, for ``errors=1``.
 TYPED_WRONG = {"email": "sam@", "code": "12", "password": "", "current": ""}
 ATTRIBUTES = ["given_name"]
+# An authenticator-app secret that belongs to no account.
+SAMPLE_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,18 @@ def _secure(state: str) -> dict[str, Any]:
     return {"state": state, "form": ButtonForm(formdata=None), "email": EMAIL}
 
 
+def _two_step_app(errors: bool) -> dict[str, Any]:
+    """Adding the account to an authenticator app, for a sample secret."""
+    uri = otpauth_uri(SAMPLE_SECRET, EMAIL)
+    return {
+        "form": _form(AuthenticatorCodeForm, errors),
+        "qr": qr_svg(uri),
+        "uri": uri,
+        "secret": grouped(SAMPLE_SECRET),
+        "minutes": SETUP_SECONDS // 60,
+    }
+
+
 PAGES: dict[str, Page] = {
     "home": Page(
         "home.html",
@@ -150,6 +165,11 @@ PAGES: dict[str, Page] = {
     "signin/login": Page(
         "signin/login.html",
         lambda e: {"form": _form(SignInForm, e), "providers": PROVIDERS, "ways": _ways()},
+    ),
+    "signin/email_code": Page("signin/email_code.html", lambda e: {"form": _form(EmailForm, e)}),
+    "signin/email_code_sent": Page(
+        "signin/email_code_sent.html",
+        lambda e: {"form": _form(CodeForm, e), "email": EMAIL},
     ),
     "signin/passkey": Page(
         "signin/passkey.html",
@@ -229,6 +249,16 @@ PAGES: dict[str, Page] = {
             "back": "account.overview",
         },
     ),
+    "account/two_step": Page(
+        "account/two_step.html", lambda e: {"form": ButtonForm(formdata=None), "on": False}
+    ),
+    "account/two_step-on": Page(
+        "account/two_step.html", lambda e: {"form": ButtonForm(formdata=None), "on": True}
+    ),
+    "account/two_step_app": Page("account/two_step_app.html", _two_step_app),
+    "account/two_step_off": Page(
+        "account/two_step_off.html", lambda e: {"form": ButtonForm(formdata=None)}
+    ),
     "deletion/confirm": Page(
         "deletion/confirm.html", lambda e: {"form": ButtonForm(formdata=None), "apple": True}
     ),
@@ -252,10 +282,6 @@ PAGES: dict[str, Page] = {
     "email_change/secure-busy": Page("email_change/secure.html", lambda e: _secure("busy")),
     "email_change/secure-taken": Page("email_change/secure.html", lambda e: _secure("taken")),
     "email_change/secure-restored": Page("email_change/secure.html", lambda e: _secure("restored")),
-    "email_code/ask": Page("email_code/ask.html", lambda e: {"form": _form(EmailForm, e)}),
-    "email_code/sent": Page(
-        "email_code/sent.html", lambda e: {"form": _form(CodeForm, e), "who": masked(EMAIL)}
-    ),
     "magic_link/ask": Page("magic_link/ask.html", lambda e: {"form": _form(EmailForm, e)}),
     "magic_link/sent": Page(
         "magic_link/sent.html",

@@ -68,6 +68,28 @@ MESSAGES = {
         _l("Your passkey couldn't be used here. Try again, or sign in another way."),
         "error",
     ),
+    "email_code_wrong": (
+        _l("That code isn't right. Check the newest email from us and try again."),
+        "error",
+    ),
+    "email_code_spent": (
+        _l("That code can't be used any more. Ask for a new one."),
+        "error",
+    ),
+    "email_code_needs_mfa": (
+        _l(
+            "This account uses an authenticator app, so an emailed code isn't enough. Sign in"
+            " with your password and the app's code."
+        ),
+        "error",
+    ),
+    "passkey_needs_mfa": (
+        _l(
+            "This account uses an authenticator app, and this passkey didn't check it's you with"
+            " a fingerprint, face or PIN. Sign in with your password and the app's code."
+        ),
+        "error",
+    ),
     "passkey_added": (_l("Your passkey is ready. Next time, sign in with it."), "info"),
     "passkey_not_made": (
         _l("No passkey was made. Try again, or keep signing in as you do now."),
@@ -262,26 +284,33 @@ MESSAGES = {
         ),
         "error",
     ),
-    # Email one-time codes as a first factor (issue 13).
-    "email_code_wrong": (
-        _l("That code isn't right. Check the newest email from us and type its 6-digit code."),
-        "error",
-    ),
-    "email_code_tried_out": (
+    # Two-step verification set up and turned off in the account pages (issue 13).
+    "two_step_on": (
         _l(
-            "That code wasn't right either, and there have been too many tries. Ask for a new code."
+            "Two-step verification is on. When you sign in, we'll ask for a code from your authenticator app."
+        ),
+        "info",
+    ),
+    "two_step_off": (
+        _l(
+            "Two-step verification is off. Signing in no longer asks for a code from your authenticator app."
+        ),
+        "info",
+    ),
+    "two_step_code_wrong": (
+        _l(
+            "That code isn't right. In your authenticator app, open the entry you just added and type the 6-digit code it shows now."
         ),
         "error",
     ),
-    "email_code_expired": (
-        _l("That code has expired or has already been used. Ask for a new one."),
+    "two_step_setup_expired": (
+        _l(
+            "Setting up your authenticator app took too long, so it was stopped. Start again to get a new QR code to scan."
+        ),
         "error",
     ),
-    "email_code_needs_mfa": (
-        _l(
-            "This account uses an authenticator app, so a code from an email isn't enough. Sign in"
-            " with your password and the app's code."
-        ),
+    "two_step_required": (
+        _l("This account must use two-step verification, so it can't be turned off."),
         "error",
     ),
 }

@@ -104,6 +104,19 @@ def parsed_credential(text: str) -> dict[str, Any] | None:
     return value
 
 
+def user_verified(credential: dict[str, Any]) -> bool:
+    """The authenticator checked the person (fingerprint, face, PIN: the UV flag of the signed
+    authenticator data). Read only after the pool accepted the answer, whose signature covers
+    these bytes."""
+    data = credential.get("response", {}).get("authenticatorData")
+    try:
+        raw = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+    except (TypeError, ValueError):
+        return False
+    # WebAuthn §6.1: 32 bytes of rpIdHash, then the flags; bit 2 is "user verified".
+    return len(raw) > 32 and bool(raw[32] & 0x04)
+
+
 # ---- names ---------------------------------------------------------------------------------
 
 

@@ -12,6 +12,8 @@ RETURNS = (
     "email_change.start",
     "account.password",
     "deletion.confirm",
+    "two_step.start",
+    "two_step.turn_off",
     "passkeys.add",
     "passkeys.overview",
 )

@@ -29,6 +29,7 @@ def register(app: Flask, *, local_mode: bool) -> None:
         signin,
         signup,
         social,
+        two_step,
     )
 
     limits.init_app(app)
@@ -41,6 +42,7 @@ def register(app: Flask, *, local_mode: bool) -> None:
         signin.bp,
         passkey_signin.bp,
         passkeys.bp,
+        email_code.bp,
         signup.bp,
         recovery.bp,
         account.bp,
@@ -49,11 +51,11 @@ def register(app: Flask, *, local_mode: bool) -> None:
         reconfirm_code.bp,
         oauth2.bp,
         magic_link.bp,
-        email_code.bp,
         social.bp,
         email_change.bp,
         secure_account.bp,
         deletion.bp,
+        two_step.bp,
     ):
         app.register_blueprint(module)
     # Machine-to-machine endpoints: clients authenticate themselves, browsers send no cookie.

@@ -166,7 +166,7 @@ class AuthenticatorCodeForm(Form):
 class PasskeyAnswerForm(Form):
     """A browser's WebAuthn answer (JSON text, written by the passkey script)."""
 
-    credential = HiddenField(validators=[required(), Length(max=16_384)])
+    credential = HiddenField(validators=[required(), at_most(16_384)])
 
 
 class PasskeyNameForm(Form):

@@ -22,12 +22,12 @@ from ..magic_link.tokens import LIFETIME_SECONDS, LinkPayload, LinkSigner, maske
 from ..messages import flash_message
 from ..oauth import pending
 from ..recent import now
-from ..signin import own_client_id, signed_in_user, user_pool
+from ..signin import outcome, own_client_id, signed_in_user, user_pool
 from ..userpool import errors
 from ..web.limits import limited
 from ..web.timing import padded
 from .forms import ButtonForm, CodeForm, ElsewhereForm, EmailForm
-from .one_factor import signed_in_by_email
+from .second_factor import needs_second_factor
 
 bp = Blueprint("magic_link", __name__)
 ASKED = "magic_link"
@@ -207,8 +207,12 @@ def _sign_in_here(token: str, payload: LinkPayload):
 
 
 def _signed_in(result: dict, email: str, client_id: str):
-    """A link or code is one factor (``one_factor``)."""
-    return signed_in_by_email(result, email, client_id, "magic_link_needs_mfa")
+    """A link or code is one factor: an account with an authenticator app signs in with
+    password and code instead (``second_factor``)."""
+    if needs_second_factor(result, client_id):
+        flash_message("magic_link_needs_mfa")
+        return redirect(url_for("signin.login", login_hint=email), 303)
+    return outcome(result, email, client_id, "otp")
 
 
 def _elsewhere(token: str, payload: LinkPayload):

@@ -26,6 +26,7 @@ from ..userpool import errors
 from ..web.limits import limited
 from ..web.timing import padded
 from .forms import EmailForm, PasskeyAnswerForm, SignInForm
+from .second_factor import needs_second_factor
 from .signin import login_page
 
 bp = Blueprint("passkey_signin", __name__)
@@ -134,6 +135,11 @@ def answer():
         result = _respond(waiting, credential) if form.validate_on_submit() else None
     if result is None:
         flash_message("passkey_refused")
+        return redirect(url_for("signin.login", login_hint=waiting["email"]), 303)
+    # A passkey that verified the person (fingerprint, face, PIN) is two factors; one that did
+    # not is one, not enough for an account with an authenticator app.
+    if not passkeys.user_verified(credential) and needs_second_factor(result, waiting["client_id"]):
+        flash_message("passkey_needs_mfa")
         return redirect(url_for("signin.login", login_hint=waiting["email"]), 303)
     return outcome(result, waiting["email"], waiting["client_id"], "passkey")
 

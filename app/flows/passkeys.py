@@ -109,8 +109,8 @@ def options():
     """The pool's registration options, for the add page's script (JSON)."""
     if not signed_in_user():
         return jsonify(error=text("session_expired")), 401
-    if not is_recent():
-        return jsonify(error=text("session_expired"), sign_in=url_for("passkeys.add")), 401
+    if not is_recent():  # the add page stood open too long: "confirm it's you" first
+        return jsonify(next=url_for("reconfirm.confirm", next="passkeys.add")), 401
     try:
         started = user_pool().call("StartWebAuthnRegistration", AccessToken=session["access_token"])
     except errors.SessionExpired:

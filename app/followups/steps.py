@@ -147,6 +147,20 @@ def password_changed(sub: str) -> dict[str, Any]:
     return {"kind": "modified_after", "sub": sub, "at": _modified(user)}
 
 
+def totp_is(sub: str, enabled: bool) -> dict[str, Any]:
+    """The change turned the authenticator app's sign-in challenge on (or off): it happened
+    if the pool shows it so."""
+    return {"kind": "totp_is", "sub": sub, "enabled": enabled}
+
+
+def totp_on(user: dict[str, Any]) -> bool:
+    """GetUser's or AdminGetUser's answer shows the authenticator app set up and preferred
+    (a verified app that was never turned on does not count)."""
+    return "SOFTWARE_TOKEN_MFA" in user.get("UserMFASettingList", []) and (
+        user.get("PreferredMfaSetting") == "SOFTWARE_TOKEN_MFA"
+    )
+
+
 def _modified(user: dict[str, Any]) -> float:
     """AdminGetUser's UserLastModifiedDate as a timestamp."""
     return user["UserLastModifiedDate"].timestamp()
@@ -175,4 +189,6 @@ def happened(check: dict[str, Any] | None) -> bool | None:
         return attributes.get("email") == check["email"] and (
             attributes.get("email_verified") == "true"
         )
+    if check["kind"] == "totp_is":
+        return totp_on(user) == check["enabled"]
     return _modified(user) > check["at"]

@@ -17,7 +17,7 @@ from typing import Any
 from babel.support import NullTranslations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ..branding import DEFAULT, Brand, BrandError, load_brand
+from ..branding import CLIENT_ID, DEFAULT, Brand, BrandError, load_brand
 from ..i18n import SOURCE, bcp47, direction, shipped, translations_for
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -159,9 +159,17 @@ class TriggerEmails:
         return _brand(self.branding_dir, client_id or "")
 
     def render(self, name: str, event: dict[str, Any], **context: Any) -> str:
-        """Render template ``name`` for a trigger event."""
-        brand = self.brand(event["callerContext"].get("clientId"))
+        """Render template ``name`` for a trigger event, in the brand of its app client, or of
+        ClientMetadata's ``brand``: a sign-in that runs as Gatehouse's own client (an emailed
+        code) names the brand of the page that asked. Anyone calling the pool may name any brand
+        there, but only one of this deployment's own, for an email about their own request."""
         request = event["request"]
+        named = (request.get("clientMetadata") or {}).get("brand")
+        if not isinstance(named, str) or not CLIENT_ID.match(named):
+            named = None  # only an app client id names a folder (never a path)
+        brand = self.brand(named)
+        if brand.client_id != named:
+            brand = self.brand(event["callerContext"].get("clientId"))
         language = choose_language(
             request.get("clientMetadata"), request.get("userAttributes") or {}, brand
         )

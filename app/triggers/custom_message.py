@@ -1,5 +1,5 @@
-"""CustomMessage trigger: branded emails with a link and the code (a sign-in code's with the code
-alone), for every app client, in the person's language.
+"""CustomMessage trigger: branded emails with a link and the code, for every app client, in the
+person's language.
 
 Lambda handler: ``app.triggers.custom_message.handler``. Configuration comes from the function's
 environment (``GATEHOUSE_BASE_URL``, ``GATEHOUSE_BRANDING_DIR``), never from the request: a link
@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from ..branding import Brand, BrandError
 from ..i18n import supported, translations_for
@@ -30,16 +30,15 @@ ROOT = Path(__file__).resolve().parents[2]
 CODE = "{####}"
 # Cognito's limit on a CustomMessage trigger's emailMessage, in characters.
 MAX_EMAIL_MESSAGE = 20_000
-# trigger source -> (template stem, page the link opens, if the email has a link)
-KINDS: dict[str, tuple[str, str | None]] = {
+# trigger source -> (template stem, page the link opens; None: a code only)
+KINDS = {
+    # An emailed sign-in code (USER_AUTH's EMAIL_OTP): no link, or it would be a magic link.
+    "CustomMessage_Authentication": ("sign_in_code", None),
     "CustomMessage_SignUp": ("confirm_signup", "/confirm"),
     "CustomMessage_ResendCode": ("confirm_signup", "/confirm"),
     "CustomMessage_ForgotPassword": ("reset_password", "/confirmForgotPassword"),
     "CustomMessage_UpdateUserAttribute": ("verify_email", "/account/email/confirm"),
     "CustomMessage_VerifyUserAttribute": ("verify_email", "/account/email/confirm"),
-    # A sign-in code (USER_AUTH's EMAIL_OTP; an email MFA code too): it is typed in the browser
-    # that asked, where the sign-in waits, so no link.
-    "CustomMessage_Authentication": ("sign_in_code", None),
 }
 # The longest link an address can make: 64 characters that each quote to three, and a domain
 # of the longest length an address leaves it (254 in all).
@@ -50,9 +49,8 @@ _FITTING: set[tuple[str, tuple[str, ...]]] = set()
 
 
 def _link(stem: str, path: str | None, base_url: str, email: str, client_id: str, code: str) -> str:
-    """The page the email's button opens ("" for an email without one). The code placeholder
-    stays literal (in the link and in every language): Cognito replaces it after the trigger
-    returns."""
+    """The page the email's button opens ("" for a code-only email). The code placeholder stays
+    literal (in the link and in every language): Cognito replaces it after the trigger returns."""
     if path is None:
         return ""
     base = base_url.rstrip("/")
@@ -72,16 +70,12 @@ def custom_message(event: dict[str, Any], base_url: str, branding_dir: str) -> d
     code = request["codeParameter"]
     link = _link(stem, path, base_url, request["userAttributes"].get("email", ""), client_id, code)
     emails = TriggerEmails(base_url, TEMPLATES, branding_dir)
-    values = {"link": link, "code": code, "site": _site(base_url)}
-    subject = emails.render(f"email/{stem}.subject.txt", event, **values).strip()
+    subject = emails.render(f"email/{stem}.subject.txt", event, link=link, code=code).strip()
     event["response"]["emailSubject"] = subject
-    event["response"]["emailMessage"] = emails.render(f"email/{stem}.html", event, **values)
+    event["response"]["emailMessage"] = emails.render(
+        f"email/{stem}.html", event, link=link, code=code
+    )
     return event
-
-
-def _site(base_url: str) -> str:
-    """Gatehouse's host, as a sign-in code's email names it (the only place to type the code)."""
-    return urlsplit(base_url).netloc
 
 
 def measure(brands: dict[str, Brand], base_url: str) -> list[tuple[int, str, str, str]]:
@@ -95,13 +89,7 @@ def measure(brands: dict[str, Brand], base_url: str) -> list[tuple[int, str, str
             for stem, path in dict(KINDS.values()).items():
                 link = _link(stem, path, base_url, LONGEST_ADDRESS, client_id, CODE)
                 message = emails.render_in(
-                    f"email/{stem}.html",
-                    brand,
-                    language,
-                    translations,
-                    link=link,
-                    code=CODE,
-                    site=_site(base_url),
+                    f"email/{stem}.html", brand, language, translations, link=link, code=CODE
                 )
                 sizes.append((len(message), client_id, stem, language))
     return sizes

@@ -236,6 +236,8 @@ OVERRIDES: dict[tuple[str, str], type[UserPoolError]] = {
     ("SignUp", "NotAuthorizedException"): ConfigurationFault,
     ("RevokeToken", "NotAuthorizedException"): ConfigurationFault,
     ("ChangePassword", "UserNotFoundException"): SessionExpired,
+    # The secret being verified is gone (replaced, or never associated): the set-up is over.
+    ("VerifySoftwareToken", "SoftwareTokenMFANotFoundException"): CodeExpired,
     # No passkey with that id (deleted in another tab, say): nothing left to delete.
     ("DeleteWebAuthnCredential", "ResourceNotFoundException"): NotFound,
 }

@@ -126,6 +126,7 @@
         headers: { "X-CSRFToken": form.elements.csrf_token.value, "Accept": "application/json" }
       }).then(function (r) {
         return r.json().then(function (body) {
+          if (body.next) location.assign(body.next);  // a page to see first ("confirm it's you")
           if (!r.ok) throw new Error(body.error || "");
           return navigator.credentials.create({ publicKey: creationOptions(body.options) });
         });

@@ -9,12 +9,13 @@ import re
 from base64 import urlsafe_b64decode
 from html import unescape
 
+import pyotp
 import pytest
 
 from app.config import DEFAULT_SEED
 from tests.passkeys import SoftAuthenticator
 
-from .conftest import CSRF, PASSWORD, Browser, without_tokens
+from .conftest import CSRF, PASSWORD, Browser, app_tokens, without_tokens
 from .oauth2_app import CALLBACK, authorize_url, code_of, exchange
 
 ORIGIN = "http://localhost:8000"
@@ -88,7 +89,7 @@ def test_a_passkey_of_another_account_does_not_sign_in(signed_in, app, outbox):
     add_passkey(other, stranger)
     response = passkey_sign_in(browser, email, stranger)
     assert response.status_code == 303 and "/login" in response.location
-    assert "couldn't be used" in browser.open(response.location).get_data(as_text=True)
+    assert "be used here" in browser.open(response.location).get_data(as_text=True)
     assert browser.open("/account").request.path == "/login"
 
 
@@ -133,7 +134,7 @@ def test_a_decoy_or_malformed_answer_is_refused_like_a_wrong_passkey(signed_in, 
             credential = json.dumps(holder.sign_in(request_options(browser), ORIGIN))
         response = browser.submit("/login/passkey/answer", credential=credential)
         answers.append((response.status_code, response.location))
-        assert "couldn't be used" in browser.open(response.location).get_data(as_text=True)
+        assert "be used here" in browser.open(response.location).get_data(as_text=True)
         assert browser.open("/account").request.path == "/login"
     assert len(set(answers)) == 1
 
@@ -173,7 +174,7 @@ def test_a_passkey_is_offered_once_after_a_password_sign_in_where_the_browser_ca
     plain = browser.submit("/login", email=email, password=PASSWORD)
     assert plain.location.endswith("/account")  # the script did not say it can: no offer
     signed_out(browser)
-    assert browser.get(authorize_url("demo")).status_code == 303
+    assert browser.get(authorize_url("demo", "v" * 64)).status_code == 303
     browser.open("/login")
     offered = browser.submit("/login", email=email, password=PASSWORD, webauthn="1")
     assert offered.location.endswith("/account/passkeys/offer")
@@ -190,7 +191,7 @@ def test_a_passkey_is_offered_once_after_a_password_sign_in_where_the_browser_ca
 def test_the_offer_leads_to_a_passkey_and_on_to_the_app(app, outbox):
     browser = Browser(app, outbox)
     email = browser.account()
-    assert browser.get(authorize_url("demo")).status_code == 303
+    assert browser.get(authorize_url("demo", "v" * 64)).status_code == 303
     browser.open("/login")
     browser.submit("/login", email=email, password=PASSWORD, webauthn="1")
     browser.open("/account/passkeys/offer")
@@ -205,14 +206,16 @@ def test_the_offer_leads_to_a_passkey_and_on_to_the_app(app, outbox):
 
 
 def test_the_sign_in_page_lists_the_brands_ways_in_its_order(app, client):
-    demo = client.get(authorize_url("demo"), follow_redirects=True).get_data(as_text=True)
+    demo = client.get(authorize_url("demo", "v" * 64), follow_redirects=True).get_data(as_text=True)
     order = [
         demo.index(t)
         for t in ('name="password"', "Sign in with a passkey", "sign-in code", "sign-in link")
     ]
     assert order == sorted(order)
     northwind = app.test_client()
-    html = northwind.get(authorize_url("northwind"), follow_redirects=True).get_data(as_text=True)
+    html = northwind.get(authorize_url("northwind", "v" * 64), follow_redirects=True).get_data(
+        as_text=True
+    )
     assert html.index("Sign in with a passkey") < html.index('name="password"')
     assert "sign-in code" not in html  # northwind's brand does not list email codes
     # Without JavaScript there is no passkey button: it lives in an inert <template>.
@@ -229,7 +232,87 @@ def test_an_app_client_without_user_auth_offers_no_passkey(make_app, tmp_path):
         seed[:start] + f'explicit_auth_flows = [{flows}, "ALLOW_CUSTOM_AUTH"]' + seed[end:]
     )
     app = make_app(localpool_seed=tmp_path / "seed.toml")
-    page = app.test_client().get(authorize_url("demo"), follow_redirects=True)
+    page = app.test_client().get(authorize_url("demo", "v" * 64), follow_redirects=True)
     html = page.get_data(as_text=True)
     assert "passkey" not in html and "sign-in code" not in html
     assert "sign-in link" in html and 'name="password"' in html
+
+
+def turn_on_totp(app, email: str) -> None:
+    """An authenticator app for the account, set up at the pool directly."""
+    idp = app.extensions["gatehouse.userpool"].client
+    token = app_tokens(app, email)["AccessToken"]
+    secret = idp.associate_software_token(AccessToken=token)["SecretCode"]
+    clock = app.extensions["gatehouse.settings"].clock
+    idp.verify_software_token(AccessToken=token, UserCode=pyotp.TOTP(secret).at(clock()))
+    idp.set_user_mfa_preference(
+        AccessToken=token, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
+
+
+def test_a_passkey_that_checked_nobody_is_not_enough_with_an_authenticator_app(signed_in, app):
+    browser, email = signed_in
+    authenticator = SoftAuthenticator()
+    add_passkey(browser, authenticator)
+    turn_on_totp(app, email)
+    signed_out(browser)
+    browser.open("/login")
+    browser.submit("/login/passkey", email=email, password="")
+    browser.open("/login/passkey")
+    blind = authenticator.sign_in(request_options(browser), ORIGIN, user_verified=False)
+    response = browser.submit("/login/passkey/answer", credential=json.dumps(blind))
+    assert response.status_code == 303 and "/login" in response.location
+    assert "authenticator app" in browser.open(response.location).get_data(as_text=True)
+    assert browser.open("/account").request.path == "/login"
+    # With the person verified, the passkey is two factors: signed in without the app's code.
+    response = passkey_sign_in(browser, email, authenticator)
+    assert browser.open(response.location).request.path == "/account"
+
+
+def test_a_passkey_page_left_open_asks_to_confirm_it_is_you_first(signed_in, clock):
+    browser, _ = signed_in
+    browser.open("/account/passkeys/new")
+    token = CSRF.search(browser.text()).group(1)
+    clock.advance(6 * 60)
+    answer = browser.http.post("/account/passkeys/options", headers={"X-CSRFToken": token})
+    assert answer.status_code == 401 and "/account/confirm" in answer.json["next"]
+    assert browser.open("/account/passkeys/new").request.path == "/account/confirm"
+
+
+def test_passkey_json_needs_the_csrf_token(signed_in):
+    browser, _ = signed_in
+    browser.open("/account/passkeys/new")
+    assert browser.http.post("/account/passkeys/options").status_code == 400
+    assert (
+        browser.http.post("/login/passkey/options", data={"email": "a@example.com"}).status_code
+        == 400
+    )
+
+
+def test_passkey_autofill_options_are_the_same_for_every_address(signed_in, app, outbox):
+    owner, email = signed_in
+    holder = SoftAuthenticator()
+    add_passkey(owner, holder)
+    shapes = []
+    for typed in (email, "nobody@example.com"):
+        browser = Browser(app, outbox)
+        browser.open("/login")
+        token = CSRF.search(browser.text()).group(1)
+        answer = browser.http.post(
+            "/login/passkey/options", data={"email": typed}, headers={"X-CSRFToken": token}
+        )
+        assert answer.status_code == 200
+        options = answer.json["options"]
+        shapes.append({k: v for k, v in options.items() if k != "challenge"})
+    assert shapes[0] == shapes[1]
+    # The answer to the open request signs in, as from the passkey page.
+    browser = Browser(app, outbox)
+    browser.open("/login")
+    token = CSRF.search(browser.text()).group(1)
+    options = browser.http.post(
+        "/login/passkey/options", data={"email": email}, headers={"X-CSRFToken": token}
+    ).json["options"]
+    assert "/login/passkey/answer" in browser.text()  # the autofill's answer form is on the page
+    credential = json.dumps(holder.sign_in(options, ORIGIN))
+    response = browser.submit("/login/passkey/answer", credential=credential)
+    assert browser.open(response.location).request.path == "/account"

@@ -52,6 +52,8 @@ OWN = {
     "passkey_removed": {},
     "reconfirm_code": {"code": "123456", "minutes": 10},
     "signup_exists": {"email": "person@example.com"},
+    "two_step_off": {"when": "December 2, 2026, 4:05:00 AM UTC"},
+    "two_step_on": {"when": "December 2, 2026, 4:05:00 AM UTC"},
 }
 CUSTOM_MESSAGE = sorted({stem for stem, _ in KINDS.values()})
 
@@ -188,9 +190,8 @@ def test_each_custom_message_email_is_in_the_language_gatehouse_sends(marked, so
     assert response["emailSubject"].startswith(mark(language, ""))
     assert unmarked(language, html_texts(response["emailMessage"]), ["Northwind Traders"]) == []
     # Cognito fills the placeholder in after the trigger: it stays literal, link and code alike
-    # (a sign-in code's email has no link).
-    has_link = KINDS[source][1] is not None
-    assert response["emailMessage"].count("{####}") == (2 if has_link else 1)
+    # (a sign-in code's email has no link: a link would sign in whoever opens it).
+    assert response["emailMessage"].count("{####}") == (1 if KINDS[source][1] is None else 2)
 
 
 @pytest.mark.parametrize("language", ["ja", "ar"])
@@ -291,26 +292,6 @@ def test_the_code_is_shown_large_and_on_its_own():
         r'<strong style="([^"]*)" dir="ltr">\{####\}</strong>', message["response"]["emailMessage"]
     )
     assert code and "font-size:32px" in code.group(1) and "display:block" in code.group(1)
-
-
-def test_the_sign_in_code_email_wears_the_brand_names_the_site_and_has_no_link():
-    """USER_AUTH's EMAIL_OTP (CustomMessage_Authentication): the code is typed in the browser
-    that asked, so the email names where (the configured host, never the request's) and
-    carries no link to follow."""
-    response = custom_message(
-        event("CustomMessage_Authentication", "northwind", {"lang": "he"}),
-        BASE,
-        str(ROOT / "branding"),
-    )["response"]
-    html = response["emailMessage"]
-    assert response["emailSubject"] == "Your sign-in code for Northwind Traders"
-    assert '<html lang="he" dir="rtl">' in html and "background:#1f232d" in html
-    assert 'alt="Northwind Traders"' in html
-    code = re.search(r'<strong style="([^"]*)" dir="ltr">\{####\}</strong>', html)
-    assert code and "font-size:32px" in code.group(1)
-    text = html_to_text(html)
-    assert "at id.example.com." in text and "Never give this code to anyone" in text
-    assert "<a href" not in html.split("{####}")[0] and not re.search(r'href="[^"]*\{', html)
 
 
 def test_the_outbox_records_the_brands_sender_name(tmp_path):
@@ -443,3 +424,20 @@ def test_a_brand_edited_in_local_mode_shows_in_the_next_email(tmp_path):
         event("CustomMessage_SignUp", "northwind"), "https://login.example.com", str(branding)
     )
     assert "Northwind Outfitters" in second["response"]["emailMessage"]
+
+
+@pytest.mark.parametrize(
+    ("named", "worn"),
+    [
+        ("northwind", "Northwind Traders"),  # the page's brand, for a sign-in as Gatehouse's client
+        ("../northwind", "Gatehouse"),  # never a path
+        ("no-such-brand", "Gatehouse"),
+        (None, "Gatehouse"),
+    ],
+)
+def test_a_sign_in_code_wears_the_brand_its_page_names(named, worn):
+    metadata = {"brand": named} if named else {}
+    response = custom_message(
+        event("CustomMessage_Authentication", "gatehouse", metadata), BASE, str(ROOT / "branding")
+    )["response"]
+    assert worn in response["emailSubject"]
