@@ -2,7 +2,8 @@
 with the ``EMAIL_OTP`` challenge), beside magic links, where the brand offers it.
 
 The pool makes, sends (through the CustomMessage trigger, ``CustomMessage_Authentication``) and
-checks the code; the challenge session is kept in this browser's session. Every address gets the
+checks the code, chosen in ``SELECT_CHALLENGE`` so that the page's language and brand reach the
+email; the challenge session is kept in this browser's session. Every address gets the
 same "check your email" page: an unknown, unconfirmed or refused one keeps a session of none,
 and its codes fail exactly as wrong ones do — the same message, the same three tries, the same
 lifetime, inside the same response-time floor. A code is one factor: an account with an
@@ -62,18 +63,41 @@ def ask():
 
 
 def _start(email: str) -> dict:
-    """InitiateAuth USER_AUTH preferring EMAIL_OTP (the pool sends the code); {} when the pool
-    sends none (an unconfirmed or refused address, a pool without email codes)."""
+    """USER_AUTH's choice, then EMAIL_OTP chosen (the pool sends the code); {} when the pool
+    sends none (an unconfirmed or refused address, an email that could not go out, a pool
+    without email codes). Cognito passes the ClientMetadata of RespondToAuthChallenge to the
+    CustomMessage trigger, not InitiateAuth's: choosing the code in a second call is what brings
+    the page's language and brand to the email."""
+    pool = user_pool()
+    # The email wears the brand of this page (the sign-in runs as Gatehouse's client).
+    metadata = i18n.client_metadata(brand=current_brand().client_id)
     try:
-        started = user_pool().call(
+        choice = pool.call(
             "InitiateAuth",
             ClientId=own_client_id(),
             AuthFlow="USER_AUTH",
-            AuthParameters={"USERNAME": email, "PREFERRED_CHALLENGE": "EMAIL_OTP"},
-            # The email wears the brand of this page (the sign-in runs as Gatehouse's client).
-            ClientMetadata=i18n.client_metadata(brand=current_brand().client_id),
+            AuthParameters={"USERNAME": email},
+            ClientMetadata=metadata,
         )
-    except (errors.InvalidCredentials, errors.NotConfirmed, errors.InvalidInput, errors.NotFound):
+        if "EMAIL_OTP" not in (choice.get("AvailableChallenges") or []):
+            return {}
+        username = (choice.get("ChallengeParameters") or {}).get("USERNAME", email)
+        started = pool.call(
+            "RespondToAuthChallenge",
+            ClientId=own_client_id(),
+            ChallengeName="SELECT_CHALLENGE",
+            Session=choice["Session"],
+            ChallengeResponses={"USERNAME": username, "ANSWER": "EMAIL_OTP"},
+            ClientMetadata=metadata,
+        )
+    except (
+        errors.InvalidCredentials,
+        errors.NotConfirmed,
+        errors.InvalidInput,
+        errors.NotFound,
+        errors.Rejected,
+        errors.DeliveryFailed,  # only an account's code can fail to go out
+    ):
         return {}
     return started if started.get("ChallengeName") == "EMAIL_OTP" else {}
 
@@ -131,7 +155,14 @@ def _answer(waiting: dict, code: str) -> tuple[str, dict]:
         errors.InvalidCredentials,
         errors.SessionExpired,
         errors.CodeExpired,
+        errors.TooManyAttempts,
+        # After a right code only: the account cannot sign in (the pool's refusal, or an
+        # unconfirmed address, or a password to reset); the code is spent all the same.
         errors.NotConfirmed,
+        errors.PasswordResetRequired,
+        errors.Rejected,
+        errors.InvalidInput,
+        errors.NotFound,
     ):
         return "spent", {}
     return "signed_in", result
