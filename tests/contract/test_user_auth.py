@@ -142,7 +142,7 @@ def test_an_email_code_signs_in_without_the_totp_challenge(target):
         "CODE_DELIVERY_DESTINATION": "c***@e***",
     }
     mail = target.mails(email)[-1]
-    assert mail.subject == "Your sign-in code"
+    assert "sign-in code" in mail.subject  # the CustomMessage trigger's, in the brand
     done = respond(target, started, "EMAIL_OTP", USERNAME=email, EMAIL_OTP_CODE=code_in(mail.text))
     assert done["AuthenticationResult"]["AccessToken"]
     with pytest.raises(ClientError) as exc:  # the session is spent
