@@ -324,7 +324,10 @@ def test_known_and_unknown_users_take_the_same_time(make_app, preferred):
             timings[email].append(time.perf_counter() - started)
     known_ms = statistics.median(timings[known]) * 1000
     unknown_ms = statistics.median(timings[unknown]) * 1000
-    assert abs(known_ms - unknown_ms) < max(3.0, 0.25 * min(known_ms, unknown_ms)), (
+    # Generous on purpose (a loaded 2-core machine shakes both alike, being interleaved): what it
+    # catches is a path that skips work, such as an email composed for one address only.
+    print(f"USER_AUTH {preferred}: known {known_ms:.1f} ms, unknown {unknown_ms:.1f} ms")
+    assert abs(known_ms - unknown_ms) < max(5.0, 0.5 * min(known_ms, unknown_ms)), (
         known_ms,
         unknown_ms,
     )
