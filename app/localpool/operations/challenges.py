@@ -46,6 +46,19 @@ def refuse_federated() -> None:
     raise invalid_parameter("You can't sign in a user with a federated IdP with InitiateAuth.")
 
 
+def named_user(pool, conn, client: AppClient, auth: dict[str, str]) -> tuple[str, Any]:
+    """The USERNAME of a sign-in's AuthParameters (required; its SECRET_HASH checked) and the
+    user it names, or None for an unknown one; a federated user is refused, as on Cognito."""
+    username = auth.get("USERNAME", "")
+    if not username:
+        raise invalid_parameter("Missing required parameter USERNAME")
+    pool.check_secret_hash(client, [username], auth.get("SECRET_HASH"))
+    user = pool.find_user(conn, username)
+    if user is not None and not user["native"]:
+        refuse_federated()
+    return username, user
+
+
 def check_can_sign_in(user: dict[str, Any]) -> None:
     """Refuse users who are disabled, unconfirmed or must reset their password."""
     if not user["enabled"]:

@@ -6,20 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import PoolError, invalid_parameter, not_authorized
-from .challenges import challenge, refuse_federated
+from .challenges import challenge, named_user
 
 
 def start(pool, conn, client, auth: dict[str, str], metadata) -> dict[str, Any]:
     """CUSTOM_AUTH: ask DefineAuthChallenge what to do with an empty session."""
     if not pool.triggers.configured("DefineAuthChallenge"):
         raise invalid_parameter("Custom auth lambda trigger is not configured for the user pool.")
-    username = auth.get("USERNAME", "")
-    if not username:
-        raise invalid_parameter("Missing required parameter USERNAME")
-    pool.check_secret_hash(client, [username], auth.get("SECRET_HASH"))
-    user = pool.find_user(conn, username)
-    if user is not None and not user["native"]:
-        refuse_federated()
+    username, user = named_user(pool, conn, client, auth)
     if user is not None:
         if not user["enabled"]:
             raise not_authorized("User is disabled.")

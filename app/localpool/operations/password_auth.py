@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from .. import srp
-from ..errors import invalid_parameter, not_authorized
+from ..errors import not_authorized
 from ..passwords import judge, trusted
 from ..seed import AppClient
-from .challenges import after_password, refuse_federated
+from .challenges import after_password, named_user
 
 
 def prepare(pool, user, password: Any) -> dict[str, Any]:
@@ -25,13 +25,7 @@ def prepare(pool, user, password: Any) -> dict[str, Any]:
 
 def sign_in(pool, conn, client: AppClient, auth: dict[str, str], prepared) -> dict[str, Any]:
     """Check USERNAME and PASSWORD: an unknown user and a wrong password get the same answer."""
-    username = auth.get("USERNAME", "")
-    if not username:
-        raise invalid_parameter("Missing required parameter USERNAME")
-    pool.check_secret_hash(client, [username], auth.get("SECRET_HASH"))
-    user = pool.find_user(conn, username)
-    if user is not None and not user["native"]:
-        refuse_federated()
+    _, user = named_user(pool, conn, client, auth)
     if user is not None:
         pool.check_not_locked(user)
     if not trusted(prepared.get("verdict"), user, auth.get("PASSWORD", "")):

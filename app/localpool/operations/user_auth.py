@@ -22,7 +22,7 @@ from ..passkeys import (
     user_passkeys,
 )
 from . import email_otp, password_auth, srp_auth
-from .challenges import challenge, check_can_sign_in, refuse_federated
+from .challenges import challenge, check_can_sign_in, named_user
 
 # Each first factor of SignInPolicy.AllowedFirstAuthFactors, as the challenges that answer it.
 FACTOR_CHALLENGES = {
@@ -35,16 +35,10 @@ CHOICES = ("PASSWORD", "PASSWORD_SRP", "EMAIL_OTP", "WEB_AUTHN", "SMS_OTP")
 
 def start(pool, conn, client, auth: dict[str, str], prepared, metadata) -> dict[str, Any]:
     """InitiateAuth USER_AUTH: the preferred challenge if this user has it, else the choice."""
-    username = auth.get("USERNAME", "")
-    if not username:
-        raise invalid_parameter("Missing required parameter USERNAME")
     preferred = auth.get("PREFERRED_CHALLENGE")
     if preferred is not None and preferred not in CHOICES:
         raise invalid_parameter("PREFERRED_CHALLENGE is not a challenge of USER_AUTH.")
-    pool.check_secret_hash(client, [username], auth.get("SECRET_HASH"))
-    user = pool.find_user(conn, username)
-    if user is not None and not user["native"]:
-        refuse_federated()
+    username, user = named_user(pool, conn, client, auth)
     offered = available(pool, conn, user)
     # Cognito passes InitiateAuth's ClientMetadata to no CustomMessage trigger (only to
     # PreSignUp, PreAuthentication and UserMigration): an email code sent now gets none. A
