@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, redirect, session, url_for
@@ -31,6 +32,12 @@ log = logging.getLogger(__name__)
 CHALLENGE_KEY = "challenge"
 REFRESH_KEY = "refresh_tokens"  # [[client_id, refresh token], ...] obtained in this browser
 SIGNED_OUT_PREFIX = "signed-out:"  # a person's sign-out everywhere, for the SSO check
+DETOUR_KEY = "detour"  # the page shown between a sign-in and the app's request (``complete``)
+# A detour's page continues the app's request only this soon after the sign-in.
+DETOUR_SECONDS = 10 * 60
+# Pages that may be shown once signed in, before the app's request is finished, each with the
+# test of whether it is wanted now (``detour_when``).
+DETOURS: dict[str, Callable[[], bool]] = {}
 
 
 class ProofRefused(Exception):
@@ -102,8 +109,39 @@ def complete(
     if waiting and waiting["client_id"] == claims.get("aud"):
         session.pop(pending.PENDING_KEY)
         return redirect(pending.finish(waiting, tokens, claims["sub"]), 303)
-    if detour:
+    if detour and DETOURS.get(detour, lambda: False)():
+        # The detour's page may finish this request, and only this one, a little later.
+        session[DETOUR_KEY] = {"endpoint": detour, "pending": waiting, "at": _settings().clock()}
         return redirect(url_for(detour), 303)
+    return proceed()
+
+
+def detour_when(endpoint: str, wanted: Callable[[], bool]) -> None:
+    """Let ``endpoint`` be shown between a sign-in and the app's request when ``wanted()`` says
+    so (called during the sign-in's request, signed in)."""
+    DETOURS[endpoint] = wanted
+
+
+def on_detour(endpoint: str) -> bool:
+    """This session was sent to ``endpoint`` by its sign-in and has not gone on yet."""
+    return (session.get(DETOUR_KEY) or {}).get("endpoint") == endpoint
+
+
+def proceed_after_detour() -> Response:
+    """Go on from a detour's page (a POST) as the sign-in would have: only to the request that
+    was pending at that sign-in, soon after it, while this session may still sign in to apps
+    (``sso_user``, ``pool_still_signs_in``: not signed out everywhere since); anything else goes
+    to the account page.
+    The detour is spent either way."""
+    held = session.pop(DETOUR_KEY, None)
+    if (
+        not held
+        or held["pending"] != pending.pending()
+        or _settings().clock() - held["at"] > DETOUR_SECONDS
+        or sso_user() is None
+        or not pool_still_signs_in()
+    ):
+        return redirect(url_for("account.overview"), 303)
     return proceed()
 
 

@@ -19,7 +19,7 @@ from .. import followups, passkeys
 from ..followups import steps
 from ..messages import flash_message, text
 from ..recent import is_recent, recent_sign_in_required
-from ..signin import proceed, signed_in_user, user_pool
+from ..signin import detour_when, on_detour, proceed_after_detour, signed_in_user, user_pool
 from ..signin_methods import offers
 from ..userpool import errors
 from ..web.limits import limited
@@ -153,7 +153,7 @@ def complete():
         passkeys.rename(session["user"]["sub"], credential["id"], name)
     flash_message("passkey_added")
     if then == CONTINUE:
-        return proceed()
+        return proceed_after_detour()
     return redirect(url_for("passkeys.overview"), 303)
 
 
@@ -214,26 +214,30 @@ def delete(credential_id: str):
 
 @bp.route("/account/passkeys/offer", methods=["GET", "POST"])
 def offer():
-    """ "Sign in faster next time": shown once signed in with a password, in a browser that can
-    make passkeys, to a person without one who has not said "not now" lately. "Not now" (the
-    POST) and every other case continue to the app's request."""
+    """ "Sign in faster next time": the page a password sign-in sends a browser that can make
+    passkeys to, when the person has none and has not said "not now" lately (``_worth_offering``,
+    asked during the sign-in). "Not now" (the POST) goes on to the app's request; the page
+    reached any other way finishes nothing (a GET never does) and leads to the account."""
     if not signed_in_user():
         return redirect(url_for("signin.login"), 303)
     form = ButtonForm()
-    sub = session["user"]["sub"]
     if form.validate_on_submit():
-        passkeys.decline(sub)
-        return proceed()
-    if not _worth_offering(sub):
-        return proceed()
+        passkeys.decline(session["user"]["sub"])
+        return proceed_after_detour()
+    if not on_detour("passkeys.offer"):
+        return redirect(url_for("passkeys.overview"), 303)
     return render_template("account/passkey_offer.html", form=form)
 
 
-def _worth_offering(sub: str) -> bool:
-    """The brand and app client offer passkeys, the person has none and has not declined."""
-    if not offers("passkey") or passkeys.declined_recently(sub):
+def _worth_offering() -> bool:
+    """The brand and app client offer passkeys, the signed-in person has none and has not
+    declined lately."""
+    if not offers("passkey") or passkeys.declined_recently(session["user"]["sub"]):
         return False
     try:
         return not listed()
     except errors.UserPoolError:
         return False  # no offer is better than an error page on the way to the app
+
+
+detour_when("passkeys.offer", _worth_offering)

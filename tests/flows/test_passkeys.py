@@ -316,3 +316,36 @@ def test_passkey_autofill_options_are_the_same_for_every_address(signed_in, app,
     credential = json.dumps(holder.sign_in(options, ORIGIN))
     response = browser.submit("/login/passkey/answer", credential=credential)
     assert browser.open(response.location).request.path == "/account"
+
+
+def test_the_offer_page_finishes_no_app_request_it_was_not_sent_for(app, outbox):
+    """A signed-in session opening the offer page itself (a GET, or "Not now" without having
+    been sent there) gets no app tokens: no bypass of prompt=login or of a sign-out everywhere."""
+    browser = Browser(app, outbox)
+    email = browser.account()
+    browser.sign_in(email)
+    verifier = "v" * 64
+    assert browser.get(authorize_url("demo", verifier, prompt="login")).status_code == 303
+    page = browser.get("/account/passkeys/offer")
+    assert page.status_code == 303 and not page.location.startswith(CALLBACK)
+    browser.open("/account")
+    refused = browser.submit("/account/passkeys/offer")
+    assert refused.status_code == 303 and not refused.location.startswith(CALLBACK)
+
+
+def test_a_sign_out_everywhere_ends_what_the_offer_would_continue(app, outbox, clock):
+    browser = Browser(app, outbox)
+    email = browser.account()
+    verifier = "v" * 64
+    assert browser.get(authorize_url("demo", verifier)).status_code == 303
+    browser.open("/login")
+    offered = browser.submit("/login", email=email, password=PASSWORD, webauthn="1")
+    assert offered.location.endswith("/account/passkeys/offer")
+    browser.open(offered.location)
+    clock.advance(1)
+    elsewhere = Browser(app, outbox)
+    elsewhere.sign_in(email)
+    elsewhere.open("/account")
+    elsewhere.submit("/account/signout-everywhere")
+    onwards = browser.submit("/account/passkeys/offer")
+    assert onwards.status_code == 303 and not onwards.location.startswith(CALLBACK)
