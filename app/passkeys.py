@@ -32,8 +32,10 @@ NAME_MAX = 60
 DECLINED_PREFIX = "passkey-offer-declined:"
 # A person who says "not now" is not asked again for this long.
 DECLINED_SECONDS = 30 * 24 * 3600
-# Requested by the pool's last answer; a decoy asks the same (its shape must not differ).
-_last_user_verification = {"value": "preferred"}
+# What the pool's last challenge had: a decoy has the same (its shape must not differ). Before
+# the first, the local pool's (py_webauthn's 64 bytes) and the pool configuration of
+# infra/template.yaml (``preferred``).
+_last_seen = {"user_verification": "preferred", "challenge_bytes": 64}
 
 
 def _settings():
@@ -63,11 +65,12 @@ def request_options(challenge_parameters: dict[str, str] | None) -> dict[str, An
             pool_options = {}
     if isinstance(pool_options.get("challenge"), str):
         verification = pool_options.get("userVerification") or "preferred"
-        _last_user_verification["value"] = verification
         challenge, rp_id = pool_options["challenge"], pool_options.get("rpId") or relying_party_id()
+        _last_seen.update(user_verification=verification, challenge_bytes=len(_unb64url(challenge)))
     else:
-        verification = _last_user_verification["value"]
-        challenge, rp_id = _b64url(secrets.token_bytes(32)), relying_party_id()
+        verification = _last_seen["user_verification"]
+        challenge = _b64url(secrets.token_bytes(_last_seen["challenge_bytes"]))
+        rp_id = relying_party_id()
     return {
         "challenge": challenge,
         "rpId": rp_id,
@@ -91,6 +94,14 @@ def _b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+def _unb64url(text: str) -> bytes:
+    """Bytes from unpadded base64url (b"" for what is not)."""
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except ValueError:
+        return b""
+
+
 def parsed_credential(text: str) -> dict[str, Any] | None:
     """A browser's WebAuthn answer as posted (JSON text), or None when it is not one."""
     try:
@@ -109,10 +120,7 @@ def user_verified(credential: dict[str, Any]) -> bool:
     authenticator data). Read only after the pool accepted the answer, whose signature covers
     these bytes."""
     data = credential.get("response", {}).get("authenticatorData")
-    try:
-        raw = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
-    except (TypeError, ValueError):
-        return False
+    raw = _unb64url(data) if isinstance(data, str) else b""
     # WebAuthn §6.1: 32 bytes of rpIdHash, then the flags; bit 2 is "user verified".
     return len(raw) > 32 and bool(raw[32] & 0x04)
 

@@ -139,7 +139,8 @@ def complete():
         return render_template("account/passkey_new.html", form=form, then=then), 400
     email = current_email()
     try:
-        with followups.intend([steps.mail(email, "passkey_added")]):
+        added = steps.passkey_is(session["access_token"], credential["id"], present=True)
+        with followups.intend([steps.mail(email, "passkey_added")], check=added):
             user_pool().call(
                 "CompleteWebAuthnRegistration",
                 AccessToken=session["access_token"],
@@ -195,7 +196,8 @@ def delete(credential_id: str):
         return redirect(url_for("passkeys.overview"), 303)
     email = current_email()
     try:
-        with followups.intend([steps.mail(email, "passkey_removed")]):
+        gone = steps.passkey_is(session["access_token"], credential_id, present=False)
+        with followups.intend([steps.mail(email, "passkey_removed")], check=gone):
             user_pool().call(
                 "DeleteWebAuthnCredential",
                 AccessToken=session["access_token"],

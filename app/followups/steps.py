@@ -166,6 +166,39 @@ def _modified(user: dict[str, Any]) -> float:
     return user["UserLastModifiedDate"].timestamp()
 
 
+def passkey_is(access_token: str, credential_id: str, present: bool) -> dict[str, Any]:
+    """The change adds (``present``) or deletes a passkey: it happened if the account lists it,
+    or no longer does. Only the person's access token can list passkeys (Cognito has no admin
+    call for them), so it is kept with the check; it lives an hour, the sweep comes in a minute."""
+    return {
+        "kind": "passkey_is",
+        "access_token": access_token,
+        "credential_id": credential_id,
+        "present": present,
+    }
+
+
+def _passkey_listed(check: dict[str, Any]) -> bool | None:
+    """Whether the account lists the passkey now (None: the token no longer says)."""
+    pool = current_app.extensions["gatehouse.userpool"]
+    token = None
+    try:
+        while True:
+            page = pool.call(
+                "ListWebAuthnCredentials",
+                AccessToken=check["access_token"],
+                MaxResults=20,
+                **({"NextToken": token} if token else {}),
+            )
+            if any(c["CredentialId"] == check["credential_id"] for c in page["Credentials"]):
+                return True
+            token = page.get("NextToken")
+            if not token:
+                return False
+    except errors.UserPoolError:
+        return None
+
+
 def happened(check: dict[str, Any] | None) -> bool | None:
     """True if the change happened, False if not, None if the pool cannot tell now.
 
@@ -174,6 +207,9 @@ def happened(check: dict[str, Any] | None) -> bool | None:
     """
     if check is None:
         return True
+    if check["kind"] == "passkey_is":
+        listed = _passkey_listed(check)
+        return None if listed is None else listed == check["present"]
     try:
         user = current_app.extensions["gatehouse.userpool"].call(
             "AdminGetUser", Username=check["sub"]

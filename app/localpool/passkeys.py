@@ -198,4 +198,6 @@ def credential_json(text: Any) -> dict[str, Any]:
         credential = None
     if not isinstance(credential, dict) or not isinstance(credential.get("id"), str):
         raise not_authorized("The passkey could not be verified.")
+    if not isinstance(credential.get("response"), dict):
+        raise not_authorized("The passkey could not be verified.")
     return credential

@@ -353,3 +353,28 @@ def test_the_relying_party_may_be_set_by_the_pool(make_app):
         "CredentialCreationOptions"
     ]
     assert options["rp"]["id"] == "example.test"
+
+
+@pytest.mark.parametrize("response", [[1], "x", 5, None])
+def test_a_real_passkeys_id_with_a_response_of_the_wrong_type_is_refused(target, response):
+    email = target.signed_up()
+    made = register(target, SoftAuthenticator(), access_for(target, email))
+    started = passkey_challenge(target, email)
+    credential = json.dumps({"id": made["id"], "rawId": made["id"], "response": response})
+    refused(lambda: respond(target, started, "WEB_AUTHN", USERNAME=email, CREDENTIAL=credential))
+
+
+@pytest.mark.parametrize("transports", [5, [{}], ["usb", 7, "carrier-pigeon"]])
+def test_transports_of_the_wrong_type_are_dropped(target, transports):
+    email = target.signed_up()
+    access = access_for(target, email)
+    options = target.idp.start_web_authn_registration(AccessToken=access)
+    credential = SoftAuthenticator().register(
+        options["CredentialCreationOptions"], origin_of(target)
+    )
+    credential["response"]["transports"] = transports
+    target.idp.complete_web_authn_registration(AccessToken=access, Credential=credential)
+    (listed,) = target.idp.list_web_authn_credentials(AccessToken=access)["Credentials"]
+    assert listed["AuthenticatorTransports"] == (
+        ["usb"] if isinstance(transports, list) and "usb" in transports else []
+    )

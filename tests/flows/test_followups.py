@@ -443,3 +443,26 @@ def test_signing_out_elsewhere_is_finished_by_the_follow_up_when_the_pool_fails(
     assert run(app).exit_code == 0
     assert other.get("/account").status_code == 303
     assert count(outbox, email, PASSWORD_NOTICE) == 1
+
+
+# ---- passkeys: the pool shows the change only through the person's access token -------------
+
+
+@pytest.mark.parametrize("processed", [True, False])
+def test_a_passkey_whose_answer_was_lost_is_announced_only_if_it_was_made(
+    app, signed_in, outbox, clock, processed
+):
+    from .test_passkeys import ORIGIN, SoftAuthenticator
+
+    browser, email = signed_in
+    browser.open("/account/passkeys/new")
+    token = browser.text().split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    options = browser.http.post("/account/passkeys/options", headers={"X-CSRFToken": token}).json
+    credential = SoftAuthenticator().register(options["options"], ORIGIN)
+    with answer_lost(app, "CompleteWebAuthnRegistration", times=3, processed=processed):
+        response = browser.submit("/account/passkeys/new", credential=json.dumps(credential))
+    assert response.status_code == 503
+    clock.advance(CLAIM_SECONDS + 1)
+    run(app)
+    assert count(outbox, email, "A passkey was added to your account") == (1 if processed else 0)
+    assert pending(app) == []

@@ -115,6 +115,7 @@ def test_every_address_gets_the_same_passkey_page(app, outbox):
             "allowCredentials",
         }
         assert options["allowCredentials"] == [] and options["rpId"] == "localhost"
+        assert len(options["challenge"]) == 86  # 64 bytes, the pool's and the decoys' alike
         html = without_tokens(page.get_data(as_text=True)).replace(options["challenge"], "C")
         pages.append((page.status_code, html.replace(email, "E")))
     assert pages[0] == pages[1] == pages[2]

@@ -79,8 +79,14 @@ def complete_web_authn_registration(pool, conn, params: dict[str, Any]) -> dict[
     credential_id = bytes_to_base64url(verified.credential_id)
     if conn.execute("SELECT 1 FROM passkeys WHERE credential_id = ?", (credential_id,)).fetchone():
         raise invalid_parameter("This passkey is already registered.")
-    response = credential.get("response") or {}
-    transports = [t for t in response.get("transports") or [] if t in TRANSPORTS]
+    response = credential.get("response")
+    given = response.get("transports") if isinstance(response, dict) else None
+    # Only the names WebAuthn defines; anything else the browser (or a caller) sent is dropped.
+    transports = (
+        [t for t in given if isinstance(t, str) and t in TRANSPORTS]
+        if isinstance(given, list)
+        else []
+    )
     attachment = credential.get("authenticatorAttachment")
     conn.execute(
         "INSERT INTO passkeys VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
