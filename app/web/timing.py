@@ -15,10 +15,14 @@ from flask import current_app
 
 @contextmanager
 def padded() -> Iterator[None]:
-    """Make the block take at least the configured minimum (``GATEHOUSE_MIN_RESPONSE_MS``)."""
+    """Make the block take at least the configured minimum (``GATEHOUSE_MIN_RESPONSE_MS``),
+    also when it raises: a refusal that escapes the block must not answer sooner than a
+    success would."""
     started = time.monotonic()
-    yield
-    floor = current_app.extensions["gatehouse.settings"].min_response_ms / 1000
-    remaining = floor - (time.monotonic() - started)
-    if remaining > 0:
-        time.sleep(remaining)
+    try:
+        yield
+    finally:
+        floor = current_app.extensions["gatehouse.settings"].min_response_ms / 1000
+        remaining = floor - (time.monotonic() - started)
+        if remaining > 0:
+            time.sleep(remaining)

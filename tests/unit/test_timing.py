@@ -46,3 +46,13 @@ def test_a_block_longer_than_the_floor_is_not_slowed(make_app, fake_time):
         with timing.padded():
             fake_time.now += 0.5
     assert fake_time.slept == []
+
+
+def test_a_block_that_raises_is_padded_too(make_app, fake_time):
+    app = make_app(min_response_ms=400)
+    with app.app_context():
+        with pytest.raises(LookupError):
+            with timing.padded():
+                fake_time.now += 0.1
+                raise LookupError("a refusal that escapes the block")
+    assert fake_time.slept == [pytest.approx(0.3)]
