@@ -117,17 +117,31 @@ def sign_in_methods(username: str, attributes: dict[str, str]) -> list[str]:
 def password_needed(view):
     """A person without a password has none to change: back to the overview, which says how
     they sign in (before "confirm it's you", which would ask for nothing useful)."""
+    return _own_sign_in_needed(view, "no_password")
+
+
+def own_sign_in_needed(view):
+    """A person who signs in only through a provider cannot sign in through the pool's API
+    (Cognito refuses federated users there), so a passkey would never work for them: back to
+    the overview, which says how they sign in."""
+    return _own_sign_in_needed(view, None)
+
+
+def _own_sign_in_needed(view, message: str | None):
+    """``view`` for a native account (or nobody signed in: the view decides); a provider-only
+    account goes back to the overview, told ``message`` if given."""
 
     @wraps(view)
     def guarded(*args, **kwargs):
-        """The view, for a person with a password (or not signed in: the view decides)."""
+        """The view, for a person with a password of their own."""
         if signed_in_user():
             try:
                 user, attributes = _read_user()
             except errors.SessionExpired:
                 return session_ended()
             if not has_password(user["Username"], attributes):
-                flash_message("no_password")
+                if message:
+                    flash_message(message)
                 return redirect(url_for("account.overview"), 303)
         return view(*args, **kwargs)
 

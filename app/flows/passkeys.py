@@ -23,7 +23,7 @@ from ..signin import detour_when, on_detour, proceed_after_detour, signed_in_use
 from ..signin_methods import offers
 from ..userpool import errors
 from ..web.limits import limited
-from .account import current_email, session_ended
+from .account import current_email, own_sign_in_needed, session_ended
 from .forms import ButtonForm, PasskeyAnswerForm, PasskeyNameForm
 
 bp = Blueprint("passkeys", __name__)
@@ -80,6 +80,7 @@ def _created(credential: dict) -> float:
 
 @bp.get("/account/passkeys")
 @signed_in
+@own_sign_in_needed
 def overview():
     """The passkeys, each with its name, when it was added, and rename and delete forms."""
     return render_template(
@@ -92,6 +93,7 @@ def overview():
 
 
 @bp.get("/account/passkeys/new")
+@own_sign_in_needed
 @recent_sign_in_required
 @signed_in
 def add():
@@ -105,6 +107,7 @@ def add():
 
 @bp.post("/account/passkeys/options")
 @limited
+@own_sign_in_needed
 def options():
     """The pool's registration options, for the add page's script (JSON)."""
     if not signed_in_user():
@@ -126,6 +129,7 @@ def options():
 @bp.post("/account/passkeys/new")
 @limited
 @signed_in
+@own_sign_in_needed
 def complete():
     """Keep the browser's new passkey in the pool (CompleteWebAuthnRegistration), with its
     name; the account's address is told."""

@@ -350,3 +350,17 @@ def test_a_sign_out_everywhere_ends_what_the_offer_would_continue(app, outbox, c
     elsewhere.submit("/account/signout-everywhere")
     onwards = browser.submit("/account/passkeys/offer")
     assert onwards.status_code == 303 and not onwards.location.startswith(CALLBACK)
+
+
+def test_a_provider_only_person_is_offered_no_passkey(app, outbox):
+    """Cognito signs no provider-only account in through its API: a passkey would never work."""
+    from .test_reconfirm import google_person
+
+    browser = google_person(app, outbox, "only.google@example.com")
+    assert "/account/passkeys" not in browser.open("/account").get_data(as_text=True)
+    for path in ("/account/passkeys", "/account/passkeys/new"):
+        assert browser.get(path).location == "/account"
+    browser.open("/account")
+    token = CSRF.search(browser.text()).group(1)
+    answer = browser.http.post("/account/passkeys/options", headers={"X-CSRFToken": token})
+    assert answer.status_code == 303 and answer.location == "/account"
