@@ -75,6 +75,25 @@ def sign_up(page, server, email: str) -> None:
     page.wait_for_url(re.compile(r".*/login.*"))
 
 
+def make_passkey_after_sign_up(page, server, email: str, name: str = "") -> None:
+    """Sign up, sign in with the password, take the passkey offer and make one; ends at the demo
+    app (screenshots of the offer and the add page on the way)."""
+    sign_up(page, server, email)
+    shot(page, "sign-in")
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    # The page's script told the server this browser can make passkeys: the offer.
+    page.wait_for_url(re.compile(r".*/account/passkeys/offer$"))
+    shot(page, "offer")
+    page.get_by_role("link", name="Add a passkey").click()
+    page.wait_for_url(re.compile(r".*/account/passkeys/new.*"))
+    if name:
+        page.fill("input[name=name]", name)
+    shot(page, "add")
+    page.get_by_role("button", name="Create a passkey").click()
+    page.wait_for_url(re.compile(r".*/demo$"))  # on to the app once the passkey is made
+
+
 def passkey_sign_in_to_demo(page, server, email: str) -> None:
     """From the demo app to Gatehouse's sign-in page, then "Sign in with a passkey"."""
     page.goto(f"{server.url}/demo")
@@ -89,22 +108,7 @@ def test_a_passkey_made_after_sign_up_signs_in_to_an_app_and_is_deleted(https):
     email = f"passkey-{uuid.uuid4().hex[:8]}@example.com"
     context, page, cdp, authenticator = with_authenticator(browser)
     try:
-        sign_up(page, server, email)
-        shot(page, "sign-in")
-        page.fill("input[name=password]", PASSWORD)
-        page.get_by_role("button", name="Sign in", exact=True).click()
-        # The page's script told the server this browser can make passkeys: the offer.
-        page.wait_for_url(re.compile(r".*/account/passkeys/offer$"))
-        shot(page, "offer")
-        page.get_by_role("link", name="Add a passkey").click()
-        try:
-            page.wait_for_url(re.compile(r".*/account/passkeys/new.*"))
-        except Exception:
-            raise AssertionError((page.url, page.content()[-3000:], page.console_lines)) from None
-        page.fill("input[name=name]", "Chromium")
-        shot(page, "add")
-        page.get_by_role("button", name="Create a passkey").click()
-        page.wait_for_url(re.compile(r".*/demo$"))  # on to the app once the passkey is made
+        make_passkey_after_sign_up(page, server, email, name="Chromium")
         made = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})
         assert len(made["credentials"]) == 1 and made["credentials"][0]["isResidentCredential"]
 
@@ -138,13 +142,7 @@ def test_an_authenticator_without_the_passkey_cannot_sign_in(https):
     email = f"passkey-{uuid.uuid4().hex[:8]}@example.com"
     context, page, _, _ = with_authenticator(browser)
     try:
-        sign_up(page, server, email)
-        page.fill("input[name=password]", PASSWORD)
-        page.get_by_role("button", name="Sign in", exact=True).click()
-        page.wait_for_url(re.compile(r".*/account/passkeys/offer$"))
-        page.get_by_role("link", name="Add a passkey").click()
-        page.get_by_role("button", name="Create a passkey").click()
-        page.wait_for_url(re.compile(r".*/demo$"))
+        make_passkey_after_sign_up(page, server, email)
     finally:
         context.close()
     # Another browser with its own, empty authenticator.
