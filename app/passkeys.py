@@ -16,13 +16,13 @@ Cognito cannot rename a passkey; the name a person gives one is kept in Gatehous
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
 # How long the browser waits for the person at their passkey (a hint to the browser).
 TIMEOUT_MS = 120_000
@@ -69,7 +69,7 @@ def request_options(challenge_parameters: dict[str, str] | None) -> dict[str, An
         _last_seen.update(user_verification=verification, challenge_bytes=len(_unb64url(challenge)))
     else:
         verification = _last_seen["user_verification"]
-        challenge = _b64url(secrets.token_bytes(_last_seen["challenge_bytes"]))
+        challenge = bytes_to_base64url(secrets.token_bytes(_last_seen["challenge_bytes"]))
         rp_id = relying_party_id()
     return {
         "challenge": challenge,
@@ -89,15 +89,10 @@ def creation_options(pool_options: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-def _b64url(raw: bytes) -> str:
-    """Base64url without padding, as WebAuthn's JSON forms write bytes."""
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
 def _unb64url(text: str) -> bytes:
-    """Bytes from unpadded base64url (b"" for what is not)."""
+    """Bytes from WebAuthn's unpadded base64url (b"" for what is not)."""
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        return base64url_to_bytes(text)
     except ValueError:
         return b""
 
