@@ -241,9 +241,13 @@ def _worth_offering() -> bool:
     if not offers("passkey") or passkeys.declined_recently(session["user"]["sub"]):
         return False
     try:
-        return not listed()
+        # One page of one is enough to know (the names need not be read).
+        first = user_pool().call(
+            "ListWebAuthnCredentials", AccessToken=session["access_token"], MaxResults=1
+        )
     except errors.UserPoolError:
         return False  # no offer is better than an error page on the way to the app
+    return not first.get("Credentials")
 
 
 detour_when("passkeys.offer", _worth_offering)
