@@ -17,7 +17,9 @@ from .config import ConfigError, Settings, load_settings
 from .store import build_store
 from .triggers.custom_message import check_sizes
 from .userpool import UserPool, build_client
+from .userpool.admission import build_admission
 from .userpool.domain import PoolDomain
+from .userpool.quotas import DEFAULT_RPS, HEADROOM
 from .web import error_pages, hosts, housekeeping, security, sessions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,4 +121,22 @@ def _user_pool(app: Flask, settings: Settings) -> UserPool:
             "client_id": settings.client_id,
             "client_secret": settings.client_secret,
         }
-    return UserPool(client, max_attempts=settings.aws_max_attempts, **defaults)
+    admission = build_admission(
+        quota_rates(settings, app.extensions.get("gatehouse.localpool")),
+        settings.redis_url,
+        settings.admission_wait_seconds,
+    )
+    return UserPool(client, max_attempts=settings.aws_max_attempts, admission=admission, **defaults)
+
+
+def quota_rates(settings: Settings, local_pool: Any = None) -> dict[str, float]:
+    """Requests per second to budget per quota category: the configured ones, else a little
+    under Cognito's defaults, or in local mode under the local pool's own throttle (a local
+    pool that does not throttle needs no budget)."""
+    if settings.is_local:
+        limits = dict(local_pool.throttle) if local_pool is not None else {}
+    else:
+        limits = dict(DEFAULT_RPS)
+    rates = {name: rps * HEADROOM for name, rps in limits.items() if rps}
+    rates.update(settings.pool_quotas)
+    return rates

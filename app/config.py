@@ -45,6 +45,13 @@ class Settings:
     magic_link_key: str = ""
     mail_from: str = ""
     min_response_ms: int = 400
+    # Admission control (app/userpool/admission.py): requests per second per quota category
+    # (GATEHOUSE_POOL_QUOTA_<CATEGORY>; unset: a little under Cognito's default, or in local
+    # mode under the local pool's configured throttle), how long a call may wait for its turn,
+    # and how far ahead a sign-in may hold its place in line.
+    pool_quotas: dict[str, float] = field(default_factory=dict)
+    admission_wait_seconds: float = 2.0
+    admission_line_seconds: float = 300.0
     sso_seconds: int = 3600
     apple_team_id: str = ""
     apple_key_id: str = ""
@@ -130,6 +137,8 @@ _ENV = {
     "magic_link_key": ("GATEHOUSE_MAGIC_LINK_KEY", str),
     "mail_from": ("GATEHOUSE_MAIL_FROM", str),
     "min_response_ms": ("GATEHOUSE_MIN_RESPONSE_MS", int),
+    "admission_wait_seconds": ("GATEHOUSE_ADMISSION_WAIT_SECONDS", float),
+    "admission_line_seconds": ("GATEHOUSE_ADMISSION_LINE_SECONDS", float),
     "sso_seconds": ("GATEHOUSE_SSO_SECONDS", int),
     "apple_team_id": ("GATEHOUSE_APPLE_TEAM_ID", str),
     "apple_key_id": ("GATEHOUSE_APPLE_KEY_ID", str),
@@ -198,6 +207,9 @@ def load_settings(
         except ValueError as exc:
             kind = "true/false" if parse is _flag else parse.__name__
             raise ConfigError(f"{env}={raw!r} is not a valid {kind}") from exc
+    quotas = _pool_quotas(environ)
+    if quotas:
+        values["pool_quotas"] = quotas
     known = {f.name for f in fields(Settings)}
     for name, value in (overrides or {}).items():
         if name in known:
@@ -212,6 +224,27 @@ def load_settings(
     return settings
 
 
+def _pool_quotas(environ: dict[str, str]) -> dict[str, float]:
+    """``GATEHOUSE_POOL_QUOTA_<CATEGORY>`` as {category: requests per second}; a misspelt
+    category is refused (it would silently leave the real one unbudgeted)."""
+    from .userpool.quotas import DEFAULT_RPS, env_name
+
+    by_env = {env_name(category): category for category in DEFAULT_RPS}
+    quotas: dict[str, float] = {}
+    for env, raw in environ.items():
+        if not env.startswith("GATEHOUSE_POOL_QUOTA_") or raw == "":
+            continue
+        if env not in by_env:
+            raise ConfigError(f"{env} is not a quota category: use one of {', '.join(by_env)}")
+        try:
+            quotas[by_env[env]] = float(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{env}={raw!r} is not a valid float") from exc
+        if quotas[by_env[env]] < 0:
+            raise ConfigError(f"{env} must be 0 (no budget) or more requests per second")
+    return quotas
+
+
 def _validate(s: Settings) -> None:
     """Refuse to start on a configuration that is missing something or is unsafe."""
     if s.mode not in MODES:
@@ -220,6 +253,11 @@ def _validate(s: Settings) -> None:
         raise ConfigError("GATEHOUSE_AWS_MAX_ATTEMPTS must be at least 1")
     if not s.base_url.startswith(("http://", "https://")):
         raise ConfigError("GATEHOUSE_BASE_URL must be an absolute http(s) URL")
+    if s.admission_wait_seconds < 0 or s.admission_line_seconds < s.admission_wait_seconds:
+        raise ConfigError(
+            "GATEHOUSE_ADMISSION_WAIT_SECONDS must be 0 or more, and "
+            "GATEHOUSE_ADMISSION_LINE_SECONDS at least as long"
+        )
     if s.sso_seconds < 0:
         raise ConfigError("GATEHOUSE_SSO_SECONDS must be 0 (no single sign-on) or more")
     _validate_apple(s)

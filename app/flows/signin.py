@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
-from .. import mfa_lockout
+from .. import mfa_lockout, signin_line
 from ..messages import flash_message
 from ..signin import CHALLENGE_KEY, outcome, own_client_id, target_client_id, user_pool
 from ..signin_methods import offered
@@ -22,19 +24,69 @@ bp = Blueprint("signin", __name__)
 @limited
 def login():
     """Show the sign-in form; on POST, sign in as Gatehouse's own app client (the pending app
-    request is then finished with a session proof)."""
+    request is then finished with a session proof), in the sign-in's turn of the pool's quota:
+    a turn further away than a short wait holds the person's place in line
+    (``signin_line``)."""
     form = SignInForm()
     if request.method == "GET" and request.args.get("login_hint"):
         form.email.data = request.args["login_hint"]
     if not form.validate_on_submit():
         return login_page(form)
     email = form.email.data.strip()
+    units = signin_line.sign_in_units()
+    turn = signin_line.take_turn(units)
+    wait = current_app.extensions["gatehouse.settings"].admission_wait_seconds
+    if turn.delay > wait:
+        place = signin_line.hold(email, form.password.data, form.webauthn.data, units, turn.delay)
+        return line_page(place)
+    time.sleep(turn.delay)
+    with signin_line.prepaid(units):
+        return _sign_in(form, email, form.password.data, form.webauthn.data)
+
+
+@bp.route("/login/resume")
+def resume():
+    """Where the "you're in line" page refreshes to: the same page until the turn comes, then
+    the sign-in with what was typed (once: the place is spent)."""
+    place = signin_line.current()
+    if place is None:
+        flash_message("session_expired")
+        return redirect(url_for("signin.login"), 303)
+    now = current_app.extensions["gatehouse.settings"].clock()
+    if place.due - now > 1:
+        return line_page(place)
+    place = signin_line.leave()
+    if place is None:  # another load of this page took the turn a moment ago
+        return redirect(url_for("signin.login"), 303)
+    time.sleep(max(0.0, place.due - now))
+    form = SignInForm(formdata=None, email=place.email)
+    with signin_line.prepaid(place.units):
+        return _sign_in(form, place.email, place.password, place.webauthn)
+
+
+def line_page(place: signin_line.Place):
+    """ "You're in line": 202, ``Retry-After`` and the words from the same number of seconds,
+    and a refresh (no script needed) to ``/login/resume``."""
+    now = current_app.extensions["gatehouse.settings"].clock()
+    seconds = max(1, place.seconds_left(now))
+    body = render_template(
+        "signin/line.html",
+        seconds=seconds,
+        refresh=min(seconds, signin_line.REFRESH_SECONDS),
+        email=place.email,
+    )
+    return body, 202, {"Retry-After": str(seconds), "Cache-Control": "no-store"}
+
+
+def _sign_in(form: SignInForm, email: str, password: str, webauthn: str):
+    """InitiateAuth with email and password; the answer's next page (``outcome``), or the
+    form again with the reason."""
     try:
         result = user_pool().call(
             "InitiateAuth",
             ClientId=own_client_id(),
             AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": email, "PASSWORD": form.password.data},
+            AuthParameters={"USERNAME": email, "PASSWORD": password},
         )
     except errors.NotConfirmed:
         flash_message("not_confirmed")
@@ -48,7 +100,7 @@ def login():
         form.password.data = ""
         return login_page(form)
     # A browser that can make passkeys (its script said so) is offered one once signed in.
-    offer = "passkeys.offer" if form.webauthn.data == "1" else None
+    offer = "passkeys.offer" if webauthn == "1" else None
     return outcome(result, email, detour=offer)
 
 

@@ -123,8 +123,13 @@ class Throttled(Unavailable):
     key = "throttled"
     retry_after = 5
 
-    def __init__(self, code: str = "", operation: str = "", **_: bool) -> None:
+    def __init__(
+        self, code: str = "", operation: str = "", *, retry_after: int | None = None, **_: bool
+    ) -> None:
         super().__init__(code, operation, repeatable=True)
+        if retry_after is not None:
+            # Admission control knows when the next turn comes: the page says that.
+            self.retry_after = retry_after
 
 
 class Ambiguous(Unavailable):

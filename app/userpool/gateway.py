@@ -6,6 +6,10 @@ tried again. botocore's own retries are off: they would repeat a call that chang
 read timeout (the first call may have succeeded) and back off for seconds on
 ``LimitExceededException``, which no retry can cure.
 
+Each attempt first takes its turn in the quota category's budget (``admission.py``), so a
+spike waits in Gatehouse instead of being throttled by the pool; a throttle that still reaches
+the pool is tried again inside that budget.
+
 What is tried again, within ``GATEHOUSE_AWS_MAX_ATTEMPTS`` attempts in all:
 - throttling (``TooManyRequestsException``) and a connection that never reached the pool: the
   pool did nothing, so any call may go again;
@@ -41,6 +45,7 @@ from botocore.exceptions import (
     ParamValidationError,
 )
 
+from .admission import Admission
 from .errors import (
     Ambiguous,
     ConfigurationFault,
@@ -143,6 +148,7 @@ class UserPool:
         client_secret: str = "",
         max_attempts: int = 3,
         sleep: Callable[[float], None] = time.sleep,
+        admission: Admission | None = None,
     ) -> None:
         self.client = client
         self.pool_id = pool_id
@@ -150,6 +156,8 @@ class UserPool:
         self._own_secret = client_secret
         self.max_attempts = max_attempts
         self._sleep = sleep
+        # Every attempt takes its turn in the quota's budget first (``admission.py``).
+        self.admission = admission
         self._clients: dict[str, tuple[float, dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
@@ -197,6 +205,8 @@ class UserPool:
         attempt = 0
         while True:
             attempt += 1
+            if self.admission is not None:
+                self.admission.admit(operation, retry=attempt > 1)
             try:
                 return self._once(operation, method, params)
             except Ambiguous as unclear:

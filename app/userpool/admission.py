@@ -1,0 +1,233 @@
+"""Admission control: Gatehouse's calls stay under the pool's request-rate quota.
+
+Cognito throttles a quota category (``quotas.py``) once all callers of an account and Region
+exceed its rate; what is throttled has to be refused or tried again, and in a login spike most
+of a blind retry's attempts are throttled too. So Gatehouse keeps its own budget per category,
+a little under the quota, and takes from it *before* each call: a call is sent only in its turn,
+and the pool hardly ever throttles.
+
+The budget is a reservation schedule (the generic cell rate algorithm, GCRA): each category
+keeps a "theoretical arrival time" ``tat``; a reservation of ``n`` units is granted at
+``max(tat, now)`` and moves ``tat`` on by ``n / rate`` seconds. A request learns at once how
+long it must wait for its turn, without polling:
+
+- a gateway call waits for its turn up to ``wait_seconds``; past that it is refused with
+  ``Throttled`` whose ``retry_after`` is when it would have been admitted in time;
+- a sign-in reserves all of its calls at once (``reserve`` then ``prepaid``) and, when its turn
+  is further away, the person is shown a page that holds their place (``flows/signin.py``);
+- a unit reserved and not used (a wrong password ends a sign-in after one call) is given back.
+
+With ``GATEHOUSE_REDIS_URL`` the schedule lives in Redis (one Lua script, the Redis server's
+clock), so every process and host shares one budget; otherwise it is in this process.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .errors import Throttled
+from .quotas import category_of
+
+log = logging.getLogger(__name__)
+# Units a request has already reserved, by category: its calls then take no new turn.
+_PREPAID: contextvars.ContextVar[dict[str, int] | None] = contextvars.ContextVar(
+    "gatehouse_prepaid", default=None
+)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The answer to a reservation: ``granted`` (then the turn comes in ``delay`` seconds) or
+    not (then a reservation made ``delay - horizon`` seconds later would be granted)."""
+
+    granted: bool
+    delay: float
+
+
+class Schedule(Protocol):
+    """Where the categories' ``tat`` are kept (in process, or in Redis)."""
+
+    def reserve(self, key: str, seconds: float, horizon: float) -> Turn:
+        """Reserve ``seconds`` of the schedule if the turn comes within ``horizon``."""
+
+    def charge(self, key: str, seconds: float) -> None:
+        """Take ``seconds`` of the schedule now, whatever the wait (a retry already admitted)."""
+
+    def refund(self, key: str, seconds: float) -> None:
+        """Give back ``seconds`` reserved and not used."""
+
+
+class MemorySchedule:
+    """The schedule of one process (no Redis): a lock and a monotonic clock."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._tat: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def reserve(self, key: str, seconds: float, horizon: float) -> Turn:
+        """See ``Schedule.reserve``."""
+        with self._lock:
+            now = self._clock()
+            start = max(self._tat.get(key, now), now)
+            delay = start - now
+            if delay > horizon:
+                return Turn(False, delay)
+            self._tat[key] = start + seconds
+            return Turn(True, delay)
+
+    def charge(self, key: str, seconds: float) -> None:
+        """See ``Schedule.charge``."""
+        with self._lock:
+            now = self._clock()
+            self._tat[key] = max(self._tat.get(key, now), now) + seconds
+
+    def refund(self, key: str, seconds: float) -> None:
+        """See ``Schedule.refund``."""
+        with self._lock:
+            now = self._clock()
+            self._tat[key] = max(self._tat.get(key, now) - seconds, now)
+
+
+# One script for the three operations: atomic, and on the Redis server's clock so that every
+# process and host agrees on "now". Numbers travel as strings (Lua numbers returned to Redis
+# would be cut to integers).
+_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local seconds = tonumber(ARGV[2])
+local new
+if ARGV[1] == 'refund' then
+  new = math.max(tat - seconds, now)
+else
+  if ARGV[1] == 'reserve' and tat - now > tonumber(ARGV[3]) then
+    return {0, tostring(tat - now)}
+  end
+  new = tat + seconds
+end
+redis.call('SET', KEYS[1], tostring(new), 'PX', math.ceil((new - now) * 1000) + 1000)
+return {1, tostring(tat - now)}
+"""
+
+
+class RedisSchedule:
+    """The schedule shared by every process through Redis."""
+
+    def __init__(self, url: str, prefix: str = "gatehouse:admission:") -> None:
+        import redis  # only deployments with GATEHOUSE_REDIS_URL need it
+
+        self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._script = self._redis.register_script(_SCRIPT)
+        self._prefix = prefix
+
+    def _run(self, mode: str, key: str, seconds: float, horizon: float = 0.0) -> Turn:
+        """Run the script for one category."""
+        granted, delay = self._script(
+            keys=[self._prefix + key], args=[mode, repr(seconds), repr(horizon)]
+        )
+        return Turn(bool(granted), float(delay))
+
+    def reserve(self, key: str, seconds: float, horizon: float) -> Turn:
+        """See ``Schedule.reserve``."""
+        return self._run("reserve", key, seconds, horizon)
+
+    def charge(self, key: str, seconds: float) -> None:
+        """See ``Schedule.charge``."""
+        self._run("charge", key, seconds)
+
+    def refund(self, key: str, seconds: float) -> None:
+        """See ``Schedule.refund``."""
+        self._run("refund", key, seconds)
+
+
+class Admission:
+    """The budgets of every category with a rate; categories without one are not limited."""
+
+    def __init__(
+        self,
+        rates: dict[str, float],
+        schedule: Schedule,
+        *,
+        wait_seconds: float = 2.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.rates = {name: rps for name, rps in rates.items() if rps > 0}
+        self.schedule = schedule
+        self.wait_seconds = wait_seconds
+        self._sleep = sleep
+
+    def limits(self, category: str) -> bool:
+        """True when calls of this category take turns."""
+        return category in self.rates
+
+    def reserve(self, category: str, units: int, horizon: float) -> Turn:
+        """Reserve ``units`` calls of a category if their turn comes within ``horizon``
+        seconds (a category without a rate is always granted at once)."""
+        if not self.limits(category):
+            return Turn(True, 0.0)
+        return self.schedule.reserve(category, units / self.rates[category], horizon)
+
+    def refund(self, category: str, units: int) -> None:
+        """Give back units reserved and not used."""
+        if units > 0 and self.limits(category):
+            self.schedule.refund(category, units / self.rates[category])
+
+    @contextmanager
+    def prepaid(self, category: str, units: int) -> Iterator[None]:
+        """Run a block whose first ``units`` calls of ``category`` are already reserved (and
+        their turn has come); what the block does not use is given back."""
+        held = dict(_PREPAID.get() or {})
+        held[category] = held.get(category, 0) + units
+        token = _PREPAID.set(held)
+        try:
+            yield
+        finally:
+            left = held.get(category, 0)
+            _PREPAID.reset(token)
+            self.refund(category, left)
+
+    def admit(self, operation: str, *, retry: bool = False) -> None:
+        """Take this attempt's turn before a call: a prepaid unit, else wait for a turn up to
+        ``wait_seconds``; past that raise ``Throttled`` with the wait in ``retry_after``.
+
+        A retry after the pool throttled is charged without waiting when the request was
+        prepaid: its turn had come, and the retry still counts against the budget, which moves
+        later turns on by one call."""
+        category = category_of(operation)
+        if not self.limits(category):
+            return
+        held = _PREPAID.get()
+        if held is not None and category in held:
+            if retry:
+                self.schedule.charge(category, 1 / self.rates[category])
+                return
+            if held[category] > 0:
+                held[category] -= 1
+                return
+        turn = self.reserve(category, 1, self.wait_seconds)
+        if not turn.granted:
+            retry_after = max(1, math.ceil(turn.delay - self.wait_seconds))
+            log.info("admission: %s refused, next turn in %.1f s", operation, turn.delay)
+            raise Throttled("AdmissionRefused", operation, retry_after=retry_after)
+        if turn.delay > 0:
+            self._sleep(turn.delay)
+
+
+def build_admission(
+    rates: dict[str, float], redis_url: str, wait_seconds: float, **kwargs: Any
+) -> Admission | None:
+    """The admission of the configured rates (None when no category has one)."""
+    if not any(rps > 0 for rps in rates.values()):
+        return None
+    schedule: Schedule = RedisSchedule(redis_url) if redis_url else MemorySchedule()
+    return Admission(rates, schedule, wait_seconds=wait_seconds, **kwargs)
