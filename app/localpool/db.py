@@ -11,6 +11,13 @@ from pathlib import Path
 from .errors import PoolError
 
 SCHEMA = """
+-- The calls of the last second per throttled quota category: in the database, so that every
+-- process serving this pool counts against one quota, as Cognito's callers do.
+CREATE TABLE IF NOT EXISTS throttle_calls (
+    category TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS throttle_calls_by_time ON throttle_calls (category, at);
 CREATE TABLE IF NOT EXISTS users (
     sub TEXT PRIMARY KEY,
     username TEXT NOT NULL UNIQUE COLLATE NOCASE,

@@ -11,7 +11,6 @@ import secrets
 import sqlite3
 import time
 import uuid
-from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,7 +91,6 @@ class LocalPool:
         self.mail = MessageSender(outbox_dir, self.triggers)
         self.codes = Codes(seed.pool, clock)
         self.throttle: dict[str, float] = dict(seed.pool.throttle)
-        self._calls: dict[str, deque[float]] = defaultdict(deque)
         self._seed_users(seed)
 
     # ---- clients and throttle -------------------------------------------------------------
@@ -123,17 +121,22 @@ class LocalPool:
         raise not_authorized(f"Unable to verify secret hash for client {client.id}")
 
     def admit(self, category: str) -> None:
-        """Refuse a call above the configured requests per second for its quota category."""
+        """Refuse a call above the configured requests per second for its quota category
+        (counted over the last second, by every process that serves this pool)."""
         rps = self.throttle.get(category) or 0
         if rps <= 0:
             return
         now = self.clock()
-        calls = self._calls[category]
-        while calls and calls[0] <= now - 1.0:
-            calls.popleft()
-        if len(calls) >= rps:
-            raise PoolError("TooManyRequestsException", "Too many requests")
-        calls.append(now)
+        with self.db.transaction() as conn:
+            conn.execute(
+                "DELETE FROM throttle_calls WHERE category = ? AND at <= ?", (category, now - 1.0)
+            )
+            (calls,) = conn.execute(
+                "SELECT COUNT(*) FROM throttle_calls WHERE category = ?", (category,)
+            ).fetchone()
+            if calls >= rps:
+                raise PoolError("TooManyRequestsException", "Too many requests")
+            conn.execute("INSERT INTO throttle_calls (category, at) VALUES (?, ?)", (category, now))
 
     # ---- users ------------------------------------------------------------------------------
 

@@ -147,3 +147,43 @@ def test_an_empty_secret_left_behind_is_replaced(tmp_path):
     settings = load_settings({"GATEHOUSE_DATA_DIR": str(tmp_path)})
     assert len(settings.secret_key) >= 32
     assert (tmp_path / "secret_key").read_text().strip() == settings.secret_key
+
+
+def test_pool_quotas_come_from_their_category_variables(tmp_path):
+    settings = load_settings(
+        {
+            "GATEHOUSE_DATA_DIR": str(tmp_path),
+            "GATEHOUSE_POOL_QUOTA_USER_AUTHENTICATION": "114",
+            "GATEHOUSE_POOL_QUOTA_USER_LIST": "0",
+        }
+    )
+    assert settings.pool_quotas == {"UserAuthentication": 114.0, "UserList": 0.0}
+
+
+@pytest.mark.parametrize(
+    "env, value, named",
+    [
+        ("GATEHOUSE_POOL_QUOTA_USER_AUTH", "10", "GATEHOUSE_POOL_QUOTA_USER_AUTH"),
+        ("GATEHOUSE_POOL_QUOTA_USER_READ", "many", "not a valid float"),
+        ("GATEHOUSE_POOL_QUOTA_USER_READ", "-1", "0 (no budget) or more"),
+        ("GATEHOUSE_ADMISSION_LINE_SECONDS", "1", "GATEHOUSE_ADMISSION_LINE_SECONDS"),
+    ],
+)
+def test_a_bad_quota_setting_is_refused_with_its_name(tmp_path, env, value, named):
+    with pytest.raises(ConfigError, match=re.escape(named)):
+        load_settings({"GATEHOUSE_DATA_DIR": str(tmp_path), env: value})
+
+
+def test_budgets_sit_under_the_local_pools_throttle_or_cognitos_defaults(make_app):
+    from app import quota_rates
+    from app.config import Settings
+
+    app = make_app(localpool={"throttle": {"UserAuthentication": 2}})
+    admission = app.extensions["gatehouse.userpool"].admission
+    assert admission.rates == {"UserAuthentication": pytest.approx(1.9)}
+    # A local pool that does not throttle needs no budget.
+    assert make_app().extensions["gatehouse.userpool"].admission is None
+    cognito = quota_rates(Settings(mode="cognito", pool_quotas={"UserUpdate": 7.0}))
+    assert cognito["UserUpdate"] == 7.0
+    assert cognito["UserAuthentication"] == pytest.approx(114.0)
+    assert cognito["UserList"] == pytest.approx(28.5)

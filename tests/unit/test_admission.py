@@ -1,0 +1,166 @@
+"""Admission control: turns in a quota's budget, in process and in Redis, and the gateway's use
+of them (a call waits for its turn or is refused with the wait; a throttled prepaid call is
+retried inside the budget)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.localpool.operations import OPERATIONS as LOCAL_OPERATIONS
+from app.userpool import gateway
+from app.userpool.admission import Admission, MemorySchedule, RedisSchedule
+from app.userpool.errors import Throttled
+from app.userpool.quotas import CATEGORY, DEFAULT_RPS, category_of, env_name
+from tests.redis_server import redis_url  # noqa: F401 - the fixture
+
+
+class Clock:
+    """A clock that moves only when told to (and when something sleeps on it)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_every_gateway_operation_has_the_quota_category_the_local_pool_counts_it_in():
+    assert set(gateway.OPERATIONS) <= set(CATEGORY)
+    for name in gateway.OPERATIONS:
+        assert category_of(name) == LOCAL_OPERATIONS[name].category, name
+    assert set(CATEGORY.values()) <= set(DEFAULT_RPS)
+
+
+def test_quota_environment_names():
+    assert env_name("UserAuthentication") == "GATEHOUSE_POOL_QUOTA_USER_AUTHENTICATION"
+    assert env_name("UserPoolClientRead") == "GATEHOUSE_POOL_QUOTA_USER_POOL_CLIENT_READ"
+
+
+def test_turns_are_spaced_by_the_rate_and_refused_beyond_the_horizon():
+    clock = Clock()
+    schedule = MemorySchedule(clock)
+    assert schedule.reserve("c", 0.5, horizon=2).delay == 0
+    assert schedule.reserve("c", 0.5, horizon=2).delay == pytest.approx(0.5)
+    assert schedule.reserve("c", 1.5, horizon=2).delay == pytest.approx(1.0)
+    refused = schedule.reserve("c", 0.5, horizon=2)
+    assert not refused.granted and refused.delay == pytest.approx(2.5)
+    # A refused reservation takes nothing: the next one sees the same wait.
+    assert schedule.reserve("c", 0.5, horizon=3).delay == pytest.approx(2.5)
+    clock.now += 10  # an idle budget does not save up a burst
+    assert schedule.reserve("c", 0.5, horizon=0).delay == 0
+    assert not schedule.reserve("c", 0.5, horizon=0.1).granted
+
+
+def test_a_refund_gives_the_unused_turn_to_the_next_arrival():
+    clock = Clock()
+    schedule = MemorySchedule(clock)
+    schedule.reserve("c", 3.0, horizon=5)
+    schedule.refund("c", 2.0)
+    assert schedule.reserve("c", 1.0, horizon=5).delay == pytest.approx(1.0)
+    schedule.refund("c", 100.0)  # never before now
+    assert schedule.reserve("c", 1.0, horizon=5).delay == 0
+
+
+def _admission(clock: Clock, rate: float = 2.0, wait: float = 1.0) -> Admission:
+    """An admission of one category (UserAuthentication) on the fake clock."""
+    return Admission(
+        {"UserAuthentication": rate, "UserRead": 0},
+        MemorySchedule(clock),
+        wait_seconds=wait,
+        sleep=clock.sleep,
+    )
+
+
+def test_a_call_waits_for_its_turn_and_past_the_bound_is_told_when_to_come_back():
+    clock = Clock()
+    admission = _admission(clock)
+    admission.admit("InitiateAuth")
+    admission.admit("InitiateAuth")  # half a second later
+    assert clock.slept == [pytest.approx(0.5)]
+    admission.reserve("UserAuthentication", 10, horizon=100)  # five seconds of turns taken
+    with pytest.raises(Throttled) as refused:
+        admission.admit("RespondToAuthChallenge")
+    # The turn is 5.5 s away and a call waits 1 s: the page says to come back in 5 s.
+    assert refused.value.retry_after == 5
+    admission.admit("GetUser")  # a category without a rate is not limited
+    assert len(clock.slept) == 1
+
+
+def test_prepaid_calls_take_no_new_turn_and_what_is_left_is_given_back():
+    clock = Clock()
+    admission = _admission(clock)
+    admission.reserve("UserAuthentication", 3, horizon=10)
+    with admission.prepaid("UserAuthentication", 3):
+        admission.admit("InitiateAuth")  # used one of three
+    assert clock.slept == []
+    # Two unused units (one second) were given back: the next turn is half a second away.
+    assert admission.reserve("UserAuthentication", 1, horizon=10).delay == pytest.approx(0.5)
+
+
+def test_a_retry_of_a_prepaid_call_is_charged_to_the_budget_without_waiting():
+    clock = Clock()
+    admission = _admission(clock)
+    admission.reserve("UserAuthentication", 1, horizon=10)
+    with admission.prepaid("UserAuthentication", 1):
+        admission.admit("InitiateAuth")
+        admission.admit("InitiateAuth", retry=True)
+    assert clock.slept == []
+    # The retry moved later turns on by one unit (half a second).
+    assert admission.reserve("UserAuthentication", 1, horizon=10).delay == pytest.approx(1.0)
+
+
+class Throttling:
+    """A boto3-like client whose InitiateAuth is throttled ``times`` times, then answers."""
+
+    def __init__(self, times: int) -> None:
+        import boto3
+
+        real = boto3.client("cognito-idp", region_name="us-east-1")
+        self.meta = real.meta
+        self.times = times
+        self.calls = 0
+
+    def initiate_auth(self, **_):
+        from botocore.exceptions import ClientError
+
+        self.calls += 1
+        if self.calls <= self.times:
+            raise ClientError(
+                {"Error": {"Code": "TooManyRequestsException", "Message": "slow down"}},
+                "InitiateAuth",
+            )
+        return {"AuthenticationResult": {}}
+
+
+def test_the_gateway_takes_a_turn_for_every_attempt_so_a_throttle_is_retried_inside_the_budget(
+    monkeypatch,
+):
+    monkeypatch.setattr(gateway.random, "uniform", lambda low, high: 0.0)  # no backoff jitter
+    clock = Clock()
+    admission = _admission(clock, rate=2.0, wait=5.0)
+    client = Throttling(times=2)
+    pool = gateway.UserPool(
+        client, pool_id="p", client_id="c", max_attempts=3, sleep=clock.sleep, admission=admission
+    )
+    pool.call("InitiateAuth", AuthFlow="USER_PASSWORD_AUTH", AuthParameters={})
+    assert client.calls == 3
+    # Three turns were taken, half a second apart: the next one is 1.5 s after the first.
+    turn = admission.reserve("UserAuthentication", 1, horizon=10)
+    assert clock.now + turn.delay == pytest.approx(1000.0 + 1.5)
+
+
+def test_the_redis_schedule_is_the_same_schedule_shared(redis_url):  # noqa: F811
+    first, second = RedisSchedule(redis_url), RedisSchedule(redis_url)
+    assert first.reserve("shared", 1.0, horizon=5).delay == pytest.approx(0, abs=0.05)
+    assert second.reserve("shared", 1.0, horizon=5).delay == pytest.approx(1.0, abs=0.05)
+    refused = first.reserve("shared", 1.0, horizon=1.5)
+    assert not refused.granted and refused.delay == pytest.approx(2.0, abs=0.05)
+    second.refund("shared", 1.0)
+    assert first.reserve("shared", 1.0, horizon=5).delay == pytest.approx(1.0, abs=0.05)
+    second.charge("shared", 1.0)
+    assert first.reserve("shared", 0.0, horizon=5).delay == pytest.approx(3.0, abs=0.05)
