@@ -125,6 +125,7 @@ def _user_pool(app: Flask, settings: Settings) -> UserPool:
         quota_rates(settings, app.extensions.get("gatehouse.localpool")),
         settings.redis_url,
         settings.admission_wait_seconds,
+        clock=settings.clock,
     )
     return UserPool(client, max_attempts=settings.aws_max_attempts, admission=admission, **defaults)
 

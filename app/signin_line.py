@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import math
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,14 +94,13 @@ def take_turn(units: int) -> Turn:
     return turn
 
 
-def prepaid(units: int):
-    """The block in which the sign-in's reserved calls are made (unused ones given back)."""
+def prepaid(units: int, at: float):
+    """The block in which the sign-in's reserved calls are made, from ``at`` (the app's
+    clock), one unit's interval apart (what is not used is given back)."""
     admission = _admission()
     if admission is None:
-        from contextlib import nullcontext
-
         return nullcontext()
-    return admission.prepaid(CATEGORY, units)
+    return admission.prepaid(CATEGORY, units, at)
 
 
 def give_back(units: int) -> None:

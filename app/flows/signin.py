@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
 from .. import mfa_lockout, signin_line
@@ -39,8 +37,8 @@ def login():
     if turn.delay > wait:
         place = signin_line.hold(email, form.password.data, form.webauthn.data, units, turn.delay)
         return line_page(place)
-    time.sleep(turn.delay)
-    with signin_line.prepaid(units):
+    now = current_app.extensions["gatehouse.settings"].clock()
+    with signin_line.prepaid(units, now + turn.delay):
         return _sign_in(form, email, form.password.data, form.webauthn.data)
 
 
@@ -58,9 +56,8 @@ def resume():
     place = signin_line.leave()
     if place is None:  # another load of this page took the turn a moment ago
         return redirect(url_for("signin.login"), 303)
-    time.sleep(max(0.0, place.due - now))
     form = SignInForm(formdata=None, email=place.email)
-    with signin_line.prepaid(place.units):
+    with signin_line.prepaid(place.units, place.due):
         return _sign_in(form, place.email, place.password, place.webauthn)
 
 
@@ -69,12 +66,10 @@ def line_page(place: signin_line.Place):
     and a refresh (no script needed) to ``/login/resume``."""
     now = current_app.extensions["gatehouse.settings"].clock()
     seconds = max(1, place.seconds_left(now))
-    body = render_template(
-        "signin/line.html",
-        seconds=seconds,
-        refresh=min(seconds, signin_line.REFRESH_SECONDS),
-        email=place.email,
-    )
+    # The refresh lands at or just before the turn, never after it: a late resume would leave
+    # its turn unused while the calls bunch up with the next person's.
+    refresh = max(1, min(int(place.due - now), signin_line.REFRESH_SECONDS))
+    body = render_template("signin/line.html", seconds=seconds, refresh=refresh, email=place.email)
     return body, 202, {"Retry-After": str(seconds), "Cache-Control": "no-store"}
 
 

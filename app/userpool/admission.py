@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import math
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -37,8 +38,11 @@ from .errors import Throttled
 from .quotas import category_of
 
 log = logging.getLogger(__name__)
+# Seconds a prepaid call pauses before it is tried again after the pool throttled it.
+RETRY_PAUSE = (0.5, 1.0)
+PREPAID_EXTRA_ATTEMPTS = 3
 # Units a request has already reserved, by category: its calls then take no new turn.
-_PREPAID: contextvars.ContextVar[dict[str, int] | None] = contextvars.ContextVar(
+_PREPAID: contextvars.ContextVar[dict[str, Prepaid] | None] = contextvars.ContextVar(
     "gatehouse_prepaid", default=None
 )
 
@@ -50,6 +54,16 @@ class Turn:
 
     granted: bool
     delay: float
+
+
+@dataclass
+class Prepaid:
+    """Units of one category a request holds: how many are left, and the time (the app's
+    clock) of the next one's slot; the slots follow each other one ``interval`` apart."""
+
+    left: int
+    slot: float
+    interval: float
 
 
 class Schedule(Protocol):
@@ -160,7 +174,9 @@ class Admission:
         *,
         wait_seconds: float = 2.0,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        self._clock = clock  # the app's clock: the times of prepaid slots
         self.rates = {name: rps for name, rps in rates.items() if rps > 0}
         self.schedule = schedule
         self.wait_seconds = wait_seconds
@@ -183,26 +199,40 @@ class Admission:
             self.schedule.refund(category, units / self.rates[category])
 
     @contextmanager
-    def prepaid(self, category: str, units: int) -> Iterator[None]:
-        """Run a block whose first ``units`` calls of ``category`` are already reserved (and
-        their turn has come); what the block does not use is given back."""
+    def prepaid(self, category: str, units: int, at: float | None = None) -> Iterator[None]:
+        """Run a block whose first ``units`` calls of ``category`` are reserved from ``at`` (the
+        app's clock; default now); what the block does not use is given back.
+
+        Each call waits for its own slot, one unit's interval after the last: a sign-in's
+        calls sent back to back would bunch up with the next person's, above the pool's rate
+        in some second, although the reservations are not."""
+        if not self.limits(category):
+            yield
+            return
         held = dict(_PREPAID.get() or {})
-        held[category] = held.get(category, 0) + units
+        paid = Prepaid(units, self._clock() if at is None else at, 1 / self.rates[category])
+        held[category] = paid
         token = _PREPAID.set(held)
         try:
             yield
         finally:
-            left = held.get(category, 0)
             _PREPAID.reset(token)
-            self.refund(category, left)
+            self.refund(category, paid.left)
+
+    def extra_attempts(self, operation: str) -> int:
+        """Attempts beyond GATEHOUSE_AWS_MAX_ATTEMPTS for a throttled call that was prepaid: its
+        person has waited their turn already, and a throttle then comes from calls of others
+        running a little late, which clears within a second or two."""
+        held = _PREPAID.get()
+        return PREPAID_EXTRA_ATTEMPTS if held and category_of(operation) in held else 0
 
     def admit(self, operation: str, *, retry: bool = False) -> None:
         """Take this attempt's turn before a call: a prepaid unit, else wait for a turn up to
         ``wait_seconds``; past that raise ``Throttled`` with the wait in ``retry_after``.
 
-        A retry after the pool throttled is charged without waiting when the request was
-        prepaid: its turn had come, and the retry still counts against the budget, which moves
-        later turns on by one call."""
+        A retry after the pool throttled is charged without waiting in line when the request
+        was prepaid: its turn had come, and the retry still counts against the budget, which
+        moves later turns on by one call; it pauses a moment (``RETRY_PAUSE``) first."""
         category = category_of(operation)
         if not self.limits(category):
             return
@@ -210,9 +240,17 @@ class Admission:
         if held is not None and category in held:
             if retry:
                 self.schedule.charge(category, 1 / self.rates[category])
+                # The pool counts calls per second: a throttle clears within one, and a retry
+                # sent sooner is most likely throttled again.
+                self._sleep(random.uniform(*RETRY_PAUSE))
                 return
-            if held[category] > 0:
-                held[category] -= 1
+            paid = held[category]
+            if paid.left > 0:
+                paid.left -= 1
+                wait = paid.slot - self._clock()
+                paid.slot += paid.interval
+                if wait > 0:
+                    self._sleep(wait)
                 return
         turn = self.reserve(category, 1, self.wait_seconds)
         if not turn.granted:

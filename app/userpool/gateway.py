@@ -220,7 +220,10 @@ class UserPool:
                     raise Unavailable(unclear.code, operation) from unclear
                 # The change did not happen: one more try is safe.
             except (Throttled, Unavailable) as error:
-                if attempt >= self.max_attempts or not error.repeatable:
+                limit = self.max_attempts
+                if isinstance(error, Throttled) and self.admission is not None:
+                    limit += self.admission.extra_attempts(operation)
+                if attempt >= limit or not error.repeatable:
                     raise
             self._sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))
 

@@ -73,6 +73,7 @@ def _admission(clock: Clock, rate: float = 2.0, wait: float = 1.0) -> Admission:
         MemorySchedule(clock),
         wait_seconds=wait,
         sleep=clock.sleep,
+        clock=clock,
     )
 
 
@@ -109,9 +110,11 @@ def test_a_retry_of_a_prepaid_call_is_charged_to_the_budget_without_waiting():
     with admission.prepaid("UserAuthentication", 1):
         admission.admit("InitiateAuth")
         admission.admit("InitiateAuth", retry=True)
-    assert clock.slept == []
+    # No wait in line: only the pause that lets the pool's second pass.
+    assert len(clock.slept) == 1 and 0.5 <= clock.slept[0] <= 1.0
     # The retry moved later turns on by one unit (half a second).
-    assert admission.reserve("UserAuthentication", 1, horizon=10).delay == pytest.approx(1.0)
+    turn = admission.reserve("UserAuthentication", 1, horizon=10)
+    assert clock.now + turn.delay == pytest.approx(1000.0 + 1.0)
 
 
 class Throttling:
@@ -164,3 +167,33 @@ def test_the_redis_schedule_is_the_same_schedule_shared(redis_url):  # noqa: F81
     assert first.reserve("shared", 1.0, horizon=5).delay == pytest.approx(1.0, abs=0.05)
     second.charge("shared", 1.0)
     assert first.reserve("shared", 0.0, horizon=5).delay == pytest.approx(3.0, abs=0.05)
+
+
+def test_a_prepaid_call_outlasts_a_few_more_throttles_than_a_call_that_did_not_wait(monkeypatch):
+    monkeypatch.setattr(gateway.random, "uniform", lambda low, high: 0.0)
+    clock = Clock()
+    admission = _admission(clock, rate=2.0, wait=5.0)
+    client = Throttling(times=4)
+    pool = gateway.UserPool(
+        client, pool_id="p", client_id="c", max_attempts=3, sleep=clock.sleep, admission=admission
+    )
+    with pytest.raises(Throttled):
+        pool.call("InitiateAuth", AuthFlow="USER_PASSWORD_AUTH", AuthParameters={})
+    assert client.calls == 3
+    client.calls = 0
+    admission.reserve("UserAuthentication", 1, horizon=100)
+    with admission.prepaid("UserAuthentication", 1):
+        pool.call("InitiateAuth", AuthFlow="USER_PASSWORD_AUTH", AuthParameters={})
+    assert client.calls == 5
+
+
+def test_prepaid_calls_each_wait_for_their_own_slot_so_they_never_bunch_up():
+    clock = Clock()
+    admission = _admission(clock, rate=4.0)
+    turn = admission.reserve("UserAuthentication", 3, horizon=10)
+    sent = []
+    with admission.prepaid("UserAuthentication", 3, at=clock.now + turn.delay + 2.0):
+        for _ in range(3):
+            admission.admit("InitiateAuth")
+            sent.append(clock.now)
+    assert sent == [pytest.approx(1002.0), pytest.approx(1002.25), pytest.approx(1002.5)]
