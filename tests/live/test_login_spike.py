@@ -1,0 +1,50 @@
+"""A login spike at five times the pool's quota, across two gunicorn processes sharing one
+budget in Redis: everyone who follows the "you're in line" page is signed in, nobody sees an
+error page, and the pool's quota is used almost whole (bench/spike.py's crowd, smaller)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+from tests.live.conftest import ROOT
+
+QUOTA = 2.0  # sign-ins per second the local pool allows
+PEOPLE = 20
+SECONDS = 2.0  # 20 people in 2 s: five times the quota
+
+
+def _bench():
+    """bench/spike.py, loaded as a module (bench/ holds scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location("spike", ROOT / "bench" / "spike.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["spike"] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_spike_across_two_processes_on_redis_signs_everyone_in_without_an_error(tmp_path):
+    spike = _bench()
+    redis, url = spike.start_redis(tmp_path)
+    server = None
+    try:
+        server, base = spike.start_server(
+            tmp_path,
+            spike.seed_text(PEOPLE, QUOTA),
+            {"WEB_CONCURRENCY": "2", "GATEHOUSE_REDIS_URL": url},
+        )
+        crowd = spike.spike(base, PEOPLE, SECONDS, follow_line=True)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        redis.terminate()
+    assert sum(p.error_pages for p in crowd) == 0, [p.errors for p in crowd if p.errors]
+    assert all(p.done is not None for p in crowd)
+    # Most of the crowd waited in line (202) rather than at an error page.
+    assert sum(202 in p.statuses for p in crowd) >= PEOPLE // 2
+    first = min(p.arrived for p in crowd)
+    goodput = PEOPLE / (max(p.done for p in crowd) - first)
+    assert goodput >= 0.8 * QUOTA
+    log = (tmp_path / "server.log").read_text()
+    assert "Booting worker" in log and log.count("Booting worker") == 2
