@@ -9,6 +9,7 @@ import sys
 
 from tests.live.conftest import ROOT
 
+SHOTS = ROOT / "test-artifacts" / "screenshots"
 QUOTA = 2.0  # sign-ins per second the local pool allows
 PEOPLE = 20
 SECONDS = 2.0  # 20 people in 2 s: five times the quota
@@ -48,3 +49,39 @@ def test_a_spike_across_two_processes_on_redis_signs_everyone_in_without_an_erro
     assert goodput >= 0.8 * QUOTA
     log = (tmp_path / "server.log").read_text()
     assert "Booting worker" in log and log.count("Booting worker") == 2
+
+
+def test_a_real_browser_waits_in_line_and_is_signed_in_without_script(tmp_path):
+    """Chromium with JavaScript off: the 202 page's meta refresh reaches /login/resume, which
+    signs the person in when the turn comes."""
+    from tests.live.conftest import SEED, chromium_browser, start
+
+    # 0.25 calls per second (0.2375 budgeted): a second sign-in right after a first waits ~4 s.
+    seed = SEED.read_text().replace("[pool.throttle]", "[pool.throttle]\nUserAuthentication = 0.25")
+    seed += "".join(
+        f'\n[[users]]\nemail = "line-{i}@example.com"\npassword = "Corr3ct-horse"\n'
+        for i in range(2)
+    )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    proc, server = start(tmp_path, seed, GATEHOUSE_ADMISSION_WAIT_SECONDS="1")
+    try:
+        with chromium_browser() as browser:
+            statuses = []
+            for i in range(2):
+                context = browser.new_context(java_script_enabled=False)
+                page = context.new_page()
+                page.on("response", lambda r: statuses.append((r.url.split("/")[-1], r.status)))
+                page.goto(f"{server.url}/login")
+                page.fill("input[name=email]", f"line-{i}@example.com")
+                page.fill("input[name=password]", "Corr3ct-horse")
+                page.click("button[type=submit]")
+                if i == 1:
+                    assert page.locator("h1").inner_text() == "You're in line"
+                    page.screenshot(path=str(SHOTS / "line.png"))
+                page.wait_for_url(f"{server.url}/account", timeout=20_000)
+                context.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert ("login", 202) in statuses and ("resume", 302) not in statuses
+    assert any(name == "resume" for name, _ in statuses)
