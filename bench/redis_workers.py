@@ -35,14 +35,17 @@ def main() -> None:
     args = parser.parse_args()
     rates = {}
     for workers in (1, 2):
-        with redis_server() as redis_url, gatehouse(
-            WEB_CONCURRENCY=str(workers), GATEHOUSE_REDIS_URL=redis_url
-        ) as url:
+        with (
+            redis_server() as redis_url,
+            gatehouse(WEB_CONCURRENCY=str(workers), GATEHOUSE_REDIS_URL=redis_url) as url,
+        ):
             rates[workers] = measure(url, args.concurrency, args.seconds)
     print(f"pages {', '.join(PAGES)}; {args.concurrency} clients; state in Redis")
     for workers, rate in rates.items():
-        print(f"{workers} worker{'s' if workers > 1 else ' '}  {rate:7.1f} req/s = "
-              f"{rate / rates[1]:.2f} x one worker")
+        print(
+            f"{workers} worker{'s' if workers > 1 else ' '}  {rate:7.1f} req/s = "
+            f"{rate / rates[1]:.2f} x one worker"
+        )
 
 
 if __name__ == "__main__":
