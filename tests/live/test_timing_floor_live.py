@@ -68,7 +68,8 @@ def test_a_crowd_waiting_out_the_floor_leaves_the_pages_quick(server):
         thread.join()
     crowd_took = time.monotonic() - started
     assert len(took) == ASKING
-    # The floor holds for everyone, and nobody waits for another's floor.
+    # The floor holds for everyone, and nobody waits for another's floor: 8 threads would
+    # answer 24 people in three turns (>= 1.2 s), and the page only after the first turn.
     assert min(took) >= FLOOR
-    assert crowd_took < 2 * FLOOR, f"{ASKING} answers took {crowd_took:.2f} s"
-    assert page_took < FLOOR / 2, f"the sign-in page took {page_took:.2f} s"
+    assert crowd_took < 2.5 * FLOOR, f"{ASKING} answers took {crowd_took:.2f} s"
+    assert page_took < 0.6 * FLOOR, f"the sign-in page took {page_took:.2f} s"
