@@ -3,7 +3,18 @@
 import os
 import sys
 
-from app.config import ConfigError, refuse_unsafe_bind
+# gevent: a request that waits (the equal-timing floor of app/web/timing.py, a call to the
+# user pool, Redis) yields its worker to the others instead of holding a thread. Set
+# GUNICORN_WORKER_CLASS=gthread (with GUNICORN_THREADS) to go back to threads.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")
+if worker_class == "gevent":
+    # Patched before anything imports ssl, threading or socket (app.config below, boto3 in
+    # the app): patched later, gevent's ssl recurses without end in botocore's SSL context.
+    from gevent import monkey
+
+    monkey.patch_all()
+
+from app.config import ConfigError, refuse_unsafe_bind  # noqa: E402
 
 host = os.environ.get("HOST", "127.0.0.1")
 try:
@@ -14,6 +25,9 @@ bind = f"{host}:{os.environ.get('PORT', '8000')}"
 # One process by default: without GATEHOUSE_REDIS_URL, rate limits count in each process's
 # memory (DESIGN.md §6); with it, raise WEB_CONCURRENCY freely.
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+# Requests one gevent worker serves at once; past it, connections wait in the listen backlog.
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "256"))
+# Threads per worker for the gthread class (gevent ignores it).
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = 30
 accesslog = "-"

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
+from babel.support import Translations
 from flask import request
+from flask_babel import get_locale, lazy_ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto, _is_submitted
 from wtforms import EmailField, HiddenField, IntegerField, PasswordField, StringField
+from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from ..mail.addresses import MAX_LENGTH, is_valid
@@ -33,6 +36,17 @@ class Form(FlaskForm):
             if formdata is _Auto:
                 return request.form if _is_submitted() and request.form else None
             return formdata
+
+        def get_translations(self, form):
+            """WTForms' own catalogue in the request's language, read from disk once per
+            language (Flask-WTF would read and parse it again on every request)."""
+            return _wtforms_catalogue(str(get_locale()))
+
+
+@cache
+def _wtforms_catalogue(locale: str) -> Translations:
+    """WTForms' packaged messages in one language (a fixed set of files, so a fixed cache)."""
+    return Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 def _no_control_characters(form, field) -> None:

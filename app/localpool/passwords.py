@@ -10,6 +10,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
+from ..web.native_threads import run_in_native_thread
 from . import srp
 from .errors import PoolError
 from .seed import PasswordPolicy
@@ -39,7 +40,7 @@ def check_policy(policy: PasswordPolicy, password: str) -> None:
 
 def hash_password(password: str) -> str:
     """Hash a password with Argon2id."""
-    return _HASHER.hash(password)
+    return run_in_native_thread(_HASHER.hash, password)
 
 
 # Argon2 (tens of milliseconds, memory-hard) and SRP's exponentiations are kept out of the pool's
@@ -109,7 +110,9 @@ def matches(user: dict[str, Any] | None, password: str) -> bool:
     """Verify a password; an unknown user or one without a password costs the same time."""
     stored = (user or {}).get("password_hash") or _DUMMY_HASH
     try:
-        verified = _HASHER.verify(stored, password if isinstance(password, str) else "")
+        verified = run_in_native_thread(
+            _HASHER.verify, stored, password if isinstance(password, str) else ""
+        )
     except (VerifyMismatchError, InvalidHashError):
         return False
     return verified and user is not None and bool(user.get("password_hash"))
