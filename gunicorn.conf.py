@@ -14,7 +14,15 @@ if worker_class == "gevent":
 
     monkey.patch_all()
 
+# Every worker writes its metrics here and /metrics adds them up (app/observability): set before
+# anything imports prometheus_client, which reads it on import.
+os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR",
+    os.path.join(os.environ.get("GATEHOUSE_DATA_DIR") or "var", "metrics"),
+)
+
 from app.config import ConfigError, refuse_unsafe_bind  # noqa: E402
+from app.observability import multiprocess  # noqa: E402
 
 host = os.environ.get("HOST", "127.0.0.1")
 try:
@@ -40,3 +48,13 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Unset, gunicorn speaks plain HTTP, for a TLS proxy in front or a local run.
 certfile = os.environ.get("TLS_CERT_FILE") or None
 keyfile = os.environ.get("TLS_KEY_FILE") or None
+
+
+def on_starting(server):
+    """The master starts: no counts from an earlier run."""
+    multiprocess.reset()
+
+
+def child_exit(server, worker):
+    """A worker exited: its live values go (its counts stay in the sums)."""
+    multiprocess.worker_exited(worker.pid)

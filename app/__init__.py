@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +9,11 @@ from flask import Flask
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from . import i18n, mail
+from . import i18n, mail, observability
 from .brand_check import brands
 from .branding import load_brands
 from .config import ConfigError, Settings, load_settings
+from .observability import logs
 from .store import build_store
 from .triggers.custom_message import check_sizes
 from .userpool import UserPool, build_client
@@ -37,7 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     settings that replace the seed's, e.g. ``{"throttle": {...}, "lambda_config": {...}}``).
     """
     settings = load_settings(overrides=test_config)
-    logging.basicConfig(level=settings.log_level)
+    logs.configure(settings.log_level)
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
@@ -52,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         PROPAGATE_EXCEPTIONS=False,
     )
     app.extensions["gatehouse.settings"] = settings
+    observability.init_app(app)
     if settings.is_local:
         hosts.one_host_name(app, settings.base_url)
     app.extensions["gatehouse.mailer"] = mail.build_sender(settings)
@@ -127,7 +128,13 @@ def _user_pool(app: Flask, settings: Settings) -> UserPool:
         settings.admission_wait_seconds,
         clock=settings.clock,
     )
-    return UserPool(client, max_attempts=settings.aws_max_attempts, admission=admission, **defaults)
+    return UserPool(
+        client,
+        max_attempts=settings.aws_max_attempts,
+        metrics=app.extensions["gatehouse.metrics"],
+        admission=admission,
+        **defaults,
+    )
 
 
 def quota_rates(settings: Settings, local_pool: Any = None) -> dict[str, float]:

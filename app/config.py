@@ -42,6 +42,7 @@ class Settings:
     aws_connect_timeout: float = 2.0
     aws_read_timeout: float = 5.0
     log_level: str = "INFO"
+    metrics_token: str = ""
     magic_link_key: str = ""
     mail_from: str = ""
     min_response_ms: int = 400
@@ -133,6 +134,7 @@ _ENV = {
     "aws_connect_timeout": ("GATEHOUSE_AWS_CONNECT_TIMEOUT", float),
     "aws_read_timeout": ("GATEHOUSE_AWS_READ_TIMEOUT", float),
     "log_level": ("GATEHOUSE_LOG_LEVEL", str),
+    "metrics_token": ("GATEHOUSE_METRICS_TOKEN", str),
     "branding_dir": ("GATEHOUSE_BRANDING_DIR", Path),
     "magic_link_key": ("GATEHOUSE_MAGIC_LINK_KEY", str),
     "mail_from": ("GATEHOUSE_MAIL_FROM", str),
@@ -275,6 +277,12 @@ def _validate(s: Settings) -> None:
             f"GATEHOUSE_MAGIC_LINK_KEY must be set to at least {MIN_SECRET_LENGTH} characters in"
             " cognito mode (it signs magic links and session proofs; the custom-auth Lambdas'"
             " secret)"
+        )
+    if s.metrics_token and len(s.metrics_token) < MIN_SECRET_LENGTH:
+        # Unset, /metrics is not served; a short token would let anyone guess their way in.
+        raise ConfigError(
+            f"GATEHOUSE_METRICS_TOKEN must be at least {MIN_SECRET_LENGTH} characters (or unset:"
+            " /metrics is then not served in cognito mode)"
         )
     for name in ("user_pool_id", "client_id", "pool_domain", "mail_from"):
         if not getattr(s, name):

@@ -24,8 +24,10 @@ from flask import current_app, redirect, session, url_for
 from joserfc.jws import extract_compact
 from werkzeug.wrappers import Response
 
+from . import observability
 from .magic_link.tokens import ProofSigner
 from .oauth import pending
+from .observability import audit
 from .userpool import errors
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,7 @@ def outcome(
     finished (the offer of a passkey), kept across the challenges."""
     if "AuthenticationResult" in result:
         return complete(result["AuthenticationResult"], method.split(), detour)
+    observability.metrics().challenged(result["ChallengeName"])
     session[CHALLENGE_KEY] = {
         "name": result["ChallengeName"],
         "session": result["Session"],
@@ -105,6 +108,7 @@ def complete(
     proof (``proceed``), after the ``detour`` page if one is given. Tokens minted for one app
     never reach another (their audience, scopes and refresh token are not its own)."""
     claims = start_session(tokens, methods)
+    _observe_sign_in(tokens, claims)
     waiting = pending.pending()
     if waiting and waiting["client_id"] == claims.get("aud"):
         session.pop(pending.PENDING_KEY)
@@ -114,6 +118,19 @@ def complete(
         session[DETOUR_KEY] = {"endpoint": detour, "pending": waiting, "at": _settings().clock()}
         return redirect(url_for(detour), 303)
     return proceed()
+
+
+def _observe_sign_in(tokens: dict[str, Any], claims: dict[str, Any]) -> None:
+    """Count the sign-in and write its audit line (and the pool's new device, if it saw one)."""
+    user = session["user"]
+    # The provider signed in through, also for an account it was linked to (a native user).
+    provider = _provider(claims) if "federated" in user["methods"] else None
+    observability.metrics().signed_in(user["methods"], provider)
+    methods = " ".join(user["methods"])
+    audit.event("sign-in", user["sub"], method=methods, provider=provider or "")
+    if tokens.get("NewDeviceMetadata"):
+        # Cognito's device tracking: the pool has not seen this device for this user before.
+        audit.event("new device", user["sub"], method=methods)
 
 
 def detour_when(endpoint: str, wanted: Callable[[], bool]) -> None:

@@ -86,6 +86,21 @@ def make_app(tmp_path, clock):
     return build
 
 
+def cognito_settings(**settings) -> dict:
+    """Test config for an app in cognito mode (it reaches no pool unless a test makes it)."""
+    return {
+        "mode": "cognito",
+        "secret_key": "k" * 8 + "0123456789abcdefghijklmnopqrstuvwxyz",
+        "base_url": "https://login.example.com",
+        "user_pool_id": "us-east-1_abc",
+        "client_id": "gatehouse",
+        "pool_domain": "https://example.auth.us-east-1.amazoncognito.com",
+        "mail_from": "no-reply@example.com",
+        "magic_link_key": "m" * 8 + "0123456789abcdefghijklmnopqrstuvwxyz",
+        **settings,
+    }
+
+
 @pytest.fixture
 def app(make_app):
     """The app in local mode with the default seed."""

@@ -173,7 +173,9 @@ def password():
     others = bool(form.sign_out_others.data)
     try:
         email = current_email()
-        planned = [steps.sign_out_everywhere(sub)] if others else []
+        planned = [steps.audit_line("password changed", sub)]
+        if others:
+            planned.append(steps.sign_out_everywhere(sub))
         planned.append(steps.mail(email, "password_changed", signed_out_others=others))
         with followups.intend(planned, check=steps.password_changed(sub)) as intent:
             pool.call(

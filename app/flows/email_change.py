@@ -170,7 +170,8 @@ def _verify(code: str, new: str):
     try:
         old = current_email()
         notice = steps.mail(old, "email_changed", new_masked=masked(new))
-        with followups.intend([notice], check=steps.email_is(session["user"]["sub"], new)):
+        planned = [steps.audit_line("email changed", session["user"]["sub"]), notice]
+        with followups.intend(planned, check=steps.email_is(session["user"]["sub"], new)):
             pool.call(
                 "VerifyUserAttribute",
                 AccessToken=_access(),

@@ -15,7 +15,7 @@ import json
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
-from .. import i18n
+from .. import i18n, observability
 from ..branding import use_brand
 from ..magic_link import handoff
 from ..magic_link.tokens import LIFETIME_SECONDS, LinkPayload, LinkSigner, masked
@@ -93,6 +93,7 @@ def ask():
     with padded():
         try:
             _answer(email, client_id, "", send=True, asker=asker)
+            observability.metrics().magic_link("sent")
         except (
             errors.NotConfirmed,
             errors.InvalidCredentials,
@@ -209,6 +210,7 @@ def _sign_in_here(token: str, payload: LinkPayload):
 def _signed_in(result: dict, email: str, client_id: str):
     """A link or code is one factor: an account with an authenticator app signs in with
     password and code instead (``second_factor``)."""
+    observability.metrics().magic_link("used")
     if needs_second_factor(result, client_id):
         flash_message("magic_link_needs_mfa")
         return redirect(url_for("signin.login", login_hint=email), 303)

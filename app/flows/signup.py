@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
-from .. import followups, i18n
+from .. import followups, i18n, observability
 from ..followups import steps
 from ..messages import flash_message, reason_key
 from ..signin import target_client_id, user_pool
@@ -44,8 +44,10 @@ def signup():
                     + i18n.locale_attributes(client_id, dict(attributes)),
                     ClientMetadata=i18n.client_metadata(client_id=client_id),
                 )
+                observability.metrics().signed_up()
             except errors.DeliveryFailed:
-                pass  # created, but its code did not go out: the same page, and it can be resent
+                # Created, but its code did not go out: the same page, and it can be resent.
+                observability.metrics().signed_up()
             except errors.AlreadyExists:
                 # Tell the owner, not the person at the keyboard (no account enumeration), as a
                 # follow-up: a mail failure (SES throttled by a flood of these, say) must not

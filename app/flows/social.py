@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from ..messages import MESSAGES, text
 from ..oauth import pending
 from ..oauth.clients import load_client
+from ..observability import audit
 from ..signin import complete, target_client_id, user_pool
 from ..userpool.domain import DomainError
 from ..userpool.gateway import REASON
@@ -161,7 +162,10 @@ def callback():
             "social_cancelled" if request.args["error"] == "access_denied" else "social_failed"
         )
     try:
-        tokens, _ = exchange(record)
+        tokens, claims = exchange(record)
     except DomainError:
         return _failed("social_failed", 502)
+    if record["retried"]:
+        # Sent again because PreSignUp linked this identity to the account of its address.
+        audit.event("account linked", claims["sub"], provider=record["provider"])
     return complete(tokens, ["federated"])

@@ -8,8 +8,6 @@ deletion, signing out everywhere) are idempotent.
 
 from __future__ import annotations
 
-import hashlib
-import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,9 +15,8 @@ from flask import current_app
 
 from ..mail import render
 from ..mail.outbox import MailUnavailable, Undeliverable
+from ..observability import audit
 from ..userpool import errors
-
-audit = logging.getLogger("gatehouse.audit")
 
 
 class Later(Exception):
@@ -28,11 +25,6 @@ class Later(Exception):
 
 class Never(Exception):
     """The step can never succeed: the follow-up is marked failed and logged."""
-
-
-def audit_id(sub: str) -> str:
-    """A stable, non-reversible id for audit lines (no personal data in logs)."""
-    return hashlib.sha256(f"gatehouse-audit:{sub}".encode()).hexdigest()[:16]
 
 
 # ---- steps ---------------------------------------------------------------------------------
@@ -54,8 +46,8 @@ def mail(to: str, template: str, **context: Any) -> dict[str, Any]:
 
 
 def audit_line(event: str, sub: str) -> dict[str, Any]:
-    """Write ``<event> id=<hashed sub>`` to the ``gatehouse.audit`` log."""
-    return {"kind": "audit", "event": event, "id": audit_id(sub)}
+    """Write ``<event> id=<hashed sub>`` to the audit stream (hashed now, as it is written)."""
+    return {"kind": "audit", "event": event, "id": audit.audit_id(sub)}
 
 
 def delete_user(sub: str) -> dict[str, Any]:
@@ -81,7 +73,7 @@ def run(step: dict[str, Any], follow_up_id: str, index: int) -> None:
     if kind == "mail":
         _send(step, message_id(follow_up_id, index))
     elif kind == "audit":
-        audit.info("%s id=%s follow_up=%s", step["event"], step["id"], follow_up_id)
+        audit.write(step["event"], step["id"], follow_up=follow_up_id)
     elif kind == "delete_user":
         _admin("AdminDeleteUser", step["sub"])
     elif kind == "sign_out_everywhere":

@@ -45,6 +45,7 @@ from botocore.exceptions import (
     ParamValidationError,
 )
 
+from ..observability.metrics import Metrics
 from .admission import Admission
 from .errors import (
     Ambiguous,
@@ -149,8 +150,11 @@ class UserPool:
         max_attempts: int = 3,
         sleep: Callable[[float], None] = time.sleep,
         admission: Admission | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.client = client
+        # Every attempt is counted and timed (``_once``); a pool built alone counts for itself.
+        self.metrics = metrics or Metrics()
         self.pool_id = pool_id
         self.client_id = client_id
         self._own_secret = client_secret
@@ -228,6 +232,17 @@ class UserPool:
             self._sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))
 
     def _once(self, operation: str, method: Callable[..., Any], params: dict[str, Any]):
+        """One attempt, counted and timed in the metrics by its outcome."""
+        started = time.perf_counter()
+        try:
+            result = self._attempt(operation, method, params)
+        except UserPoolError as error:
+            self.metrics.pool_call(operation, params, error, time.perf_counter() - started)
+            raise
+        self.metrics.pool_call(operation, params, None, time.perf_counter() - started)
+        return result
+
+    def _attempt(self, operation: str, method: Callable[..., Any], params: dict[str, Any]):
         """One attempt; every failure becomes a domain error (``repeatable`` says if the same
         request may simply be sent again)."""
         try:

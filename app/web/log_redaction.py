@@ -20,7 +20,18 @@ def redact_path(path: str) -> str:
 
 
 class RedactingLogger(Logger):
-    """gunicorn's logger, with token paths redacted and query strings dropped from its atoms."""
+    """gunicorn's logger, with token paths redacted and query strings dropped from its atoms,
+    writing JSON lines as the app does (``app/observability/logs.py``)."""
+
+    def setup(self, cfg):
+        """gunicorn's handlers, with JSON formatters."""
+        super().setup(cfg)
+        from ..observability.logs import access_formatter, json_formatter
+
+        for handler in self.error_log.handlers:
+            handler.setFormatter(json_formatter())
+        for handler in self.access_log.handlers:
+            handler.setFormatter(access_formatter())
 
     def atoms(self, resp, req, environ, request_time):
         """The access-log fields: ``U`` redacted; ``r`` without its query; ``q`` withheld."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from tests.conftest import cognito_settings
+
 from .conftest import PASSWORD, Browser
 
 
@@ -45,16 +47,7 @@ def test_an_oversized_body_is_refused_before_it_is_parsed(client):
 
 
 def test_hsts_in_cognito_mode_only(make_app):
-    production = make_app(
-        mode="cognito",
-        secret_key="k" * 8 + "0123456789abcdefghijklmnopqrstuvwxyz",
-        base_url="https://login.example.com",
-        user_pool_id="us-east-1_abc",
-        client_id="gatehouse",
-        pool_domain="https://example.auth.us-east-1.amazoncognito.com",
-        mail_from="no-reply@example.com",
-        magic_link_key="m" * 8 + "0123456789abcdefghijklmnopqrstuvwxyz",
-    )
+    production = make_app(**cognito_settings())
     response = production.test_client().get("/healthz")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     local = make_app(base_url="https://localhost:8000").test_client().get("/healthz")

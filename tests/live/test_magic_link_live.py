@@ -65,4 +65,4 @@ def test_asked_on_one_device_confirmed_on_another(front_door, chromium):
     # The token travels in the path; gunicorn's access log must not print it.
     token = link.rsplit("/magic/", 1)[1]
     log = front_door.log.read_text()
-    assert '"GET /magic/[redacted]"' in log and token not in log
+    assert '"path": "/magic/[redacted]"' in log and token not in log

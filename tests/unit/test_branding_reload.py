@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import cognito_settings
+
 
 def edit(path: Path, text: str) -> None:
     """Save a file as an editor would, a moment later than its last save."""
@@ -84,17 +86,7 @@ def test_a_deleted_default_brand_keeps_its_last_good_version(make_app, brands):
 
 
 def test_cognito_mode_reads_brands_once(make_app, brands):
-    app = make_app(
-        mode="cognito",
-        branding_dir=brands,
-        secret_key="k" * 8 + "0123456789abcdefghijklmnopqrstuvwxyz",
-        base_url="https://login.example.com",
-        user_pool_id="us-east-1_abc",
-        client_id="gatehouse",
-        pool_domain="https://example.auth.us-east-1.amazoncognito.com",
-        mail_from="no-reply@example.com",
-        magic_link_key="m" * 8 + "0123456789abcdefghijklmnopqrstuvwxyz",
-    )
+    app = make_app(**cognito_settings(branding_dir=brands))
     client = app.test_client()
     toml = brands / "demo" / "brand.toml"
     edit(toml, toml.read_text().replace('accent = "#0c7a69"', 'accent = "#0a5c50"'))
