@@ -127,6 +127,7 @@ def _user_pool(app: Flask, settings: Settings) -> UserPool:
         settings.redis_url,
         settings.admission_wait_seconds,
         clock=settings.clock,
+        observe=app.extensions["gatehouse.metrics"].admission_wait,
     )
     return UserPool(
         client,

@@ -125,6 +125,7 @@ def hold(email: str, password: str, webauthn: str, units: int, delay: float) -> 
     previous = session.get(LINE_KEY)
     if previous:
         store.delete(RECORD_PREFIX + previous)
+    _admission().note_queued(CATEGORY, delay)
     place_id = secrets.token_urlsafe(24)
     store.put(RECORD_PREFIX + place_id, record, math.ceil(delay) + GRACE_SECONDS)
     session[LINE_KEY] = place_id

@@ -29,6 +29,7 @@ import math
 import random
 import threading
 import time
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ log = logging.getLogger(__name__)
 # Seconds a prepaid call pauses before it is tried again after the pool throttled it.
 RETRY_PAUSE = (0.5, 1.0)
 PREPAID_EXTRA_ATTEMPTS = 3
+# The longest a call waits at the gate (a stuck gate must not stop every sign-in).
+GATE_SECONDS = 3.0
 # Units a request has already reserved, by category: its calls then take no new turn.
 _PREPAID: contextvars.ContextVar[dict[str, Prepaid] | None] = contextvars.ContextVar(
     "gatehouse_prepaid", default=None
@@ -164,6 +167,59 @@ class RedisSchedule:
         self._run("refund", key, seconds)
 
 
+class MemoryGate:
+    """The calls sent in the last window, per category, in this process (no Redis)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._sent: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def pass_(self, key: str, limit: int, window: float) -> float:
+        """Record a call and return 0 if fewer than ``limit`` were sent in the last ``window``
+        seconds; else record nothing and return the seconds until one of them leaves it."""
+        with self._lock:
+            now = self._clock()
+            sent = self._sent[key]
+            while sent and sent[0] <= now - window:
+                sent.popleft()
+            if len(sent) < limit:
+                sent.append(now)
+                return 0.0
+            return sent[0] + window - now
+
+
+_GATE_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000) + 1000)
+  return '0'
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return tostring(tonumber(oldest[2]) + window - now)
+"""
+
+
+class RedisGate:
+    """The calls sent in the last window, per category, shared by every process."""
+
+    def __init__(self, url: str, prefix: str = "gatehouse:sent:") -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._script = self._redis.register_script(_GATE_SCRIPT)
+        self._prefix = prefix
+
+    def pass_(self, key: str, limit: int, window: float) -> float:
+        """See ``MemoryGate.pass_``."""
+        member = f"{time.time():.6f}:{random.getrandbits(48):x}"
+        return float(self._script(keys=[self._prefix + key], args=[limit, repr(window), member]))
+
+
 class Admission:
     """The budgets of every category with a rate; categories without one are not limited."""
 
@@ -175,8 +231,12 @@ class Admission:
         wait_seconds: float = 2.0,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        gate: MemoryGate | RedisGate | None = None,
+        observe: Callable[[str, float, str], None] | None = None,
     ) -> None:
         self._clock = clock  # the app's clock: the times of prepaid slots
+        self.gate = gate
+        self._observe = observe or (lambda category, seconds, outcome: None)
         self.rates = {name: rps for name, rps in rates.items() if rps > 0}
         self.schedule = schedule
         self.wait_seconds = wait_seconds
@@ -228,7 +288,8 @@ class Admission:
 
     def admit(self, operation: str, *, retry: bool = False) -> None:
         """Take this attempt's turn before a call: a prepaid unit, else wait for a turn up to
-        ``wait_seconds``; past that raise ``Throttled`` with the wait in ``retry_after``.
+        ``wait_seconds``; past that raise ``Throttled`` with the wait in ``retry_after``. Then
+        pass the gate (``_through_gate``).
 
         A retry after the pool throttled is charged without waiting in line when the request
         was prepaid: its turn had come, and the retry still counts against the budget, which
@@ -237,28 +298,52 @@ class Admission:
         if not self.limits(category):
             return
         held = _PREPAID.get()
-        if held is not None and category in held:
-            if retry:
-                self.schedule.charge(category, 1 / self.rates[category])
-                # The pool counts calls per second: a throttle clears within one, and a retry
-                # sent sooner is most likely throttled again.
-                self._sleep(random.uniform(*RETRY_PAUSE))
+        paid = held.get(category) if held else None
+        if paid is not None and retry:
+            self.schedule.charge(category, 1 / self.rates[category])
+            # The pool counts calls per second: a throttle clears within one, and a retry
+            # sent sooner is most likely throttled again.
+            self._sleep(random.uniform(*RETRY_PAUSE))
+        elif paid is not None and paid.left > 0:
+            paid.left -= 1
+            wait = paid.slot - self._clock()
+            paid.slot += paid.interval
+            if wait > 0:
+                self._sleep(wait)
+        else:
+            turn = self.reserve(category, 1, self.wait_seconds)
+            if not turn.granted:
+                retry_after = max(1, math.ceil(turn.delay - self.wait_seconds))
+                log.info("admission: %s refused, next turn in %.1f s", operation, turn.delay)
+                self._observe(category, 0.0, "refused")
+                raise Throttled("AdmissionRefused", operation, retry_after=retry_after)
+            self._observe(category, turn.delay, "admitted")
+            if turn.delay > 0:
+                self._sleep(turn.delay)
+        self._through_gate(category)
+
+    def _through_gate(self, category: str) -> None:
+        """Send a call only while the calls of the last window stay within the budget's rate.
+
+        Turns are planned at the budget's rate, but calls run late by however long the calls
+        before them took: a late call and the next person's punctual ones can fall into one of
+        the pool's seconds above its quota. The gate counts calls when they are really sent
+        (``ceil(rate)`` per ``ceil(rate) / rate`` seconds: the budget's rate, with no burst),
+        so lateness never adds up to a throttle. The wait is short and bounded."""
+        if self.gate is None:
+            return
+        rate = self.rates[category]
+        limit = max(1, math.ceil(rate))
+        deadline = time.monotonic() + GATE_SECONDS
+        while True:
+            wait = self.gate.pass_(category, limit, limit / rate)
+            if wait <= 0 or time.monotonic() + wait > deadline:
                 return
-            paid = held[category]
-            if paid.left > 0:
-                paid.left -= 1
-                wait = paid.slot - self._clock()
-                paid.slot += paid.interval
-                if wait > 0:
-                    self._sleep(wait)
-                return
-        turn = self.reserve(category, 1, self.wait_seconds)
-        if not turn.granted:
-            retry_after = max(1, math.ceil(turn.delay - self.wait_seconds))
-            log.info("admission: %s refused, next turn in %.1f s", operation, turn.delay)
-            raise Throttled("AdmissionRefused", operation, retry_after=retry_after)
-        if turn.delay > 0:
-            self._sleep(turn.delay)
+            self._sleep(wait)
+
+    def note_queued(self, category: str, seconds: float) -> None:
+        """A sign-in's turn was too far to wait for: its person was shown the line page."""
+        self._observe(category, seconds, "queued")
 
 
 def build_admission(
@@ -268,4 +353,5 @@ def build_admission(
     if not any(rps > 0 for rps in rates.values()):
         return None
     schedule: Schedule = RedisSchedule(redis_url) if redis_url else MemorySchedule()
-    return Admission(rates, schedule, wait_seconds=wait_seconds, **kwargs)
+    gate = RedisGate(redis_url) if redis_url else MemoryGate()
+    return Admission(rates, schedule, wait_seconds=wait_seconds, gate=gate, **kwargs)

@@ -197,3 +197,44 @@ def test_prepaid_calls_each_wait_for_their_own_slot_so_they_never_bunch_up():
             admission.admit("InitiateAuth")
             sent.append(clock.now)
     assert sent == [pytest.approx(1002.0), pytest.approx(1002.25), pytest.approx(1002.5)]
+
+
+def test_the_gate_lets_through_the_budgets_rate_in_any_window_however_late_calls_run():
+    from app.userpool.admission import MemoryGate
+
+    clock = Clock()
+    gate = MemoryGate(clock)
+    # 5.7 calls/s budgeted: 6 calls per 6 / 5.7 s window.
+    window = 6 / 5.7
+    assert [gate.pass_("c", 6, window) for _ in range(6)] == [0.0] * 6
+    assert gate.pass_("c", 6, window) == pytest.approx(window)
+    clock.now += window  # the first six leave the window together
+    assert gate.pass_("c", 6, window) == 0.0
+
+
+def test_a_call_waits_at_the_gate_until_the_window_has_room():
+    from app.userpool.admission import MemoryGate
+
+    clock = Clock()
+    admission = Admission(
+        {"UserAuthentication": 2.0},
+        MemorySchedule(clock),
+        sleep=clock.sleep,
+        clock=clock,
+        gate=MemoryGate(clock),
+    )
+    # Two calls prepaid for the same moment (a sign-in running late): the gate spaces them.
+    with admission.prepaid("UserAuthentication", 3, at=clock.now - 5):
+        admission.admit("InitiateAuth")
+        admission.admit("InitiateAuth")
+        admission.admit("InitiateAuth")
+    assert clock.slept == [pytest.approx(1.0)]
+
+
+def test_the_redis_gate_is_one_window_for_every_process(redis_url):  # noqa: F811
+    from app.userpool.admission import RedisGate
+
+    first, second = RedisGate(redis_url), RedisGate(redis_url)
+    assert first.pass_("shared", 2, 1.0) == 0.0
+    assert second.pass_("shared", 2, 1.0) == 0.0
+    assert 0.9 <= first.pass_("shared", 2, 1.0) <= 1.0
