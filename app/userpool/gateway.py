@@ -100,6 +100,9 @@ OPERATIONS = (
     "AdminResetUserPassword",
     "AdminSetUserPassword",
     "AdminDisableUser",
+    "AdminAddUserToGroup",
+    "AdminListGroupsForUser",
+    "CreateGroup",
     "ListUsers",
     "DescribeUserPool",
     "DescribeUserPoolClient",
@@ -111,6 +114,7 @@ READ_ONLY = frozenset(
     {
         "GetUser",
         "AdminGetUser",
+        "AdminListGroupsForUser",
         "ListUsers",
         "DescribeUserPool",
         "DescribeUserPoolClient",
