@@ -10,6 +10,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
 from . import i18n, mail, observability
+from .backup.cli import users
 from .brand_check import brands
 from .branding import load_brands
 from .config import ConfigError, Settings, load_settings
@@ -76,6 +77,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     followups.init_app(app)
     register(app, local_mode=settings.is_local)
     app.cli.add_command(brands)
+    app.cli.add_command(users)
     if settings.is_local and not settings.dangerously_serve_local_mode_on_network:
         hosts.serve_loopback_only(app, settings.base_url)
     return app

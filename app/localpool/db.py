@@ -87,6 +87,21 @@ CREATE INDEX IF NOT EXISTS passkeys_sub ON passkeys(sub);
 CREATE TABLE IF NOT EXISTS passkey_challenges (
     sub TEXT PRIMARY KEY, client_id TEXT NOT NULL, challenge TEXT NOT NULL, expires REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS groups (
+    name TEXT PRIMARY KEY,
+    description TEXT,
+    role_arn TEXT,
+    precedence INTEGER,
+    created REAL NOT NULL,
+    modified REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS group_members (
+    group_name TEXT NOT NULL,
+    sub TEXT NOT NULL,
+    added REAL NOT NULL,
+    PRIMARY KEY (group_name, sub)
+);
+CREATE INDEX IF NOT EXISTS group_members_sub ON group_members(sub);
 CREATE TABLE IF NOT EXISTS signing_keys (
     kid TEXT PRIMARY KEY, jwk TEXT NOT NULL, created REAL NOT NULL
 );

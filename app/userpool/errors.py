@@ -164,6 +164,7 @@ ERRORS: dict[str, type[UserPoolError]] = {
     "ExpiredCodeException": CodeExpired,
     "FeatureUnavailableInTierException": ConfigurationFault,
     "ForbiddenException": Rejected,
+    "GroupExistsException": AlreadyExists,
     "InternalErrorException": Unavailable,
     "InvalidEmailRoleAccessPolicyException": ConfigurationFault,
     "InvalidLambdaResponseException": ConfigurationFault,
@@ -245,6 +246,8 @@ OVERRIDES: dict[tuple[str, str], type[UserPoolError]] = {
     ("VerifySoftwareToken", "SoftwareTokenMFANotFoundException"): CodeExpired,
     # No passkey with that id (deleted in another tab, say): nothing left to delete.
     ("DeleteWebAuthnCredential", "ResourceNotFoundException"): NotFound,
+    # The group named does not exist (a backup's import creates it and adds the user again).
+    ("AdminAddUserToGroup", "ResourceNotFoundException"): NotFound,
 }
 
 

@@ -106,6 +106,9 @@ OPERATIONS = (
     "AdminResetUserPassword",
     "AdminSetUserPassword",
     "AdminDisableUser",
+    "AdminAddUserToGroup",
+    "AdminListGroupsForUser",
+    "CreateGroup",
     "ListUsers",
     "DescribeUserPool",
     "DescribeUserPoolClient",
@@ -117,6 +120,7 @@ READ_ONLY = frozenset(
     {
         "GetUser",
         "AdminGetUser",
+        "AdminListGroupsForUser",
         "ListUsers",
         "DescribeUserPool",
         "DescribeUserPoolClient",

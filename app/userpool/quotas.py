@@ -48,6 +48,9 @@ CATEGORY = {
     "DescribeUserPool": "UserResourceRead",
     "DescribeUserPoolClient": "UserResourceRead",
     "ListUserPoolClients": "UserPoolClientRead",
+    "CreateGroup": "UserResourceUpdate",
+    "AdminAddUserToGroup": "UserUpdate",
+    "AdminListGroupsForUser": "UserRead",
 }
 
 # Cognito's published default quotas (requests per second) for the categories above.
@@ -62,6 +65,7 @@ DEFAULT_RPS = {
     "UserList": 30.0,
     "UserResourceRead": 50.0,
     "UserPoolClientRead": 15.0,
+    "UserResourceUpdate": 25.0,
 }
 # How far under a quota Gatehouse budgets by default: the rest absorbs other callers of the
 # same account and Region, and the pool's own jitter in counting.

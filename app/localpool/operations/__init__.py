@@ -67,6 +67,7 @@ def _register_all() -> None:
         "accounts",
         "admin",
         "auth",
+        "groups",
         "listing",
         "mfa",
         "passkeys",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 from typing import Any
 
@@ -47,9 +48,16 @@ def list_users(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
                 """Prefix, case-insensitive."""
                 return get(u).lower().startswith(value)
 
-    rows = conn.execute("SELECT * FROM users ORDER BY created, sub").fetchall()
+    after = _cursor(params.get("PaginationToken"))
+    rows = conn.execute(
+        "SELECT * FROM users WHERE (created, sub) > (?, ?) ORDER BY created, sub", after
+    ).fetchall()
     users = [u for u in map(pool.user_from_row, rows) if match is None or match(u)]
-    page, following = _page(users, params.get("Limit"), params.get("PaginationToken"))
+    page = users[: min(params.get("Limit") or 60, 60)]
+    following = None
+    if len(users) > len(page):
+        last = page[-1]
+        following = base64.urlsafe_b64encode(json.dumps([last["created"], last["sub"]]).encode())
     wanted = params.get("AttributesToGet")
     out = []
     for user in page:
@@ -59,11 +67,26 @@ def list_users(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
         out.append(item)
     result: dict[str, Any] = {"Users": out}
     if following:
-        result["PaginationToken"] = following
+        result["PaginationToken"] = following.decode()
     return result
 
 
-def _page(items: list, limit: int | None, token: str | None) -> tuple[list, str | None]:
+def _cursor(token: str | None) -> tuple[float, str]:
+    """Where a ListUsers page starts: after the user its token names (creation time, sub).
+
+    A cursor rather than an offset, as Cognito's token is: a user deleted or created while a
+    listing is paged through shifts no other user out of it.
+    """
+    if not token:
+        return (float("-inf"), "")
+    try:
+        created, sub = json.loads(base64.urlsafe_b64decode(token.encode()))
+        return (float(created), str(sub))
+    except (ValueError, TypeError) as exc:
+        raise invalid_parameter("Invalid pagination token.") from exc
+
+
+def one_page(items: list, limit: int | None, token: str | None) -> tuple[list, str | None]:
     """One page of a listing (at most 60, Cognito's most) and the next page's token, if any."""
     start = 0
     if token:
@@ -84,7 +107,7 @@ def list_user_pool_clients(pool, conn, params: dict[str, Any]) -> dict[str, Any]
     check_pool(pool, params)
     # Every app client of the local pool is a REGULAR one (none comes from dynamic registration).
     clients = [] if params.get("ClientType") == "DCR" else list(pool.clients.values())
-    page, following = _page(clients, params.get("MaxResults"), params.get("NextToken"))
+    page, following = one_page(clients, params.get("MaxResults"), params.get("NextToken"))
     result: dict[str, Any] = {
         "UserPoolClients": [
             {"ClientId": c.id, "UserPoolId": pool.id, "ClientName": c.name} for c in page

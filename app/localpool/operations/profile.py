@@ -131,7 +131,15 @@ def verify_user_attribute(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
 
 def delete_everything(pool, conn, sub: str) -> None:
     """Remove a user and everything the pool keeps about them."""
-    for table in ("users", "codes", "sends", "auth_sessions", "passkeys", "passkey_challenges"):
+    for table in (
+        "users",
+        "codes",
+        "sends",
+        "auth_sessions",
+        "passkeys",
+        "passkey_challenges",
+        "group_members",
+    ):
         conn.execute(f"DELETE FROM {table} WHERE sub = ?", (sub,))
     # On the pool's clock, which LocalPool.purge reads to know when the record can go.
     conn.execute(

@@ -1,0 +1,108 @@
+"""User pool groups: CreateGroup, GetGroup, ListGroups and a user's memberships
+(AdminAddUserToGroup, AdminRemoveUserFromGroup, AdminListGroupsForUser), as Cognito answers them."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from ..errors import PoolError
+from . import operation
+from .admin import check_pool, existing
+from .listing import one_page
+
+
+def group_type(pool, row: sqlite3.Row) -> dict[str, Any]:
+    """Cognito's GroupType for a stored group (optional members only when set)."""
+    group: dict[str, Any] = {
+        "GroupName": row["name"],
+        "UserPoolId": pool.id,
+        "LastModifiedDate": row["modified"],
+        "CreationDate": row["created"],
+    }
+    if row["description"] is not None:
+        group["Description"] = row["description"]
+    if row["role_arn"] is not None:
+        group["RoleArn"] = row["role_arn"]
+    if row["precedence"] is not None:
+        group["Precedence"] = row["precedence"]
+    return group
+
+
+def _group(pool, conn, params: dict[str, Any]) -> sqlite3.Row:
+    """The group a call names, or Cognito's ResourceNotFoundException."""
+    check_pool(pool, params)
+    row = conn.execute("SELECT * FROM groups WHERE name = ?", (params.get("GroupName"),)).fetchone()
+    if row is None:
+        raise PoolError("ResourceNotFoundException", "Group not found.")
+    return row
+
+
+@operation("CreateGroup", "UserResourceUpdate", admin=True)
+def create_group(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """Create a group; a name already taken is GroupExistsException."""
+    check_pool(pool, params)
+    name = params["GroupName"]
+    if conn.execute("SELECT 1 FROM groups WHERE name = ?", (name,)).fetchone():
+        raise PoolError("GroupExistsException", "A group with the name already exists.")
+    now = pool.clock()
+    described = (params.get("Description"), params.get("RoleArn"), params.get("Precedence"))
+    conn.execute("INSERT INTO groups VALUES (?, ?, ?, ?, ?, ?)", (name, *described, now, now))
+    return {"Group": group_type(pool, _group(pool, conn, params))}
+
+
+@operation("GetGroup", "UserResourceRead", admin=True)
+def get_group(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """Describe one group."""
+    return {"Group": group_type(pool, _group(pool, conn, params))}
+
+
+@operation("ListGroups", "UserResourceRead", admin=True)
+def list_groups(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """The pool's groups by name, at most 60 a page (``Limit``), continued by ``NextToken``."""
+    check_pool(pool, params)
+    rows = conn.execute("SELECT * FROM groups ORDER BY name").fetchall()
+    page, following = one_page(rows, params.get("Limit"), params.get("NextToken"))
+    result: dict[str, Any] = {"Groups": [group_type(pool, row) for row in page]}
+    if following:
+        result["NextToken"] = following
+    return result
+
+
+@operation("AdminAddUserToGroup", "UserUpdate", admin=True)
+def admin_add_user_to_group(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """Make a user a member of a group (already one: nothing changes, as in Cognito)."""
+    group = _group(pool, conn, params)
+    user = existing(pool, conn, params)
+    conn.execute(
+        "INSERT OR IGNORE INTO group_members VALUES (?, ?, ?)",
+        (group["name"], user["sub"], pool.clock()),
+    )
+    return {}
+
+
+@operation("AdminRemoveUserFromGroup", "UserUpdate", admin=True)
+def admin_remove_user_from_group(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """End a user's membership of a group (not a member: nothing changes)."""
+    group = _group(pool, conn, params)
+    user = existing(pool, conn, params)
+    conn.execute(
+        "DELETE FROM group_members WHERE group_name = ? AND sub = ?", (group["name"], user["sub"])
+    )
+    return {}
+
+
+@operation("AdminListGroupsForUser", "UserRead", admin=True)
+def admin_list_groups_for_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """The groups a user belongs to, by name, a page at a time."""
+    user = existing(pool, conn, params)
+    rows = conn.execute(
+        "SELECT g.* FROM groups g JOIN group_members m ON m.group_name = g.name "
+        "WHERE m.sub = ? ORDER BY g.name",
+        (user["sub"],),
+    ).fetchall()
+    page, following = one_page(rows, params.get("Limit"), params.get("NextToken"))
+    result: dict[str, Any] = {"Groups": [group_type(pool, row) for row in page]}
+    if following:
+        result["NextToken"] = following
+    return result
