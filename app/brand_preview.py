@@ -180,9 +180,7 @@ PAGES: dict[str, Page] = {
             "options": passkeys.request_options(None),
         },
     ),
-    "signin/line": Page(
-        "signin/line.html", lambda e: {"seconds": 42, "refresh": 10, "email": EMAIL}
-    ),
+    "signin/line": Page("signin/line.html", lambda e: {"seconds": 42, "email": EMAIL}),
     "signin/mfa": Page("signin/mfa.html", lambda e: {"form": _form(AuthenticatorCodeForm, e)}),
     "signin/new_password": Page(
         "signin/new_password.html",

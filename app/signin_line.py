@@ -6,7 +6,8 @@ factor and, when an app is waiting, the session proof. A turn within
 what they typed is kept server-side in a one-time record, its password encrypted (Fernet, with a
 key derived from the secret key: the store alone does not reveal it), and never written into a
 page. The page says how long the wait is, with ``Retry-After`` from the same number, and
-refreshes itself (no JavaScript) to ``/login/resume``, which signs them in once the turn comes.
+reloads itself when the turn comes (a ``Refresh`` header, no JavaScript) to
+``/login/resume``, which signs them in.
 
 The resume is a GET that signs in: it is bound to the browser's own session (the record's id is
 kept there, and the record is spent on use), so a link to it from elsewhere can only finish the
@@ -34,8 +35,6 @@ from .userpool.errors import Throttled
 LINE_KEY = "line"  # session key: the id of this browser's place in line
 RECORD_PREFIX = "line:"
 CATEGORY = "UserAuthentication"
-# The page looks again at least this often, so the words it shows stay close to the truth.
-REFRESH_SECONDS = 10
 # A place is kept this long past its turn (a browser that came back late still gets in).
 GRACE_SECONDS = 120
 

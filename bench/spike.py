@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "app" / "localpool" / "seed.toml"
 PASSWORD = "Corr3ct-horse"
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-REFRESH = re.compile(r'http-equiv="refresh" content="(\d+);url=([^"]+)"')
+REFRESH = re.compile(r"(\d+);url=(\S+)")  # the Refresh header of the line page
 TRIES = 3  # "try again" presses of a person who meets the error page
 
 
@@ -189,7 +189,7 @@ def walk(base: str, index: int, person: Person, follow_line: bool) -> None:
                 person.error_pages += 1
             return
         if answer.status_code == 202 and follow_line:
-            wait, target = REFRESH.search(answer.text).groups()
+            wait, target = REFRESH.match(answer.headers["Refresh"]).groups()
             time.sleep(int(wait))
             answer = http.get(base + target, allow_redirects=False, timeout=60)
             continue

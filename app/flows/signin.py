@@ -63,14 +63,26 @@ def resume():
 
 def line_page(place: signin_line.Place):
     """ "You're in line": 202, ``Retry-After`` and the words from the same number of seconds,
-    and a refresh (no script needed) to ``/login/resume``."""
+    and a ``Refresh`` header (no script needed) to ``/login/resume`` when the turn comes.
+
+    The refresh is the HTTP header rather than a ``<meta>``, and comes once, at the turn, not
+    every few seconds: a timed refresh inside the page is an accessibility failure (a screen
+    reader's place is lost on each reload, axe-core's ``meta-refresh``), while the one reload
+    the page announces is the sign-in the person is waiting for. It lands at or just before
+    the turn, never after it: a late resume would leave its turn unused."""
     now = current_app.extensions["gatehouse.settings"].clock()
     seconds = max(1, place.seconds_left(now))
-    # The refresh lands at or just before the turn, never after it: a late resume would leave
-    # its turn unused while the calls bunch up with the next person's.
-    refresh = max(1, min(int(place.due - now), signin_line.REFRESH_SECONDS))
-    body = render_template("signin/line.html", seconds=seconds, refresh=refresh, email=place.email)
-    return body, 202, {"Retry-After": str(seconds), "Cache-Control": "no-store"}
+    refresh = max(1, int(place.due - now))
+    body = render_template("signin/line.html", seconds=seconds, email=place.email)
+    return (
+        body,
+        202,
+        {
+            "Retry-After": str(seconds),
+            "Refresh": f"{refresh};url={url_for('signin.resume')}",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def _sign_in(form: SignInForm, email: str, password: str, webauthn: str):

@@ -52,7 +52,7 @@ def test_a_spike_across_two_processes_on_redis_signs_everyone_in_without_an_erro
 
 
 def test_a_real_browser_waits_in_line_and_is_signed_in_without_script(tmp_path):
-    """Chromium with JavaScript off: the 202 page's meta refresh reaches /login/resume, which
+    """Chromium with JavaScript off: the 202 page's Refresh header reaches /login/resume, which
     signs the person in when the turn comes."""
     from tests.live.conftest import SEED, chromium_browser, start
 
