@@ -25,18 +25,15 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
-import os
 import re
 import secrets
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -44,6 +41,10 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._servers import gatehouse, redis_server  # noqa: E402
+
 SEED = ROOT / "app" / "localpool" / "seed.toml"
 PASSWORD = "Corr3ct-horse"
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -62,13 +63,6 @@ class Person:
     errors: list[str] = field(default_factory=list)
 
 
-def free_port() -> int:
-    """A free port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def seed_text(people: int, quota: float) -> str:
     """The default seed, the pool throttled at Q sign-ins per second, one account per person."""
     text = SEED.read_text().replace(
@@ -79,65 +73,6 @@ def seed_text(people: int, quota: float) -> str:
         for i in range(people)
     )
     return text + users
-
-
-def start_redis(tmp: Path) -> tuple[subprocess.Popen, str]:
-    """A throwaway redis-server on 127.0.0.1 (no persistence)."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            shutil.which("redis-server") or "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    time.sleep(0.5)
-    return proc, f"redis://127.0.0.1:{port}/0"
-
-
-def start_server(tmp: Path, seed: str, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    """gunicorn as `make run` starts it, on a free port; waits until /healthz answers."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    (tmp / "seed.toml").write_text(seed)
-    environ = dict(
-        os.environ,
-        PORT=str(port),
-        HOST="127.0.0.1",
-        GATEHOUSE_DATA_DIR=str(tmp / "data"),
-        GATEHOUSE_LOCALPOOL_SEED=str(tmp / "seed.toml"),
-        GATEHOUSE_BASE_URL=url,
-        # Every simulated person comes from 127.0.0.1: the per-IP limit would stop a crowd.
-        GATEHOUSE_RATE_LIMIT_IP="100000 per minute",
-        **env,
-    )
-    log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT,
-        env=environ,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{url}/healthz", timeout=1).ok:
-                return proc, url
-        except requests.RequestException:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError((tmp / "server.log").read_text())
 
 
 def walk(base: str, index: int, person: Person, follow_line: bool) -> None:
@@ -281,26 +216,16 @@ def main() -> None:
             )
         )
     for name, follow, env in runs:
-        with tempfile.TemporaryDirectory() as tmp:
-            tmp_path = Path(tmp)
+        with tempfile.TemporaryDirectory() as tmp, ExitStack() as servers:
+            seed = Path(tmp) / "seed.toml"
+            seed.write_text(seed_text(args.people, args.quota))
             env = {**env, "WEB_CONCURRENCY": str(args.processes)}
-            redis = None
+            env["GATEHOUSE_LOCALPOOL_SEED"] = str(seed)
             if args.redis:
-                redis, env["GATEHOUSE_REDIS_URL"] = start_redis(tmp_path)
-            server, base = start_server(tmp_path, seed_text(args.people, args.quota), env)
-            try:
-                report(
-                    name, spike(base, args.people, args.seconds, follow), args.quota, args.seconds
-                )
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
-                # Kept for a look at what the server logged (the data directory goes).
-                shutil.copy(
-                    tmp_path / "server.log", Path(tempfile.gettempdir()) / "spike-server.log"
-                )
-                if redis:
-                    redis.terminate()
+                env["GATEHOUSE_REDIS_URL"] = servers.enter_context(redis_server())
+            base = servers.enter_context(gatehouse(**env))
+            crowd = spike(base, args.people, args.seconds, follow)
+        report(name, crowd, args.quota, args.seconds)
 
 
 if __name__ == "__main__":
