@@ -21,7 +21,7 @@ from .userpool import UserPool, build_client
 from .userpool.admission import build_admission
 from .userpool.domain import PoolDomain
 from .userpool.quotas import DEFAULT_RPS, HEADROOM
-from .web import error_pages, hosts, housekeeping, security, sessions
+from .web import error_pages, hosts, housekeeping, page_cache, security, sessions
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSION_SECONDS = 12 * 3600
@@ -67,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _check_magic_links(app, settings)
     i18n.init_app(app, babel)
     security.init_app(app, settings.base_url, csrf, local=settings.is_local)
+    page_cache.init_app(app)
     error_pages.init_app(app)
     app.extensions["gatehouse.userpool"] = _user_pool(app, settings)
     app.extensions["gatehouse.domain"] = _pool_domain(app, settings)

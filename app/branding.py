@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import threading
+import time
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -77,6 +78,8 @@ MESSAGE_TEMPLATE = TRANSLATIONS_DIR / "messages.pot"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[a-zA-Z]")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 SENDER_NAME_MAX = 100
+# Local mode looks for brand edits at most this often (seconds).
+RELOAD_SECONDS = 0.5
 log = logging.getLogger(__name__)
 CLIENT_ID = re.compile(r"^[\w-]{1,128}$")
 # The remembered brand lasts as long as a session can.
@@ -358,8 +361,9 @@ def brand_folders(root: Path) -> list[Path]:
 class HotReload:
     """Local mode: reread the brands when a file under the branding folder changes.
 
-    One directory listing and one stat per brand file per request; a broken edit keeps that
-    brand's last good version, is logged once, and is kept in ``errors`` for the preview.
+    One directory listing and one stat per brand file, at most every ``RELOAD_SECONDS`` (every
+    request, it was a tenth of the cost of a cached page); a broken edit keeps that brand's
+    last good version, is logged once, and is kept in ``errors`` for the preview.
     """
 
     def __init__(self, app: Flask, root: Path) -> None:
@@ -368,6 +372,7 @@ class HotReload:
         self.errors: dict[str, str] = {}
         self._seen = self._signature()
         self._lock = threading.Lock()
+        self._next_look = time.monotonic() + RELOAD_SECONDS
 
     def _signature(self) -> tuple:
         """Every brand file's name, size and modification time."""
@@ -385,7 +390,11 @@ class HotReload:
         return tuple(sorted(found))
 
     def check(self) -> None:
-        """Reload the brands if any file changed since the last look."""
+        """Reload the brands if any file changed since the last look (a while ago)."""
+        now = time.monotonic()
+        if now < self._next_look:
+            return
+        self._next_look = now + RELOAD_SECONDS
         seen = self._signature()
         if seen == self._seen:
             return
@@ -471,6 +480,36 @@ def way_back() -> dict[str, str] | None:
     """
     if "brand_way_back" in g:
         return g.brand_way_back
+    g.brand_way_back = None
+    found = way_back_url()
+    if found:
+        url, brand = found
+        label = (
+            gettext("Back to %(name)s", name=brand.display_name)
+            if brand
+            else gettext("Back to the app")
+        )
+        g.brand_way_back = {"label": label, "url": url}
+    return g.brand_way_back
+
+
+def way_back_url() -> tuple[str, Brand | None] | None:
+    """``way_back``'s URL, and the app's own brand when the link is named for it; or None.
+    Everything the link depends on but the language (so a cached page can be keyed on it
+    without looking up a translation)."""
+    client_id = None if _own_page() else _chosen()
+    if not client_id:
+        return None
+    brand = brand_for(client_id)
+    own = brand.client_id == client_id
+    url = brand.links.get("app") if own else None
+    if not url:
+        try:
+            client = load_client(client_id)
+        except UserPoolError:
+            client = None
+        url = client.logout_urls[0] if client and client.logout_urls else None
+    return (url, brand if own else None) if url else None
     client_id = None if _own_page() else _chosen()
     g.brand_way_back = None
     if not client_id:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
-from .. import mfa_lockout, signin_line
+from .. import i18n, mfa_lockout, signin_line
+from ..branding import current_brand, way_back_url
 from ..messages import flash_message
 from ..signin import CHALLENGE_KEY, outcome, own_client_id, target_client_id, user_pool
 from ..signin_methods import offered
 from ..userpool import errors
 from ..web.error_pages import error_page
 from ..web.limits import limited
+from ..web.page_cache import cached_page
 from .forms import AuthenticatorCodeForm, NewPasswordForm, SignInForm
 from .policy import password_rules
 from .social import providers_for
@@ -25,8 +27,10 @@ def login():
     request is then finished with a session proof), in the sign-in's turn of the pool's quota:
     a turn further away than a short wait holds the person's place in line
     (``signin_line``)."""
+    if request.method == "GET" and not request.args.get("login_hint"):
+        return blank_login_page()
     form = SignInForm()
-    if request.method == "GET" and request.args.get("login_hint"):
+    if request.method == "GET":
         form.email.data = request.args["login_hint"]
     if not form.validate_on_submit():
         return login_page(form)
@@ -119,6 +123,36 @@ def login_page(form: SignInForm):
         providers=providers_for(target_client_id()),
         ways=offered(),
     )
+
+
+def blank_login_page() -> str:
+    """The sign-in page as everyone first sees it (nothing typed), from the page cache: its
+    key names every input the page reads (see ``templates/signin/login.html``): the language,
+    the brand, the app client and its providers, the ways in, the way back to the app and the
+    address the language link returns to."""
+    brand = current_brand()
+    client_id = target_client_id()
+    providers = providers_for(client_id)
+    ways = offered()
+    back = way_back_url()
+    key = (
+        "signin/login.html",
+        i18n.select_locale(),
+        id(brand),
+        client_id,
+        tuple(providers),
+        tuple(ways),
+        (back[0], back[1] is not None) if back else None,
+        i18n.here(),
+    )
+
+    def render() -> str:
+        """The page itself, on a miss (the form is made only then)."""
+        return render_template(
+            "signin/login.html", form=SignInForm(), providers=providers, ways=ways
+        )
+
+    return cached_page(key, render, held=brand)
 
 
 @bp.route("/login/challenge", methods=["GET", "POST"])

@@ -20,7 +20,24 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .error_pages import error_page
 
-limiter = Limiter(key_func=get_remote_address)
+
+class FormLimiter(Limiter):
+    """Flask-Limiter, consulted for form POSTs only.
+
+    Every limit here counts POSTs (``limited``, and the views' own ``methods=["POST"]``), so
+    for a page read the limiter's bookkeeping (resolving the view's limits, their exemption
+    scopes and meta limits, twice per request) decides nothing; it was a sixth of the cost of
+    GET ``/login``. A request filter would not save it: Flask-Limiter runs its evaluation even
+    for a filtered request.
+    """
+
+    def _check_request_limit(self, *args, **kwargs) -> None:
+        """Flask-Limiter's check, for POSTs."""
+        if request.method == "POST":
+            super()._check_request_limit(*args, **kwargs)
+
+
+limiter = FormLimiter(key_func=get_remote_address)
 
 
 def per_ip() -> str:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from app.brand_preview import PAGES
+from app.branding import RELOAD_SECONDS
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 NOT_PAGES = {"email", "demo", "dev", "localpool"}
@@ -96,11 +98,12 @@ def test_a_brands_texts_show_in_two_languages_and_follow_edits(make_app, tmp_pat
     assert heading("de") == "Ihr Northwind-Konto"
     assert heading("de", "demo") != "Ihr Northwind-Konto"
     assert heading("en") == "Your account"
-    # An edit to the texts shows on the next request (local mode's hot reload).
+    # An edit to the texts shows within RELOAD_SECONDS (local mode's hot reload).
     text = toml.read_text().replace("Ihr Northwind-Konto", "Mein Northwind")
     before = toml.stat().st_mtime_ns
     toml.write_text(text)
     os.utime(toml, ns=(before + 10**9, before + 10**9))
+    time.sleep(RELOAD_SECONDS)
     assert heading("de") == "Mein Northwind"
 
 
