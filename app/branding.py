@@ -38,6 +38,7 @@ from .oauth.clients import load_client
 from .oauth.pending import pending_client_id
 from .userpool.errors import UserPoolError
 from .web.sessions import SESSIONLESS
+from .web.signing import serializer
 
 DEFAULT = "default"
 COLOURS = (
@@ -576,7 +577,7 @@ def _cookie_name() -> str:
 
 def _serializer() -> URLSafeTimedSerializer:
     """Signs the remembered brand with the app's secret."""
-    return URLSafeTimedSerializer(current_app.secret_key, salt=COOKIE_SALT)
+    return serializer(current_app.secret_key, COOKIE_SALT)
 
 
 def _remembered() -> str | None:

@@ -21,6 +21,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from ..localpool.inprocess import InProcessAdapter
+from ..web.signing import serializer
 
 bp = Blueprint("demo", __name__)
 CLIENTS = ("demo", "northwind")
@@ -32,7 +33,7 @@ STATE_SECONDS = 600
 
 def _serializer() -> URLSafeTimedSerializer:
     """Signs the demo's cookie."""
-    return URLSafeTimedSerializer(current_app.secret_key, salt="gatehouse.demo-rp")
+    return serializer(current_app.secret_key, "gatehouse.demo-rp")
 
 
 def _load(max_age: int | None = None) -> dict:

@@ -25,6 +25,7 @@ from .. import mail
 from ..messages import flash_message
 from ..signin import sign_out, signed_out_everywhere, user_pool
 from ..userpool import errors
+from ..web.signing import serializer
 from .forms import ButtonForm
 
 bp = Blueprint("secure_account", __name__)
@@ -39,7 +40,7 @@ RESTORED, STOPPED, TAKEN = "restored", "stopped", "taken"
 
 def _serializer() -> URLSafeTimedSerializer:
     """Signs the link's contents."""
-    return URLSafeTimedSerializer(current_app.secret_key, salt="gatehouse.secure-account")
+    return serializer(current_app.secret_key, "gatehouse.secure-account")
 
 
 def _store():

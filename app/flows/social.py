@@ -24,6 +24,7 @@ from ..observability import audit
 from ..signin import complete, target_client_id, user_pool
 from ..userpool.domain import DomainError
 from ..userpool.gateway import REASON
+from ..web.signing import serializer
 
 bp = Blueprint("social", __name__)
 STATE_SECONDS = 600
@@ -42,7 +43,7 @@ def providers_for(client_id: str) -> list[tuple[str, str]]:
 
 def _serializer() -> URLSafeTimedSerializer:
     """Signs the state sent to the provider."""
-    return URLSafeTimedSerializer(current_app.secret_key, salt="gatehouse.social-state")
+    return serializer(current_app.secret_key, "gatehouse.social-state")
 
 
 def _callback_url() -> str:

@@ -16,6 +16,7 @@ from authlib.common.urls import add_params_to_uri
 from flask import current_app, session
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from ..web.signing import serializer
 from .clients import load_client
 
 CODE_SECONDS = 300
@@ -33,7 +34,7 @@ def remember(request: dict[str, Any]) -> None:
 
 def _sealer() -> URLSafeTimedSerializer:
     """Seals requests with the app's secret, under a salt of their own."""
-    return URLSafeTimedSerializer(current_app.secret_key, salt=SEAL_SALT)
+    return serializer(current_app.secret_key, SEAL_SALT)
 
 
 def sealed(request: dict[str, Any] | None) -> str | None:

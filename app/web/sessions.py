@@ -18,6 +18,7 @@ from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
 
 from ..store import Store, StoreUnavailable
+from .signing import serializer
 
 KEY_PREFIX = "session:"
 # Endpoints that answer without a session, so they work (and report) while the store is down.
@@ -82,7 +83,7 @@ class ServerSessionInterface(SessionInterface):
 
     def _serializer(self, app: Flask) -> URLSafeTimedSerializer:
         """Signs (and times) a light session's data in the cookie."""
-        return URLSafeTimedSerializer(app.secret_key, salt="gatehouse.session.light")
+        return serializer(app.secret_key, "gatehouse.session.light")
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         """Load the session named by the cookie, or start an empty one."""
