@@ -50,6 +50,9 @@ def supported() -> tuple[str, ...]:
     return (SOURCE, *sorted(codes - {SOURCE}))
 
 
+# Remembered (a bounded number: tags come from requests): a browser's Accept-Language is read
+# on every page view, and parsing a tag with Babel costs more than the rest of choosing.
+@functools.lru_cache(maxsize=1024)
 def shipped(tag: str | None) -> str | None:
     """The shipped catalogue that serves a language tag (``pt-br``, ``zh-Hant``, ``de-AT``),
     or None. Only a tag's language, script and region are read; anything else is ignored."""
