@@ -67,7 +67,8 @@ def test_link_opened_twice_then_confirmed_on_another_device_signs_in_the_asking_
     for _ in range(2):  # scanners and previews open links: nothing is consumed
         page = other.open(link).get_data(as_text=True)
         assert f"{email[0]}•••@example.com" in page
-        assert 'name="number"' in page and str(number) not in page  # typed, never offered
+        assert 'name="number"' in page  # typed, never offered: not as a choice, not as text
+        assert f'value="{number}"' not in page and f">{number}<" not in page
     done = other.submit(link, number=str(number))
     assert done.status_code == 200 and "signed in on your other device" in done.get_data(
         as_text=True
