@@ -123,7 +123,11 @@ def hold(email: str, password: str, webauthn: str, units: int, delay: float) -> 
     store = current_app.extensions["gatehouse.store"]
     previous = session.get(LINE_KEY)
     if previous:
-        store.delete(RECORD_PREFIX + previous)
+        # The same browser sent the form again while in line: its older place will never be
+        # used, so its turn goes back to the people behind it.
+        abandoned = store.take(RECORD_PREFIX + previous)
+        if abandoned:
+            give_back(int(abandoned.get("units", 0)))
     _admission().note_queued(CATEGORY, delay)
     place_id = secrets.token_urlsafe(24)
     store.put(RECORD_PREFIX + place_id, record, math.ceil(delay) + GRACE_SECONDS)

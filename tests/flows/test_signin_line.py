@@ -76,6 +76,19 @@ def test_a_wrong_password_in_line_is_told_when_the_turn_comes(busy, clock):
     assert f'value="{email}"' in page and "Wr0ng-password" not in page
 
 
+def test_sending_the_form_again_in_line_keeps_one_place_and_gives_the_other_back(busy, clock):
+    app, browser, email = busy
+    browser.sign_in(email)
+    browser.sign_in(email)  # back, and the form sent again
+    store = app.extensions["gatehouse.store"]
+    (key,) = store.keys(RECORD_PREFIX)
+    units = store.get(key)["units"]
+    # 30 s already taken, then one sign-in's turn, not two: the first place was given back.
+    admission = app.extensions["gatehouse.userpool"].admission
+    probe = admission.reserve("UserAuthentication", 1, horizon=1000)
+    assert probe.delay == pytest.approx((30 * RATE + units) / RATE, abs=0.05)
+
+
 def test_a_resume_without_a_place_starts_again(make_app, outbox):
     browser = Browser(make_app(pool_quotas={"UserAuthentication": RATE}), outbox)
     assert browser.get("/login/resume").location == "/login"
