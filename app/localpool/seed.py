@@ -1,4 +1,4 @@
-"""Load and check the local pool's seed file (TOML): pool settings, app clients, users."""
+"""Load and check the local pool's seed file (TOML): pool settings, app clients, users, groups."""
 
 from __future__ import annotations
 
@@ -144,6 +144,18 @@ class SeedUser:
 
 
 @dataclass
+class SeedGroup:
+    """A group created when the pool's database has none of its name, as CreateGroup takes
+    one, with its first members named by the email of a ``[[users]]`` entry."""
+
+    name: str
+    description: str | None = None
+    precedence: int | None = None
+    role_arn: str | None = None
+    members: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Seed:
     """Everything a seed file defines."""
 
@@ -152,6 +164,7 @@ class Seed:
     users: list[SeedUser]
     providers: dict[str, IdentityProvider] = field(default_factory=dict)
     resource_servers: dict[str, ResourceServer] = field(default_factory=dict)
+    groups: list[SeedGroup] = field(default_factory=list)
 
 
 def _build(cls: type, data: dict[str, Any], where: str, path: Path) -> Any:
@@ -195,7 +208,14 @@ def load_seed(path: Path, overrides: dict[str, Any] | None = None, *, base_url: 
     except tomllib.TOMLDecodeError as exc:
         raise SeedError(f"{path}: {exc}") from exc
     for key in raw:
-        if key not in ("pool", "clients", "users", "identity_providers", "resource_servers"):
+        if key not in (
+            "pool",
+            "clients",
+            "users",
+            "identity_providers",
+            "resource_servers",
+            "groups",
+        ):
             raise SeedError(f"{path}: unknown key {key}")
     pool_data = dict(raw.get("pool", {}))
     pool_data.update(overrides or {})
@@ -240,9 +260,38 @@ def load_seed(path: Path, overrides: dict[str, Any] | None = None, *, base_url: 
                 )
     servers = _resource_servers(raw.get("resource_servers", []), path)
     _check_scopes(listed, servers, path)
+    groups = _groups(raw.get("groups", []), users, path)
     return Seed(
-        pool=pool, clients=clients, users=users, providers=providers, resource_servers=servers
+        pool=pool,
+        clients=clients,
+        users=users,
+        providers=providers,
+        resource_servers=servers,
+        groups=groups,
     )
+
+
+def _groups(items: list[dict[str, Any]], users: list[SeedUser], path: Path) -> list[SeedGroup]:
+    """The ``[[groups]]`` tables: unique names, a precedence of 0 or more, and members who
+    are users of the same seed file (by email, case-insensitive)."""
+    emails = {user.email.lower() for user in users}
+    groups: list[SeedGroup] = []
+    for i, item in enumerate(items):
+        group = _build(SeedGroup, item, f"groups[{i}]", path)
+        if not isinstance(group.name, str) or not group.name:
+            raise SeedError(f"{path}: groups[{i}].name must be a group name")
+        if any(other.name == group.name for other in groups):
+            raise SeedError(f"{path}: groups[{i}].name: {group.name} is defined twice")
+        precedence = group.precedence
+        if precedence is not None and (not isinstance(precedence, int) or precedence < 0):
+            raise SeedError(f"{path}: groups[{i}].precedence must be 0 or more")
+        for member in group.members:
+            if not isinstance(member, str) or member.lower() not in emails:
+                raise SeedError(
+                    f"{path}: groups[{i}].members: {member} is not the email of a [[users]] entry"
+                )
+        groups.append(group)
+    return groups
 
 
 def _check_sign_in_policy(pool: PoolSettings, path: Path) -> None:
