@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .attribute_schema import AttributeSchema
 from .codes import Codes
 from .db import Database
 from .errors import PoolError, invalid_parameter, not_authorized
@@ -82,6 +83,7 @@ class LocalPool:
         self.settings = seed.pool
         self.clients: dict[str, AppClient] = seed.clients
         self.providers = seed.providers
+        self.schema = AttributeSchema(seed.pool.custom_attributes)
         self.region = region
         self.id = seed.pool.id
         self.issuer = f"{issuer_base.rstrip('/')}/{self.id}"

@@ -7,6 +7,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from .attribute_schema import CUSTOM_PREFIX, CUSTOM_TYPES, AttributeSchema, CustomAttribute
 from .tokens import ADMIN_SCOPE
 
 # Cognito's quota categories that the local pool can be told to throttle.
@@ -82,6 +83,8 @@ class PoolSettings:
     email_otp_seconds: int = 180
     webauthn_relying_party_id: str = ""  # empty: the host of the server's base URL
     webauthn_user_verification: str = "preferred"
+    # ``[[pool.custom_attributes]]``: the schema's custom attributes (CreateUserPool's Schema).
+    custom_attributes: list[CustomAttribute] = field(default_factory=list)
 
 
 @dataclass
@@ -224,6 +227,9 @@ def load_seed(path: Path, overrides: dict[str, Any] | None = None, *, base_url: 
         pool_data["password_policy"] = _build(PasswordPolicy, policy, "pool.password_policy", path)
     else:
         pool_data["password_policy"] = policy
+    pool_data["custom_attributes"] = _custom_attributes(
+        pool_data.get("custom_attributes", []), path
+    )
     pool = _build(PoolSettings, pool_data, "pool", path)
     for name in pool.lambda_config:
         if name not in TRIGGERS:
@@ -248,6 +254,14 @@ def load_seed(path: Path, overrides: dict[str, Any] | None = None, *, base_url: 
     ]
     clients = {client.id: client for client in listed}
     users = [_build(SeedUser, u, f"users[{i}]", path) for i, u in enumerate(raw.get("users", []))]
+    schema = AttributeSchema(pool.custom_attributes)
+    for i, user in enumerate(users):
+        for name in user.attributes:
+            if not schema.known(name):
+                raise SeedError(
+                    f"{path}: users[{i}].attributes: {name} is not an attribute of the schema "
+                    "(a custom one needs a [[pool.custom_attributes]] entry)"
+                )
     providers = {}
     for i, item in enumerate(raw.get("identity_providers", [])):
         provider = _build(IdentityProvider, item, f"identity_providers[{i}]", path)
@@ -269,6 +283,27 @@ def load_seed(path: Path, overrides: dict[str, Any] | None = None, *, base_url: 
         resource_servers=servers,
         groups=groups,
     )
+
+
+def _custom_attributes(items: Any, path: Path) -> list[CustomAttribute]:
+    """The ``[[pool.custom_attributes]]`` tables: names given without ``custom:``, as
+    CreateUserPool takes them, each once, of a type the local pool checks."""
+    if not isinstance(items, list):
+        raise SeedError(f"{path}: pool.custom_attributes must be a list of tables")
+    attributes: list[CustomAttribute] = []
+    for i, item in enumerate(items):
+        where = f"pool.custom_attributes[{i}]"
+        attribute = _build(CustomAttribute, item, where, path)
+        if not isinstance(attribute.name, str) or not attribute.name:
+            raise SeedError(f"{path}: {where}.name must be an attribute name")
+        if attribute.name.startswith(CUSTOM_PREFIX):
+            raise SeedError(f"{path}: {where}.name is given without the {CUSTOM_PREFIX} prefix")
+        if attribute.type not in CUSTOM_TYPES:
+            raise SeedError(f"{path}: {where}.type must be one of {', '.join(CUSTOM_TYPES)}")
+        if any(other.name == attribute.name for other in attributes):
+            raise SeedError(f"{path}: {where}.name: {attribute.name} is declared twice")
+        attributes.append(attribute)
+    return attributes
 
 
 def _groups(items: list[dict[str, Any]], users: list[SeedUser], path: Path) -> list[SeedGroup]:

@@ -196,9 +196,13 @@ def _answer_new_password(pool, conn, client, user, responses, prepared, metadata
     """Set the permanent password of a user created with a temporary one."""
     password = responses.get("NEW_PASSWORD", "")
     check_policy(pool.settings.password_policy, password)
-    for key, value in responses.items():
-        if key.startswith("userAttributes."):
-            user["attributes"][key.split(".", 1)[1]] = value
+    given = {
+        key.split(".", 1)[1]: value
+        for key, value in responses.items()
+        if key.startswith("userAttributes.")
+    }
+    pool.schema.check_update(given)
+    user["attributes"].update(given)
     user.update(secret_for(prepared.get("secret"), user["username"], password, pool.id).columns())
     user["status"] = "CONFIRMED"
     pool.save_user(conn, user)
