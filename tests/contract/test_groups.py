@@ -117,6 +117,35 @@ def test_list_users_refuses_more_than_60_a_page(target):
     with pytest.raises(ClientError) as exc:
         target.idp.list_users(UserPoolId=target.pool_id, Limit=61)
     assert error_code(exc) == "InvalidParameterException"
+    assert exc.value.response["Error"]["Message"] == (
+        "1 validation error detected: Value '61' at 'limit' failed to satisfy constraint: "
+        "Member must have value less than or equal to 60"
+    )
+
+
+def test_list_users_gives_a_page_of_the_limit_asked_for(target):
+    pool = target.need_local()
+    with pool.db.transaction() as conn:
+        for n in range(3):
+            pool.new_user(conn, f"limit-{n}@example.com", {}, None, "CONFIRMED")
+    page = target.idp.list_users(UserPoolId=target.pool_id, Limit=2)
+    assert len(page["Users"]) == 2 and page["PaginationToken"]
+
+
+@pytest.mark.parametrize(
+    ("op", "params"),
+    [
+        ("list_users", {}),
+        ("list_groups", {}),
+        ("admin_list_groups_for_user", {"Username": "demo@example.com"}),
+    ],
+)
+def test_a_limit_of_0_is_refused_as_cognito_refuses_it(target, op, params):
+    target.need_local()  # the demo user is the local pool's
+    with pytest.raises(ClientError) as exc:
+        getattr(target.idp, op)(UserPoolId=target.pool_id, Limit=0, **params)
+    assert error_code(exc) == "InvalidParameterException"
+    assert "at 'maxItems' failed to satisfy constraint" in exc.value.response["Error"]["Message"]
 
 
 def test_list_users_pages_at_60_and_a_deletion_skips_nobody(target):
