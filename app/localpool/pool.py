@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .attribute_schema import AttributeSchema
 from .codes import Codes
 from .db import Database
 from .errors import PoolError, invalid_parameter, not_authorized
+from .group_claims import GroupClaims
+from .group_claims import for_user as group_claims_for
 from .messages import MessageSender
 from .passwords import Secret, make_secret
 from .seed import AppClient, Seed
@@ -56,6 +59,7 @@ class TokenChanges:
     """What PreTokenGeneration changes in the tokens about to be minted."""
 
     scopes: list[str]
+    groups: GroupClaims = field(default_factory=GroupClaims)
     id_add: dict[str, Any] = field(default_factory=dict)
     id_suppress: list[str] = field(default_factory=list)
     access_add: dict[str, Any] = field(default_factory=dict)
@@ -79,6 +83,7 @@ class LocalPool:
         self.settings = seed.pool
         self.clients: dict[str, AppClient] = seed.clients
         self.providers = seed.providers
+        self.schema = AttributeSchema(seed.pool.custom_attributes)
         self.region = region
         self.id = seed.pool.id
         self.issuer = f"{issuer_base.rstrip('/')}/{self.id}"
@@ -92,6 +97,7 @@ class LocalPool:
         self.codes = Codes(seed.pool, clock)
         self.throttle: dict[str, float] = dict(seed.pool.throttle)
         self._seed_users(seed)
+        self._seed_groups(seed)
 
     # ---- clients and throttle -------------------------------------------------------------
 
@@ -303,7 +309,12 @@ class LocalPool:
         auth_time = auth_time or now
         origin_jti = origin_jti or str(uuid.uuid4())
         changes = self._pre_token_generation(
-            user, client, source, list(scopes or [ADMIN_SCOPE]), metadata
+            user,
+            client,
+            source,
+            list(scopes or [ADMIN_SCOPE]),
+            metadata,
+            group_claims_for(conn, user["sub"]),
         )
         id_changes = {**(id_extra or {}), **changes.id_add}
         id_token, access_token = self.signer.mint(
@@ -319,6 +330,8 @@ class LocalPool:
             id_suppress=changes.id_suppress,
             access_overrides=changes.access_add,
             access_suppress=changes.access_suppress,
+            id_groups=changes.groups.id_claims(),
+            access_groups=changes.groups.access_claims(),
         )
         result = {
             "AccessToken": access_token,
@@ -349,20 +362,18 @@ class LocalPool:
         source: str,
         scopes: list[str],
         metadata: dict[str, str] | None,
+        groups: GroupClaims,
     ) -> TokenChanges:
         """Run PreTokenGeneration, as an event of the version the pool's lambda config names
         (``PreTokenGenerationConfig.LambdaVersion``; version 1 without it), and return what it
-        changes: ID-token claims (every version), access-token claims and scopes (V2_0, V3_0)."""
+        changes: ID-token claims (every version), access-token claims and scopes (V2_0, V3_0),
+        and the group claims (``groupOverrideDetails``, every version)."""
         if not self.triggers.configured("PreTokenGeneration"):
-            return TokenChanges(scopes=scopes)
+            return TokenChanges(scopes=scopes, groups=groups)
         v2 = self.triggers.version("PreTokenGeneration") in ("V2_0", "V3_0")
         request: dict[str, Any] = {
             "userAttributes": self.trigger_attributes(user),
-            "groupConfiguration": {
-                "groupsToOverride": [],
-                "iamRolesToOverride": [],
-                "preferredRole": None,
-            },
+            "groupConfiguration": groups.configuration(),
         }
         if v2:
             request["scopes"] = list(scopes)
@@ -374,9 +385,12 @@ class LocalPool:
             event["version"] = "2"
         response = self.triggers.invoke("PreTokenGeneration", event)
         details = response.get(key) or {}
+        # In both versions groupOverrideDetails sits beside the claim changes it goes with.
+        groups = groups.overridden(details.get("groupOverrideDetails"))
         if not v2:
             return TokenChanges(
                 scopes=scopes,
+                groups=groups,
                 id_add=_allowed(details.get("claimsToAddOrOverride") or {}),
                 id_suppress=_allowed(details.get("claimsToSuppress") or []),
             )
@@ -385,18 +399,14 @@ class LocalPool:
         suppressed = set(access.get("scopesToSuppress") or [])
         final = [s for s in scopes if s not in suppressed]
         final += [s for s in access.get("scopesToAdd") or [] if s not in final]
-        changes = TokenChanges(
+        return TokenChanges(
             scopes=final,
+            groups=groups,
             id_add=_allowed(id_part.get("claimsToAddOrOverride") or {}),
             id_suppress=_allowed(id_part.get("claimsToSuppress") or []),
             access_add=_allowed(access.get("claimsToAddOrOverride") or {}),
             access_suppress=_allowed(access.get("claimsToSuppress") or []),
         )
-        groups = (details.get("groupOverrideDetails") or {}).get("groupsToOverride")
-        if groups:  # as Cognito: the groups claim of both tokens
-            changes.id_add["cognito:groups"] = list(groups)
-            changes.access_add["cognito:groups"] = list(groups)
-        return changes
 
     def refresh_record(self, conn: sqlite3.Connection, token: str) -> sqlite3.Row | None:
         """The stored record for a refresh token, or None."""
@@ -526,6 +536,26 @@ class LocalPool:
                 attrs["email_verified"] = "true" if item.confirmed else "false"
                 status = "CONFIRMED" if item.confirmed else "UNCONFIRMED"
                 self.new_user(conn, item.email, attrs, secret, status, sub=sub)
+
+    def _seed_groups(self, seed: Seed) -> None:
+        """Create the seed file's groups that do not exist yet, with their members (seeded
+        users, by email); a group that exists keeps its settings and members as they are."""
+        now = self.clock()
+        with self.db.transaction() as conn:
+            for group in seed.groups:
+                if conn.execute("SELECT 1 FROM groups WHERE name = ?", (group.name,)).fetchone():
+                    continue
+                conn.execute(
+                    "INSERT INTO groups VALUES (?, ?, ?, ?, ?, ?)",
+                    (group.name, group.description, group.role_arn, group.precedence, now, now),
+                )
+                for email in group.members:
+                    user = self.find_user(conn, email.lower())
+                    if user is not None:
+                        conn.execute(
+                            "INSERT OR IGNORE INTO group_members VALUES (?, ?, ?)",
+                            (group.name, user["sub"], now),
+                        )
 
     def close(self) -> None:
         """Release the database."""

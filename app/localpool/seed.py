@@ -1,4 +1,4 @@
-"""Load and check the local pool's seed file (TOML): pool settings, app clients, users."""
+"""Load and check the local pool's seed file (TOML): pool settings, app clients, users, groups."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from .attribute_schema import CUSTOM_PREFIX, CUSTOM_TYPES, AttributeSchema, CustomAttribute
 from .tokens import ADMIN_SCOPE
 
 # Cognito's quota categories that the local pool can be told to throttle.
@@ -82,6 +83,8 @@ class PoolSettings:
     email_otp_seconds: int = 180
     webauthn_relying_party_id: str = ""  # empty: the host of the server's base URL
     webauthn_user_verification: str = "preferred"
+    # ``[[pool.custom_attributes]]``: the schema's custom attributes (CreateUserPool's Schema).
+    custom_attributes: list[CustomAttribute] = field(default_factory=list)
 
 
 @dataclass
@@ -144,6 +147,18 @@ class SeedUser:
 
 
 @dataclass
+class SeedGroup:
+    """A group created when the pool's database has none of its name, as CreateGroup takes
+    one, with its first members named by the email of a ``[[users]]`` entry."""
+
+    name: str
+    description: str | None = None
+    precedence: int | None = None
+    role_arn: str | None = None
+    members: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Seed:
     """Everything a seed file defines."""
 
@@ -152,6 +167,7 @@ class Seed:
     users: list[SeedUser]
     providers: dict[str, IdentityProvider] = field(default_factory=dict)
     resource_servers: dict[str, ResourceServer] = field(default_factory=dict)
+    groups: list[SeedGroup] = field(default_factory=list)
 
 
 def _build(cls: type, data: dict[str, Any], where: str, path: Path) -> Any:
@@ -195,7 +211,14 @@ def load_seed(path: Path, overrides: dict[str, Any] | None = None, *, base_url: 
     except tomllib.TOMLDecodeError as exc:
         raise SeedError(f"{path}: {exc}") from exc
     for key in raw:
-        if key not in ("pool", "clients", "users", "identity_providers", "resource_servers"):
+        if key not in (
+            "pool",
+            "clients",
+            "users",
+            "identity_providers",
+            "resource_servers",
+            "groups",
+        ):
             raise SeedError(f"{path}: unknown key {key}")
     pool_data = dict(raw.get("pool", {}))
     pool_data.update(overrides or {})
@@ -204,6 +227,9 @@ def load_seed(path: Path, overrides: dict[str, Any] | None = None, *, base_url: 
         pool_data["password_policy"] = _build(PasswordPolicy, policy, "pool.password_policy", path)
     else:
         pool_data["password_policy"] = policy
+    pool_data["custom_attributes"] = _custom_attributes(
+        pool_data.get("custom_attributes", []), path
+    )
     pool = _build(PoolSettings, pool_data, "pool", path)
     for name in pool.lambda_config:
         if name not in TRIGGERS:
@@ -228,6 +254,14 @@ def load_seed(path: Path, overrides: dict[str, Any] | None = None, *, base_url: 
     ]
     clients = {client.id: client for client in listed}
     users = [_build(SeedUser, u, f"users[{i}]", path) for i, u in enumerate(raw.get("users", []))]
+    schema = AttributeSchema(pool.custom_attributes)
+    for i, user in enumerate(users):
+        for name in user.attributes:
+            if not schema.known(name):
+                raise SeedError(
+                    f"{path}: users[{i}].attributes: {name} is not an attribute of the schema "
+                    "(a custom one needs a [[pool.custom_attributes]] entry)"
+                )
     providers = {}
     for i, item in enumerate(raw.get("identity_providers", [])):
         provider = _build(IdentityProvider, item, f"identity_providers[{i}]", path)
@@ -240,9 +274,59 @@ def load_seed(path: Path, overrides: dict[str, Any] | None = None, *, base_url: 
                 )
     servers = _resource_servers(raw.get("resource_servers", []), path)
     _check_scopes(listed, servers, path)
+    groups = _groups(raw.get("groups", []), users, path)
     return Seed(
-        pool=pool, clients=clients, users=users, providers=providers, resource_servers=servers
+        pool=pool,
+        clients=clients,
+        users=users,
+        providers=providers,
+        resource_servers=servers,
+        groups=groups,
     )
+
+
+def _custom_attributes(items: Any, path: Path) -> list[CustomAttribute]:
+    """The ``[[pool.custom_attributes]]`` tables: names given without ``custom:``, as
+    CreateUserPool takes them, each once, of a type the local pool checks."""
+    if not isinstance(items, list):
+        raise SeedError(f"{path}: pool.custom_attributes must be a list of tables")
+    attributes: list[CustomAttribute] = []
+    for i, item in enumerate(items):
+        where = f"pool.custom_attributes[{i}]"
+        attribute = _build(CustomAttribute, item, where, path)
+        if not isinstance(attribute.name, str) or not attribute.name:
+            raise SeedError(f"{path}: {where}.name must be an attribute name")
+        if attribute.name.startswith(CUSTOM_PREFIX):
+            raise SeedError(f"{path}: {where}.name is given without the {CUSTOM_PREFIX} prefix")
+        if attribute.type not in CUSTOM_TYPES:
+            raise SeedError(f"{path}: {where}.type must be one of {', '.join(CUSTOM_TYPES)}")
+        if any(other.name == attribute.name for other in attributes):
+            raise SeedError(f"{path}: {where}.name: {attribute.name} is declared twice")
+        attributes.append(attribute)
+    return attributes
+
+
+def _groups(items: list[dict[str, Any]], users: list[SeedUser], path: Path) -> list[SeedGroup]:
+    """The ``[[groups]]`` tables: unique names, a precedence of 0 or more, and members who
+    are users of the same seed file (by email, case-insensitive)."""
+    emails = {user.email.lower() for user in users}
+    groups: list[SeedGroup] = []
+    for i, item in enumerate(items):
+        group = _build(SeedGroup, item, f"groups[{i}]", path)
+        if not isinstance(group.name, str) or not group.name:
+            raise SeedError(f"{path}: groups[{i}].name must be a group name")
+        if any(other.name == group.name for other in groups):
+            raise SeedError(f"{path}: groups[{i}].name: {group.name} is defined twice")
+        precedence = group.precedence
+        if precedence is not None and (not isinstance(precedence, int) or precedence < 0):
+            raise SeedError(f"{path}: groups[{i}].precedence must be 0 or more")
+        for member in group.members:
+            if not isinstance(member, str) or member.lower() not in emails:
+                raise SeedError(
+                    f"{path}: groups[{i}].members: {member} is not the email of a [[users]] entry"
+                )
+        groups.append(group)
+    return groups
 
 
 def _check_sign_in_policy(pool: PoolSettings, path: Path) -> None:

@@ -100,9 +100,12 @@ class Signer:
         id_suppress: list[str] | None = None,
         access_overrides: dict[str, Any] | None = None,
         access_suppress: list[str] | None = None,
+        id_groups: dict[str, Any] | None = None,
+        access_groups: dict[str, Any] | None = None,
     ) -> tuple[str, str]:
-        """Mint (id_token, access_token) for a user of this pool and an app client, with the
-        claims to remove and to add or override in each."""
+        """Mint (id_token, access_token) for a user of this pool and an app client, with their
+        group claims (``cognito:groups`` and, in the ID token, the roles) and the claims to
+        remove and to add or override in each."""
         event_id = str(uuid.uuid4())
         common = {
             "sub": user["sub"],
@@ -141,6 +144,8 @@ class Signer:
             idt[name] = value == "true" if name.endswith("_verified") else value
         if user.get("identities"):
             idt["identities"] = user["identities"]
+        idt.update(id_groups or {})
+        access.update(access_groups or {})
         for token, suppress, overrides in (
             (idt, id_suppress, id_overrides),
             (access, access_suppress, access_overrides),

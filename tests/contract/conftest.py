@@ -1,9 +1,10 @@
 """The contract suite's target: a user pool reached through boto3 only.
 
 It always runs against the local pool. With ``GATEHOUSE_CONTRACT_POOL`` (pool id),
-``GATEHOUSE_CONTRACT_CLIENT`` (a public app client allowing USER_PASSWORD_AUTH, refresh and
-custom auth) and AWS credentials in the environment, the same tests also run against that real
-pool; tests that must read an email or change the pool's configuration run locally only.
+``GATEHOUSE_CONTRACT_CLIENT`` (a public app client allowing USER_PASSWORD_AUTH, SRP,
+ADMIN_USER_PASSWORD_AUTH, refresh and custom auth) and AWS credentials in the environment,
+the same tests also run against that real pool; tests that must read an email or change the
+pool's configuration run locally only.
 """
 
 from __future__ import annotations

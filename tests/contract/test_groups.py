@@ -1,5 +1,6 @@
-"""Groups: CreateGroup, GetGroup, ListGroups and memberships, with Cognito's shapes and errors;
-and ListUsers' paging (at most 60 a page, a token that survives deletions)."""
+"""Groups: CreateGroup, GetGroup, UpdateGroup, DeleteGroup, ListGroups and memberships
+(ListUsersInGroup too), with Cognito's shapes and errors; and ListUsers' paging (at most 60 a
+page, a token that survives deletions)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ def test_create_and_get_group(target):
         ("get_group", {}),
         ("admin_add_user_to_group", {"Username": "x@example.com"}),
         ("admin_remove_user_from_group", {"Username": "x@example.com"}),
+        ("update_group", {"Description": "x"}),
+        ("delete_group", {}),
+        ("list_users_in_group", {}),
     ],
 )
 def test_unknown_group_is_resource_not_found(target, op, params):
@@ -113,6 +117,35 @@ def test_list_users_refuses_more_than_60_a_page(target):
     with pytest.raises(ClientError) as exc:
         target.idp.list_users(UserPoolId=target.pool_id, Limit=61)
     assert error_code(exc) == "InvalidParameterException"
+    assert exc.value.response["Error"]["Message"] == (
+        "1 validation error detected: Value '61' at 'limit' failed to satisfy constraint: "
+        "Member must have value less than or equal to 60"
+    )
+
+
+def test_list_users_gives_a_page_of_the_limit_asked_for(target):
+    pool = target.need_local()
+    with pool.db.transaction() as conn:
+        for n in range(3):
+            pool.new_user(conn, f"limit-{n}@example.com", {}, None, "CONFIRMED")
+    page = target.idp.list_users(UserPoolId=target.pool_id, Limit=2)
+    assert len(page["Users"]) == 2 and page["PaginationToken"]
+
+
+@pytest.mark.parametrize(
+    ("op", "params"),
+    [
+        ("list_users", {}),
+        ("list_groups", {}),
+        ("admin_list_groups_for_user", {"Username": "demo@example.com"}),
+    ],
+)
+def test_a_limit_of_0_is_refused_as_cognito_refuses_it(target, op, params):
+    target.need_local()  # the demo user is the local pool's
+    with pytest.raises(ClientError) as exc:
+        getattr(target.idp, op)(UserPoolId=target.pool_id, Limit=0, **params)
+    assert error_code(exc) == "InvalidParameterException"
+    assert "at 'maxItems' failed to satisfy constraint" in exc.value.response["Error"]["Message"]
 
 
 def test_list_users_pages_at_60_and_a_deletion_skips_nobody(target):
@@ -140,3 +173,63 @@ def test_list_users_bad_token_is_invalid_parameter(target):
     with pytest.raises(ClientError) as exc:
         target.idp.list_users(UserPoolId=target.pool_id, PaginationToken="not-a-token")
     assert error_code(exc) == "InvalidParameterException"
+
+
+def test_update_group_changes_only_what_it_names(target):
+    name = _name()
+    target.idp.create_group(
+        UserPoolId=target.pool_id, GroupName=name, Description="Staff", Precedence=3
+    )
+    role = "arn:aws:iam::123456789012:role/staff"
+    updated = target.idp.update_group(UserPoolId=target.pool_id, GroupName=name, RoleArn=role)
+    assert updated["Group"]["RoleArn"] == role
+    assert updated["Group"]["Description"] == "Staff" and updated["Group"]["Precedence"] == 3
+    target.idp.update_group(UserPoolId=target.pool_id, GroupName=name, Precedence=0)
+    got = target.idp.get_group(UserPoolId=target.pool_id, GroupName=name)["Group"]
+    assert (got["Precedence"], got["RoleArn"], got["Description"]) == (0, role, "Staff")
+
+
+def test_delete_group_ends_its_memberships_and_the_name_is_free_again(target):
+    email, name = target.signed_up(), _name()
+    target.idp.create_group(UserPoolId=target.pool_id, GroupName=name)
+    target.idp.admin_add_user_to_group(UserPoolId=target.pool_id, Username=email, GroupName=name)
+    target.idp.delete_group(UserPoolId=target.pool_id, GroupName=name)
+    with pytest.raises(ClientError) as exc:
+        target.idp.get_group(UserPoolId=target.pool_id, GroupName=name)
+    assert error_code(exc) == "ResourceNotFoundException"
+    listed = target.idp.admin_list_groups_for_user(UserPoolId=target.pool_id, Username=email)
+    assert listed["Groups"] == []
+    target.idp.create_group(UserPoolId=target.pool_id, GroupName=name)
+    members = target.idp.list_users_in_group(UserPoolId=target.pool_id, GroupName=name)
+    assert members["Users"] == []  # a new group of the same name has no old members
+
+
+def test_list_users_in_group_pages_through_the_members(target):
+    name = _name()
+    target.idp.create_group(UserPoolId=target.pool_id, GroupName=name)
+    emails = [target.signed_up() for _ in range(3)]
+    for email in emails:
+        target.idp.admin_add_user_to_group(
+            UserPoolId=target.pool_id, Username=email, GroupName=name
+        )
+    seen, token = [], None
+    while True:
+        kwargs = {"NextToken": token} if token else {}
+        page = target.idp.list_users_in_group(
+            UserPoolId=target.pool_id, GroupName=name, Limit=2, **kwargs
+        )
+        assert len(page["Users"]) <= 2
+        for user in page["Users"]:
+            attributes = {a["Name"]: a["Value"] for a in user["Attributes"]}
+            assert user["UserStatus"] == "CONFIRMED" and user["Enabled"] is True
+            seen.append(attributes["email"])
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert sorted(seen) == sorted(emails)
+
+
+def test_list_users_in_group_of_another_pool_is_resource_not_found(target):
+    with pytest.raises(ClientError) as exc:
+        target.idp.list_users_in_group(UserPoolId="us-east-1_nosuchpool", GroupName=_name())
+    assert error_code(exc) == "ResourceNotFoundException"

@@ -73,6 +73,18 @@ def test_a_custom_seed_may_use_base_and_the_app_fills_it_in(make_app, tmp_path):
             "[[clients]]\nid = 'b'\nallowed_oauth_scopes = ['api/write']\n",
             "clients[1].allowed_oauth_scopes",
         ),
+        ("[[pool.custom_attributes]]\nname = 'custom:team'\n", "pool.custom_attributes[0].name"),
+        ("[[pool.custom_attributes]]\nname = 't'\ntype = 'Date'\n", "custom_attributes[0].type"),
+        ("[[pool.custom_attributes]]\nname = 't'\nsize = 3\n", "custom_attributes[0].size"),
+        (
+            "[[pool.custom_attributes]]\nname = 't'\n[[pool.custom_attributes]]\nname = 't'\n",
+            "pool.custom_attributes[1].name",
+        ),
+        (
+            "[[users]]\nemail = 'a@example.com'\npassword = 'x'\n"
+            "attributes = { 'custom:team' = 'blue' }\n",
+            "users[0].attributes",
+        ),
     ],
 )
 def test_an_unknown_missing_or_undeclared_key_is_named_with_the_file(tmp_path, text, key):
@@ -124,3 +136,20 @@ def test_the_default_seed_has_a_confirmed_demo_user_who_can_sign_in(app):
     user = idp.admin_get_user(UserPoolId="us-east-1_gatehouse", Username="demo@example.com")
     attrs = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
     assert user["UserStatus"] == "CONFIRMED" and attrs["email_verified"] == "true"
+
+
+def test_seed_custom_attributes_are_the_schemas_and_seed_users_may_have_them(tmp_path):
+    path = tmp_path / "seed.toml"
+    path.write_text(
+        "[[pool.custom_attributes]]\nname = 'team'\nmax_length = 16\n"
+        "[[users]]\nemail = 'a@example.com'\npassword = 'x'\n"
+        "attributes = { 'custom:team' = 'blue' }\n"
+    )
+    seed = load_seed(path, base_url=BASE)
+    (team,) = seed.pool.custom_attributes
+    assert (team.full_name, team.type, team.mutable, team.max_length) == (
+        "custom:team",
+        "String",
+        True,
+        16,
+    )

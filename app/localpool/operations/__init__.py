@@ -66,6 +66,7 @@ def _register_all() -> None:
     for module in (
         "accounts",
         "admin",
+        "admin_auth",
         "auth",
         "groups",
         "listing",

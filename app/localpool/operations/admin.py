@@ -11,7 +11,7 @@ from ..errors import PoolError, invalid_parameter
 from ..passwords import check_policy, make_secret, secret_for
 from ..seed import TRIGGERS
 from . import acceptable, operation
-from .profile import apply_attributes, delete_everything, mfa_settings
+from .profile import IMMUTABLE, apply_attributes, delete_everything, mfa_settings
 from .signup import pre_sign_up
 
 # Trigger events of calls made with IAM credentials name no app client (callerContext.clientId).
@@ -88,6 +88,7 @@ def admin_create_user(pool, conn, params: dict[str, Any], prepared: dict[str, An
     check_pool(pool, params)
     email = pool.check_email(params.get("Username", ""))
     attrs = pool.attribute_dict(params.get("UserAttributes"))
+    pool.schema.check_new_user(attrs)
     attrs.pop("email", None)
     known = pool.find_user(conn, email)
     action = params.get("MessageAction")
@@ -139,6 +140,24 @@ def admin_update_user_attributes(pool, conn, params: dict[str, Any]) -> dict[str
     apply_attributes(
         pool, conn, user, params.get("UserAttributes"), "", params.get("ClientMetadata"), admin=True
     )
+    return {}
+
+
+@operation("AdminDeleteUserAttributes", "UserUpdate", admin=True)
+def admin_delete_user_attributes(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """Remove attributes from any user; one they do not have changes nothing. The pool's
+    required attributes, and those nobody may change, stay."""
+    user = existing(pool, conn, params)
+    names = list(params.get("UserAttributeNames") or [])
+    for name in names:
+        if name in IMMUTABLE:
+            raise invalid_parameter(f"Cannot modify the non-mutable attribute {name}.")
+        if name in pool.settings.required_attributes:
+            raise invalid_parameter(f"user.{name}: The attribute is required\n")
+    pool.schema.check_update(dict.fromkeys(names))
+    for name in names:
+        user["attributes"].pop(name, None)
+    pool.save_user(conn, user)
     return {}
 
 
@@ -221,7 +240,8 @@ def describe_user_pool(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
             "SchemaAttributes": [
                 {"Name": name, "AttributeDataType": "String", "Mutable": True, "Required": True}
                 for name in s.required_attributes
-            ],
+            ]
+            + [attribute.described() for attribute in s.custom_attributes],
             "AutoVerifiedAttributes": list(s.auto_verified_attributes),
             "UsernameAttributes": ["email"],
             "UsernameConfiguration": {"CaseSensitive": False},

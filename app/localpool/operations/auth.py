@@ -37,7 +37,7 @@ MFA_TRIES = 3
 FIRST_FACTOR_FLOWS = {"PASSWORD": "USER_PASSWORD_AUTH", "PASSWORD_SRP": "USER_SRP_AUTH"}
 
 
-def _prepare_initiate(pool, params: dict[str, Any]) -> dict[str, Any]:
+def prepare_initiate(pool, params: dict[str, Any]) -> dict[str, Any]:
     """Before the transaction: the password's verdict (USER_PASSWORD_AUTH, or USER_AUTH with
     PASSWORD), or the numbers of the SRP challenge (USER_SRP_AUTH, or USER_AUTH with
     PASSWORD_SRP), for the user as read now."""
@@ -59,7 +59,7 @@ def _prepare_initiate(pool, params: dict[str, Any]) -> dict[str, Any]:
     return {"challenge": srp_auth.numbers(pool, user, auth["USERNAME"], big_a)}
 
 
-@operation("InitiateAuth", "UserAuthentication", prepare=_prepare_initiate)
+@operation("InitiateAuth", "UserAuthentication", prepare=prepare_initiate)
 def initiate_auth(pool, conn, params: dict[str, Any], prepared: dict) -> dict[str, Any]:
     """Start a sign-in with one of the flows the app client allows."""
     client = pool.client(params.get("ClientId"))
@@ -113,7 +113,7 @@ def get_tokens_from_refresh_token(pool, conn, params: dict[str, Any]) -> dict[st
 # ---- responding to challenges --------------------------------------------------------------
 
 
-def _prepare_respond(pool, params: dict[str, Any]) -> dict[str, Any]:
+def prepare_respond(pool, params: dict[str, Any]) -> dict[str, Any]:
     """Before the transaction: the SRP password claim's proof (PASSWORD_VERIFIER), the new
     password's secret (NEW_PASSWORD_REQUIRED), or what a password chosen in SELECT_CHALLENGE
     needs (its verdict, or the SRP challenge), for the pending challenge as read now."""
@@ -149,7 +149,7 @@ def _prepare_respond(pool, params: dict[str, Any]) -> dict[str, Any]:
     return {"secret": make_secret(responses["NEW_PASSWORD"], user["username"], pool.id)}
 
 
-@operation("RespondToAuthChallenge", "UserAuthentication", prepare=_prepare_respond)
+@operation("RespondToAuthChallenge", "UserAuthentication", prepare=prepare_respond)
 def respond_to_auth_challenge(pool, conn, params: dict[str, Any], prepared: dict) -> dict:
     """Answer a pending challenge; the session is single use except for a mistyped TOTP or
     email code."""
@@ -196,9 +196,13 @@ def _answer_new_password(pool, conn, client, user, responses, prepared, metadata
     """Set the permanent password of a user created with a temporary one."""
     password = responses.get("NEW_PASSWORD", "")
     check_policy(pool.settings.password_policy, password)
-    for key, value in responses.items():
-        if key.startswith("userAttributes."):
-            user["attributes"][key.split(".", 1)[1]] = value
+    given = {
+        key.split(".", 1)[1]: value
+        for key, value in responses.items()
+        if key.startswith("userAttributes.")
+    }
+    pool.schema.check_update(given)
+    user["attributes"].update(given)
     user.update(secret_for(prepared.get("secret"), user["username"], password, pool.id).columns())
     user["status"] = "CONFIRMED"
     pool.save_user(conn, user)

@@ -1,5 +1,6 @@
-"""User pool groups: CreateGroup, GetGroup, ListGroups and a user's memberships
-(AdminAddUserToGroup, AdminRemoveUserFromGroup, AdminListGroupsForUser), as Cognito answers them."""
+"""User pool groups: CreateGroup, GetGroup, UpdateGroup, DeleteGroup, ListGroups, and
+memberships (AdminAddUserToGroup, AdminRemoveUserFromGroup, AdminListGroupsForUser,
+ListUsersInGroup), as Cognito answers them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from ..errors import PoolError
 from . import operation
-from .admin import check_pool, existing
+from .admin import check_pool, existing, user_type
 from .listing import one_page
 
 
@@ -57,6 +58,36 @@ def get_group(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     return {"Group": group_type(pool, _group(pool, conn, params))}
 
 
+@operation("UpdateGroup", "UserResourceUpdate", admin=True)
+def update_group(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """Change a group's description, role or precedence; what the call leaves out stays."""
+    group = _group(pool, conn, params)
+    changed = {
+        column: params[member]
+        for member, column in (
+            ("Description", "description"),
+            ("RoleArn", "role_arn"),
+            ("Precedence", "precedence"),
+        )
+        if member in params
+    }
+    changed["modified"] = pool.clock()
+    assignments = ", ".join(f"{column} = ?" for column in changed)
+    conn.execute(
+        f"UPDATE groups SET {assignments} WHERE name = ?", (*changed.values(), group["name"])
+    )
+    return {"Group": group_type(pool, _group(pool, conn, params))}
+
+
+@operation("DeleteGroup", "UserResourceUpdate", admin=True)
+def delete_group(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """Delete a group and every membership of it (the users stay)."""
+    group = _group(pool, conn, params)
+    conn.execute("DELETE FROM group_members WHERE group_name = ?", (group["name"],))
+    conn.execute("DELETE FROM groups WHERE name = ?", (group["name"],))
+    return {}
+
+
 @operation("ListGroups", "UserResourceRead", admin=True)
 def list_groups(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """The pool's groups by name, at most 60 a page (``Limit``), continued by ``NextToken``."""
@@ -103,6 +134,22 @@ def admin_list_groups_for_user(pool, conn, params: dict[str, Any]) -> dict[str, 
     ).fetchall()
     page, following = one_page(rows, params.get("Limit"), params.get("NextToken"))
     result: dict[str, Any] = {"Groups": [group_type(pool, row) for row in page]}
+    if following:
+        result["NextToken"] = following
+    return result
+
+
+@operation("ListUsersInGroup", "UserList", admin=True)
+def list_users_in_group(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
+    """A group's members, in the order they joined, a page at a time (``Limit``, ``NextToken``)."""
+    group = _group(pool, conn, params)
+    rows = conn.execute(
+        "SELECT u.* FROM users u JOIN group_members m ON m.sub = u.sub "
+        "WHERE m.group_name = ? ORDER BY m.added, u.sub",
+        (group["name"],),
+    ).fetchall()
+    page, following = one_page(rows, params.get("Limit"), params.get("NextToken"))
+    result: dict[str, Any] = {"Users": [user_type(pool, pool.user_from_row(row)) for row in page]}
     if following:
         result["NextToken"] = following
     return result

@@ -53,7 +53,7 @@ def list_users(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
         "SELECT * FROM users WHERE (created, sub) > (?, ?) ORDER BY created, sub", after
     ).fetchall()
     users = [u for u in map(pool.user_from_row, rows) if match is None or match(u)]
-    page = users[: min(params.get("Limit") or 60, 60)]
+    page = users[: page_size(params.get("Limit"))]
     following = None
     if len(users) > len(page):
         last = page[-1]
@@ -86,6 +86,23 @@ def _cursor(token: str | None) -> tuple[float, str]:
         raise invalid_parameter("Invalid pagination token.") from exc
 
 
+def page_size(limit: int | None) -> int:
+    """How many items a page holds: ``Limit`` (the model allows 0 to 60), 60 without one.
+
+    Cognito's model lets ``Limit`` be 0, but the service refuses it as its page size
+    (``maxItems``) must be 1 or more, the answer seen from AdminListGroupsForUser
+    (aws/aws-sdk-js#2193); the local pool answers every listing's 0 so.
+    """
+    if limit is None:
+        return 60
+    if limit < 1:
+        raise invalid_parameter(
+            f"1 validation error detected: Value '{limit}' at 'maxItems' failed to satisfy "
+            "constraint: Member must have value greater than or equal to 1"
+        )
+    return min(limit, 60)
+
+
 def one_page(items: list, limit: int | None, token: str | None) -> tuple[list, str | None]:
     """One page of a listing (at most 60, Cognito's most) and the next page's token, if any."""
     start = 0
@@ -96,7 +113,7 @@ def one_page(items: list, limit: int | None, token: str | None) -> tuple[list, s
             raise invalid_parameter("Invalid pagination token.") from exc
         if start < 0:
             raise invalid_parameter("Invalid pagination token.")
-    end = start + min(limit or 60, 60)
+    end = start + page_size(limit)
     following = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
     return items[start:end], following
 

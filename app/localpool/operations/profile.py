@@ -39,6 +39,7 @@ def apply_attributes(pool, conn, user, items, client_id: str, metadata, *, admin
     for name in updates:
         if name in IMMUTABLE and not (admin and name == "email_verified"):
             raise invalid_parameter(f"Cannot modify the non-mutable attribute {name}.")
+    pool.schema.check_update(updates)
     new_email = updates.pop("email", None)
     verified_now = admin and updates.get("email_verified") == "true"
     user["attributes"].update(updates)

@@ -80,6 +80,7 @@ def sign_up(pool, conn, params: dict[str, Any], prepared: dict[str, Any]) -> dic
     pool.check_secret_hash(client, [username], params.get("SecretHash"))
     email = pool.check_email(username)
     attrs = pool.attribute_dict(params.get("UserAttributes"))
+    pool.schema.check_new_user(attrs)
     if attrs.get("email") and attrs["email"].lower() != email:
         raise invalid_parameter("Email attribute must match the username.")
     attrs["email"] = email
