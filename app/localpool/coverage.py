@@ -33,6 +33,9 @@ PARTIAL: dict[str, str] = {
     "InitiateAuth": "no `DEVICE_SRP_AUTH` or remembered devices; `UserContextData` and "
     "`AnalyticsMetadata` are ignored",
     "RespondToAuthChallenge": "no `SMS_MFA`, `SMS_OTP`, `MFA_SETUP` or device challenges",
+    "AdminInitiateAuth": "as InitiateAuth; `ClientMetadata` also reaches the custom-auth "
+    "triggers (Cognito's reference says it does not)",
+    "AdminRespondToAuthChallenge": "as RespondToAuthChallenge",
     "SignUp": "email as the sign-in name only (no phone number); `UserContextData` ignored",
     "SetUserMFAPreference": "software-token (TOTP) MFA only: `SMSMfaSettings` and "
     "`EmailMfaSettings` are not kept",

@@ -243,3 +243,24 @@ def test_a_password_set_before_srp_gets_a_verifier_at_its_next_password_sign_in(
     assert error_code(exc) == "NotAuthorizedException"
     target.sign_in(email)
     assert _srp(target, email).authenticate_user()["AuthenticationResult"]
+
+
+def test_a_claim_checked_before_a_password_change_is_checked_again(target, monkeypatch):
+    """The proof made before the transaction is used only for the verifier it was made
+    from; when the password changed meanwhile (simulated: no proof prepared) it is made again
+    inside, and the answer is as usual."""
+    target.need_local()
+    from dataclasses import replace
+
+    from app.localpool.operations import OPERATIONS
+
+    respond = OPERATIONS["RespondToAuthChallenge"]
+    monkeypatch.setitem(
+        OPERATIONS, "RespondToAuthChallenge", replace(respond, prepare=lambda pool, params: {})
+    )
+    email = target.signed_up()
+    tokens = _srp(target, email).authenticate_user()["AuthenticationResult"]
+    assert tokens["AccessToken"]
+    with pytest.raises(ClientError) as wrong:
+        _srp(target, email, password="Wr0ng-password").authenticate_user()
+    assert error_code(wrong) == "NotAuthorizedException"

@@ -107,11 +107,11 @@ def answer(pool, conn, client, user, state, responses, timestamp, prepared):
         raise not_authorized()
     if user is not None:
         pool.check_not_locked(user)
-    proof = prepared.get("proof")
+    checked = prepared.get("proof")
     stored = user["srp_verifier"] if user else state.get("decoy_verifier")
-    if proof is None or (proof["block"], proof["verifier"]) != (state["block"], stored):
-        proof = proof(pool, user, state, responses, timestamp)  # changed meanwhile (rare)
-    if user is None or not proof["proved"]:
+    if checked is None or (checked["block"], checked["verifier"]) != (state["block"], stored):
+        checked = proof(pool, user, state, responses, timestamp)  # changed meanwhile (rare)
+    if user is None or not checked["proved"]:
         if user is not None:
             pool.record_password_failure(conn, user)
         raise not_authorized()
