@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import resource_servers
+from .clients import ClientRegistry
 from .codes import Codes
 from .db import Database
 from .errors import PoolError, invalid_parameter, not_authorized
@@ -77,7 +79,6 @@ class LocalPool:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = seed.pool
-        self.clients: dict[str, AppClient] = seed.clients
         self.providers = seed.providers
         self.region = region
         self.id = seed.pool.id
@@ -86,6 +87,9 @@ class LocalPool:
         self.base_url = base_url.rstrip("/")
         self.clock = clock
         self.db = Database(db_path)
+        self.clients = ClientRegistry(self.db, clock)
+        self.clients.seed(seed.clients)
+        resource_servers.seed(self, seed.resource_servers)
         self.signer = Signer(self.db, self.issuer)
         self.triggers = TriggerRunner(self.id, region, seed.pool.lambda_config)
         self.mail = MessageSender(outbox_dir, self.triggers)

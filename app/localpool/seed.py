@@ -21,6 +21,9 @@ THROTTLE_CATEGORIES = (
     "UserResourceRead",
     "UserFederation",
     "UserPoolClientRead",
+    "UserPoolClientUpdate",
+    "UserPoolRead",
+    "UserResourceUpdate",
 )
 # App-client keys whose URLs may start with ``{base}``, the server's base URL.
 URL_KEYS = ("callback_urls", "logout_urls")
@@ -65,6 +68,8 @@ class PoolSettings:
 
     id: str = "us-east-1_gatehouse"
     name: str = "gatehouse-local"
+    # The OAuth2 domain's prefix, as DescribeUserPoolDomain names it (served under /_localpool/).
+    domain: str = "gatehouse-local"
     required_attributes: list[str] = field(default_factory=lambda: ["email"])
     auto_verified_attributes: list[str] = field(default_factory=lambda: ["email"])
     password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
@@ -101,6 +106,9 @@ class AppClient:
     id_token_minutes: int = 60
     refresh_token_days: int = 30
     prevent_user_existence_errors: bool = True
+    read_attributes: list[str] = field(default_factory=list)
+    write_attributes: list[str] = field(default_factory=list)
+    default_redirect_uri: str = ""
 
 
 @dataclass

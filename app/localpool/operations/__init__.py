@@ -66,13 +66,16 @@ def _register_all() -> None:
     for module in (
         "accounts",
         "admin",
+        "app_clients",
         "auth",
         "groups",
         "listing",
         "mfa",
         "passkeys",
+        "pool_info",
         "profile",
         "recovery",
+        "resource_servers",
         "signup",
     ):
         importlib.import_module(f"{__name__}.{module}")

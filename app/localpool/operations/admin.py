@@ -259,6 +259,15 @@ def describe_user_pool_client(pool, conn, params: dict[str, Any]) -> dict[str, A
         },
         "EnableTokenRevocation": True,
     }
+    created, modified = pool.clients.dates(c.id)
+    described.update(CreationDate=created, LastModifiedDate=modified)
+    for key, value in (
+        ("ReadAttributes", c.read_attributes),
+        ("WriteAttributes", c.write_attributes),
+        ("DefaultRedirectURI", c.default_redirect_uri),
+    ):
+        if value:
+            described[key] = list(value) if isinstance(value, list) else value
     if c.secret:
         described["ClientSecret"] = c.secret
     return {"UserPoolClient": described}
