@@ -78,6 +78,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register(app, local_mode=settings.is_local)
     app.cli.add_command(brands)
     app.cli.add_command(users)
+    if settings.is_local:
+        from .localpool.cli import localpool
+
+        app.cli.add_command(localpool)
     if settings.is_local and not settings.dangerously_serve_local_mode_on_network:
         hosts.serve_loopback_only(app, settings.base_url)
     return app
