@@ -63,7 +63,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     housekeeping.add(app, "purge expired records", store.purge, PURGE_SECONDS)
     sessions.init_app(app, store, SESSION_SECONDS)
     app.extensions["gatehouse.brands"] = load_brands(settings.branding_dir)
-    check_sizes(app.extensions["gatehouse.brands"], settings.base_url)
+    if settings.email_trigger == "CustomMessage":  # CustomEmailSender has no length limit
+        check_sizes(app.extensions["gatehouse.brands"], settings.base_url)
     _check_magic_links(app, settings)
     i18n.init_app(app, babel)
     security.init_app(app, settings.base_url, csrf, local=settings.is_local)

@@ -19,6 +19,7 @@ from typing import Any
 from . import resource_servers
 from .clients import ClientRegistry
 from .codes import Codes
+from .custom_sender import LOCAL_KEY_ARN, LocalKms
 from .db import Database
 from .errors import PoolError, invalid_parameter, not_authorized
 from .messages import MessageSender
@@ -92,7 +93,11 @@ class LocalPool:
         resource_servers.seed(self, seed.resource_servers)
         self.signer = Signer(self.db, self.issuer)
         self.triggers = TriggerRunner(self.id, region, seed.pool.lambda_config)
-        self.mail = MessageSender(outbox_dir, self.triggers)
+        kms = LocalKms(
+            self.signer.derive("CustomEmailSender KMS key"),
+            seed.pool.lambda_config.get("KMSKeyID") or LOCAL_KEY_ARN,
+        )
+        self.mail = MessageSender(outbox_dir, self.triggers, kms)
         self.codes = Codes(seed.pool, clock)
         self.throttle: dict[str, float] = dict(seed.pool.throttle)
         self._seed_users(seed)

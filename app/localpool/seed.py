@@ -38,6 +38,8 @@ TRIGGERS = (
     "VerifyAuthChallengeResponse",
     "PreTokenGeneration",
     "PreTokenGenerationConfig",
+    "CustomEmailSender",
+    "KMSKeyID",
 )
 PRE_TOKEN_VERSIONS = ("V1_0", "V2_0", "V3_0")
 # Cognito's first factors of choice-based sign-in (SignInPolicy.AllowedFirstAuthFactors) that
@@ -226,6 +228,18 @@ def load_seed(path: Path, overrides: dict[str, Any] | None = None, *, base_url: 
             f"{path}: pool.lambda_config.PreTokenGenerationConfig needs LambdaArn and "
             f"LambdaVersion (one of {', '.join(PRE_TOKEN_VERSIONS)})"
         )
+    sender = pool.lambda_config.get("CustomEmailSender")
+    if sender is not None and (
+        not isinstance(sender, dict)
+        or set(sender) != {"LambdaArn", "LambdaVersion"}
+        or sender["LambdaVersion"] != "V1_0"
+    ):
+        raise SeedError(
+            f"{path}: pool.lambda_config.CustomEmailSender needs LambdaArn and "
+            'LambdaVersion = "V1_0"'
+        )
+    if not isinstance(pool.lambda_config.get("KMSKeyID", ""), str):
+        raise SeedError(f"{path}: pool.lambda_config.KMSKeyID must be a key ARN (a string)")
     _check_sign_in_policy(pool, path)
     for name in pool.throttle:
         if name not in THROTTLE_CATEGORIES:

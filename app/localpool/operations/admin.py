@@ -201,6 +201,12 @@ def describe_user_pool(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
         for name in TRIGGERS
         if pool.triggers.configured(name)
     }
+    if "CustomEmailSender" in lambdas:  # LambdaConfig names a custom sender with its version
+        lambdas["CustomEmailSender"] = {
+            "LambdaVersion": pool.triggers.version("CustomEmailSender"),
+            "LambdaArn": lambdas["CustomEmailSender"],
+        }
+        lambdas["KMSKeyID"] = pool.mail.kms.key_id
     return {
         "UserPool": {
             "Id": pool.id,
