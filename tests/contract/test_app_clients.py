@@ -202,3 +202,15 @@ def test_another_process_sees_a_client_made_changed_and_deleted(make_app, target
     with pytest.raises(ClientError) as exc:
         _sign_in(other, client, email, "Corr3ct-horse")
     assert error_code(exc) == "ResourceNotFoundException"
+
+
+def test_a_restart_keeps_api_clients_and_restores_the_seed_clients(make_app, target, made):
+    local = target.need_local()
+    client = made(ClientName="kept", ExplicitAuthFlows=PASSWORD_FLOWS)
+    target.idp.update_user_pool_client(
+        UserPoolId=local.id, ClientId="northwind", ClientName="renamed", ExplicitAuthFlows=[]
+    )
+    restarted = make_app(aws_max_attempts=1).extensions["gatehouse.localpool"]
+    assert restarted.clients[client["ClientId"]].name == "kept"
+    assert restarted.clients["northwind"].name == "Northwind Traders (second example brand)"
+    assert "ALLOW_USER_PASSWORD_AUTH" in local.clients["northwind"].explicit_auth_flows
