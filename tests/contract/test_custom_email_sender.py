@@ -146,3 +146,20 @@ def test_the_same_long_brand_stops_start_up_with_custom_message(make_app, tmp_pa
     toml.write_text(toml.read_text() + f'\n[texts.en]\n"{LONG_TEXT}" = "{"x" * 21_000}"\n')
     with pytest.raises(BrandError):
         make_app(branding_dir=branding)
+
+
+def test_an_emailed_sign_in_code_goes_through_the_sender(make_app, recording):
+    from .test_user_auth import respond, user_auth
+
+    target = _target(make_app, localpool=_sender(recording))
+    email = target.signed_up()
+    started = user_auth(target, email, PREFERRED_CHALLENGE="EMAIL_OTP")
+    assert started["ChallengeName"] == "EMAIL_OTP"
+    assert recording.events[-1]["triggerSource"] == "CustomEmailSender_Authentication"
+    assert "sign-in code" in target.mails(email)[-1].subject
+    code = target.last_code(email)
+    done = respond(target, started, "EMAIL_OTP", USERNAME=email, EMAIL_OTP_CODE=code)
+    assert done["AuthenticationResult"]["AccessToken"]
+    calls = len(recording.events)
+    user_auth(target, target.email(), PREFERRED_CHALLENGE="EMAIL_OTP")  # nobody's address
+    assert len(recording.events) == calls  # no trigger, no email for an unknown address
