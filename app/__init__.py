@@ -63,7 +63,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     housekeeping.add(app, "purge expired records", store.purge, PURGE_SECONDS)
     sessions.init_app(app, store, SESSION_SECONDS)
     app.extensions["gatehouse.brands"] = load_brands(settings.branding_dir)
-    check_sizes(app.extensions["gatehouse.brands"], settings.base_url)
+    if settings.email_trigger == "CustomMessage":  # CustomEmailSender has no length limit
+        check_sizes(app.extensions["gatehouse.brands"], settings.base_url)
     _check_magic_links(app, settings)
     i18n.init_app(app, babel)
     security.init_app(app, settings.base_url, csrf, local=settings.is_local)
@@ -79,6 +80,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register(app, local_mode=settings.is_local)
     app.cli.add_command(brands)
     app.cli.add_command(users)
+    if settings.is_local:
+        from .localpool.cli import localpool
+
+        app.cli.add_command(localpool)
     if settings.is_local and not settings.dangerously_serve_local_mode_on_network:
         hosts.serve_loopback_only(app, settings.base_url)
     return app

@@ -438,7 +438,9 @@ def _check_email_sizes(app: Flask, brand: Brand) -> None:
     """An edited brand's emails must still fit Cognito's 20,000 characters, as at start-up."""
     from .triggers.custom_message import check_sizes
 
-    check_sizes({brand.client_id: brand}, app.extensions["gatehouse.settings"].base_url)
+    settings = app.extensions["gatehouse.settings"]
+    if settings.email_trigger == "CustomMessage":  # CustomEmailSender has no length limit
+        check_sizes({brand.client_id: brand}, settings.base_url)
 
 
 def brand_errors() -> dict[str, str]:

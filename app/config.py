@@ -45,6 +45,9 @@ class Settings:
     metrics_token: str = ""
     magic_link_key: str = ""
     mail_from: str = ""
+    # The trigger the user pool sends its emails with: CustomMessage (Cognito sends them, at
+    # most 20,000 characters) or CustomEmailSender (this project's Lambda sends them via SES).
+    email_trigger: str = "CustomMessage"
     min_response_ms: int = 400
     # Admission control (app/userpool/admission.py): requests per second per quota category
     # (GATEHOUSE_POOL_QUOTA_<CATEGORY>; unset: a little under Cognito's default, or in local
@@ -138,6 +141,7 @@ _ENV = {
     "branding_dir": ("GATEHOUSE_BRANDING_DIR", Path),
     "magic_link_key": ("GATEHOUSE_MAGIC_LINK_KEY", str),
     "mail_from": ("GATEHOUSE_MAIL_FROM", str),
+    "email_trigger": ("GATEHOUSE_EMAIL_TRIGGER", str),
     "min_response_ms": ("GATEHOUSE_MIN_RESPONSE_MS", int),
     "admission_wait_seconds": ("GATEHOUSE_ADMISSION_WAIT_SECONDS", float),
     "admission_line_seconds": ("GATEHOUSE_ADMISSION_LINE_SECONDS", float),
@@ -157,6 +161,7 @@ _ENV = {
     ),
 }
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+EMAIL_TRIGGERS = ("CustomMessage", "CustomEmailSender")
 
 
 def refuse_unsafe_bind(host: str, environ: dict[str, str] | None = None) -> None:
@@ -259,6 +264,11 @@ def _validate(s: Settings) -> None:
         raise ConfigError(
             "GATEHOUSE_ADMISSION_WAIT_SECONDS must be 0 or more, and "
             "GATEHOUSE_ADMISSION_LINE_SECONDS at least as long"
+        )
+    if s.email_trigger not in EMAIL_TRIGGERS:
+        raise ConfigError(
+            f"GATEHOUSE_EMAIL_TRIGGER must be one of {', '.join(EMAIL_TRIGGERS)}, "
+            f"not {s.email_trigger!r}"
         )
     if s.sso_seconds < 0:
         raise ConfigError("GATEHOUSE_SSO_SECONDS must be 0 (no single sign-on) or more")

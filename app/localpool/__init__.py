@@ -19,6 +19,7 @@ from .wire import attach
 
 __all__ = ["LocalPool", "mount"]
 PURGE_SECONDS = 300
+CUSTOM_EMAIL_SENDER = "app.triggers.custom_email_sender:handler"
 
 
 def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, str]]:
@@ -27,10 +28,14 @@ def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, 
     seed = load_seed(settings.localpool_seed, settings.extra.get("localpool"), base_url=base_url)
     # Project triggers get local collaborators, as a Lambda gets its environment.
     services: dict = {}  # filled below, once the client exists: triggers that call the pool
+    if settings.email_trigger == "CustomEmailSender":
+        seed.pool.lambda_config = with_custom_email_sender(seed.pool.lambda_config)
     seed.pool.lambda_config = {
         name: (
             {**spec, "LambdaArn": _bind(resolve(spec["LambdaArn"]), settings, services)}
             if isinstance(spec, dict)
+            else spec
+            if name == "KMSKeyID"
             else _bind(resolve(spec), settings, services)
         )
         for name, spec in seed.pool.lambda_config.items()
@@ -53,7 +58,7 @@ def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, 
         aws_secret_access_key="local",
     )
     attach(client, pool)
-    services.update(idp=client, pool_id=pool.id)
+    services.update(idp=client, pool_id=pool.id, kms=pool.mail.kms)
     from .http import blueprint
 
     app.register_blueprint(blueprint(pool))
@@ -76,6 +81,17 @@ def mount(app: Flask, settings: Settings, build_client) -> tuple[Any, dict[str, 
         "client_secret": settings.client_secret or (own.secret if own else ""),
     }
     return client, defaults
+
+
+def with_custom_email_sender(config: dict[str, Any]) -> dict[str, Any]:
+    """A lambda config that sends the pool's emails with this project's CustomEmailSender
+    (``GATEHOUSE_EMAIL_TRIGGER=CustomEmailSender``) instead of CustomMessage: Cognito runs one
+    or the other."""
+    config = {name: spec for name, spec in config.items() if name != "CustomMessage"}
+    config.setdefault(
+        "CustomEmailSender", {"LambdaVersion": "V1_0", "LambdaArn": CUSTOM_EMAIL_SENDER}
+    )
+    return config
 
 
 def _bind(handler, settings: Settings, services: dict):

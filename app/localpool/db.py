@@ -105,6 +105,24 @@ CREATE INDEX IF NOT EXISTS group_members_sub ON group_members(sub);
 CREATE TABLE IF NOT EXISTS signing_keys (
     kid TEXT PRIMARY KEY, jwk TEXT NOT NULL, created REAL NOT NULL
 );
+-- Secrets the pool derives its own keys from (decoys, the local KMS key): apart from the
+-- signing keys, so that a key's rotation changes none of them.
+CREATE TABLE IF NOT EXISTS pool_secrets (name TEXT PRIMARY KEY, secret BLOB NOT NULL);
+-- App clients (the seed file's, written at start, and CreateUserPoolClient's); ``stamp``
+-- changes with every write, so a process knows when the client it read is stale.
+CREATE TABLE IF NOT EXISTS app_clients (
+    id TEXT PRIMARY KEY,
+    stamp TEXT NOT NULL,
+    data TEXT NOT NULL,
+    created REAL NOT NULL,
+    modified REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS resource_servers (
+    identifier TEXT PRIMARY KEY,
+    data TEXT NOT NULL,
+    created REAL NOT NULL,
+    modified REAL NOT NULL
+);
 """
 
 # Columns added to ``users`` after its first release: a database made before gets them at start.

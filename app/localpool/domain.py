@@ -14,9 +14,8 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from . import federation
+from . import federation, m2m
 from .errors import PoolError
-from .seed import STANDARD_SCOPES
 from .tokens import ADMIN_SCOPE
 
 CODE_SECONDS = 300
@@ -72,24 +71,14 @@ def _client_auth(pool):
 
 
 def _client_credentials(pool, client) -> tuple[Response, int] | Response:
-    """client_credentials: an access token for the app client itself, with custom scopes.
-
-    Only a client with a secret, allowed the flow, gets one; ``scope`` may name some of the
-    client's custom scopes (none named: all of them), anything else is ``invalid_scope``.
-    """
-    if not client.secret:
-        return jsonify(error="invalid_client"), 401
-    if "client_credentials" not in client.allowed_oauth_flows:
-        return jsonify(error="unauthorized_client"), 400
-    custom = [s for s in client.allowed_oauth_scopes if s not in STANDARD_SCOPES]
-    asked = request.form.get("scope", "").split()
-    if not custom or any(scope not in custom for scope in asked):
-        return jsonify(error="invalid_scope"), 400
-    minutes = client.access_token_minutes
-    token = pool.signer.mint_client(
-        client_id=client.id, scopes=asked or custom, now=int(pool.clock()), minutes=minutes
-    )
-    return jsonify(access_token=token, expires_in=minutes * 60, token_type="Bearer")
+    """client_credentials: an access token for the app client itself (see ``m2m``)."""
+    try:
+        metadata = m2m.client_metadata(request.form.get("aws_client_metadata"))
+        return jsonify(m2m.issue(pool, client, request.form.get("scope", ""), metadata))
+    except m2m.GrantError as exc:
+        return jsonify(error=exc.error), exc.status
+    except PoolError as exc:  # the trigger failed: Cognito's domain says so in the error
+        return jsonify(error="invalid_request", error_description=exc.message), 400
 
 
 def blueprint(pool, secret_key: str) -> Blueprint:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..mail.outbox import MailUnavailable, Outbox, Undeliverable, html_to_text
+from . import custom_sender
+from .custom_sender import LocalKms
 from .errors import PoolError
 from .triggers import TriggerRunner
 
@@ -28,10 +31,24 @@ DEFAULTS = {
 }
 
 
-class MessageSender:
-    """Builds and delivers the pool's messages to the outbox."""
+@dataclass(frozen=True)
+class CustomEmail:
+    """A message the CustomEmailSender trigger composes and sends (the pool only encrypts the
+    code for it)."""
 
-    def __init__(self, outbox_dir: Path, triggers: TriggerRunner) -> None:
+    source: str
+    user_name: str
+    attributes: dict[str, str]
+    client_id: str | None
+    client_metadata: dict[str, str] | None
+
+
+class MessageSender:
+    """Builds and delivers the pool's messages to the outbox, or hands them to the
+    CustomEmailSender trigger when the pool has one."""
+
+    def __init__(self, outbox_dir: Path, triggers: TriggerRunner, kms: LocalKms) -> None:
+        self.kms = kms
         self.outbox = Outbox(outbox_dir)
         # Where a message to nobody is written (and at once removed): see ``rehearse``.
         self.scratch = Outbox(outbox_dir.parent / "localpool-scratch")
@@ -70,9 +87,13 @@ class MessageSender:
         attributes: dict[str, str],
         client_id: str,
         client_metadata: dict[str, str] | None = None,
-    ) -> tuple[str, str, str]:
+    ) -> tuple[str, str, str] | CustomEmail:
         """The message for a trigger source, placeholders unfilled: (subject, text, HTML) from
-        the pool's templates, or from the CustomMessage trigger when it answers."""
+        the pool's templates, or from the CustomMessage trigger when it answers; with a
+        CustomEmailSender trigger, what that trigger needs to compose it."""
+        if self.triggers.configured("CustomEmailSender"):
+            # Cognito runs CustomEmailSender instead of CustomMessage, never both.
+            return CustomEmail(source, user_name, dict(attributes), client_id, client_metadata)
         subject, stem = DEFAULTS[source]
         # The templates print the placeholders; the code goes in last, as Cognito does.
         names = {"code_parameter": CODE, "username_parameter": USERNAME}
@@ -104,19 +125,43 @@ class MessageSender:
         return subject, text, html_body
 
     def deliver(
-        self, message: tuple[str, str, str], *, to: str, code: str, username_value: str = ""
+        self,
+        message: tuple[str, str, str] | CustomEmail,
+        *,
+        to: str,
+        code: str,
+        username_value: str = "",
     ) -> dict[str, str]:
-        """Fill in the code (and username) and write the message to the outbox."""
+        """Fill in the code (and username) and write the message to the outbox; or give the
+        CustomEmailSender trigger the code, encrypted, to send it."""
+        if isinstance(message, CustomEmail):
+            custom_sender.run(
+                self.triggers,
+                self.kms,
+                message.source,
+                to=to,
+                user_name=message.user_name,
+                attributes=message.attributes,
+                client_id=message.client_id,
+                code=code,
+                client_metadata=message.client_metadata,
+            )
+            return _details(to)
         try:
             self.outbox.send(to, *_filled(message, code, username_value))
         except (MailUnavailable, Undeliverable) as exc:
             # Cognito's answer when its email cannot go out (what it wrote before stays).
             raise PoolError("CodeDeliveryFailureException", "Unable to deliver message.") from exc
-        return {"Destination": mask(to), "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+        return _details(to)
 
-    def rehearse(self, message: tuple[str, str, str], *, to: str, code: str) -> None:
+    def rehearse(self, message: tuple[str, str, str] | CustomEmail, *, to: str, code: str) -> None:
         """Do all that delivering a message does, then remove it: an answer about an address
-        nobody has takes as long as one that sends (no account enumeration by timing)."""
+        nobody has takes as long as one that sends (no account enumeration by timing). With
+        CustomEmailSender the pool's own part is encrypting the code; the trigger is not run
+        for nobody."""
+        if isinstance(message, CustomEmail):
+            self.kms.encrypt(code)
+            return
         with contextlib.suppress(MailUnavailable, Undeliverable):
             self.scratch.send(to, *_filled(message, code, "")).unlink(missing_ok=True)
 
@@ -128,6 +173,11 @@ def _filled(message: tuple[str, str, str], code: str, username: str) -> tuple[st
         text = text.replace(placeholder, value)
         html_body = html_body.replace(placeholder, value)
     return subject, text, html_body
+
+
+def _details(to: str) -> dict[str, str]:
+    """Cognito's CodeDeliveryDetails for an email sent to ``to``."""
+    return {"Destination": mask(to), "DeliveryMedium": "EMAIL", "AttributeName": "email"}
 
 
 def mask(email: str) -> str:

@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import resource_servers
 from .attribute_schema import AttributeSchema
+from .clients import ClientRegistry
 from .codes import Codes
+from .custom_sender import LOCAL_KEY_ARN, LocalKms
 from .db import Database
 from .errors import PoolError, invalid_parameter, not_authorized
 from .group_claims import GroupClaims
@@ -81,7 +84,6 @@ class LocalPool:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = seed.pool
-        self.clients: dict[str, AppClient] = seed.clients
         self.providers = seed.providers
         self.schema = AttributeSchema(seed.pool.custom_attributes)
         self.region = region
@@ -91,9 +93,16 @@ class LocalPool:
         self.base_url = base_url.rstrip("/")
         self.clock = clock
         self.db = Database(db_path)
+        self.clients = ClientRegistry(self.db, clock)
+        self.clients.seed(seed.clients)
+        resource_servers.seed(self, seed.resource_servers)
         self.signer = Signer(self.db, self.issuer)
         self.triggers = TriggerRunner(self.id, region, seed.pool.lambda_config)
-        self.mail = MessageSender(outbox_dir, self.triggers)
+        kms = LocalKms(
+            self.signer.derive("CustomEmailSender KMS key"),
+            seed.pool.lambda_config.get("KMSKeyID") or LOCAL_KEY_ARN,
+        )
+        self.mail = MessageSender(outbox_dir, self.triggers, kms)
         self.codes = Codes(seed.pool, clock)
         self.throttle: dict[str, float] = dict(seed.pool.throttle)
         self._seed_users(seed)

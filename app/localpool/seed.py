@@ -22,6 +22,9 @@ THROTTLE_CATEGORIES = (
     "UserResourceRead",
     "UserFederation",
     "UserPoolClientRead",
+    "UserPoolClientUpdate",
+    "UserPoolRead",
+    "UserResourceUpdate",
 )
 # App-client keys whose URLs may start with ``{base}``, the server's base URL.
 URL_KEYS = ("callback_urls", "logout_urls")
@@ -36,6 +39,8 @@ TRIGGERS = (
     "VerifyAuthChallengeResponse",
     "PreTokenGeneration",
     "PreTokenGenerationConfig",
+    "CustomEmailSender",
+    "KMSKeyID",
 )
 PRE_TOKEN_VERSIONS = ("V1_0", "V2_0", "V3_0")
 # Cognito's first factors of choice-based sign-in (SignInPolicy.AllowedFirstAuthFactors) that
@@ -66,6 +71,8 @@ class PoolSettings:
 
     id: str = "us-east-1_gatehouse"
     name: str = "gatehouse-local"
+    # The OAuth2 domain's prefix, as DescribeUserPoolDomain names it (served under /_localpool/).
+    domain: str = "gatehouse-local"
     required_attributes: list[str] = field(default_factory=lambda: ["email"])
     auto_verified_attributes: list[str] = field(default_factory=lambda: ["email"])
     password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
@@ -104,6 +111,9 @@ class AppClient:
     id_token_minutes: int = 60
     refresh_token_days: int = 30
     prevent_user_existence_errors: bool = True
+    read_attributes: list[str] = field(default_factory=list)
+    write_attributes: list[str] = field(default_factory=list)
+    default_redirect_uri: str = ""
 
 
 @dataclass
@@ -244,6 +254,18 @@ def load_seed(path: Path, overrides: dict[str, Any] | None = None, *, base_url: 
             f"{path}: pool.lambda_config.PreTokenGenerationConfig needs LambdaArn and "
             f"LambdaVersion (one of {', '.join(PRE_TOKEN_VERSIONS)})"
         )
+    sender = pool.lambda_config.get("CustomEmailSender")
+    if sender is not None and (
+        not isinstance(sender, dict)
+        or set(sender) != {"LambdaArn", "LambdaVersion"}
+        or sender["LambdaVersion"] != "V1_0"
+    ):
+        raise SeedError(
+            f"{path}: pool.lambda_config.CustomEmailSender needs LambdaArn and "
+            'LambdaVersion = "V1_0"'
+        )
+    if not isinstance(pool.lambda_config.get("KMSKeyID", ""), str):
+        raise SeedError(f"{path}: pool.lambda_config.KMSKeyID must be a key ARN (a string)")
     _check_sign_in_policy(pool, path)
     for name in pool.throttle:
         if name not in THROTTLE_CATEGORIES:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import secrets
 import uuid
 from typing import Any
 
@@ -11,10 +9,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet, RSAKey
 
 from .db import Database
 from .errors import not_authorized
+from .signing_keys import KeyRing
 
 ADMIN_SCOPE = "aws.cognito.signin.user.admin"
 # Claims no PreTokenGeneration trigger may add, change or remove (Cognito ignores such changes;
@@ -47,43 +45,34 @@ RESERVED_CLAIMS = frozenset(
 
 
 class Signer:
-    """Holds the pool's RSA signing key (made once, kept in SQLite) and mints tokens."""
+    """Mints and checks the pool's tokens with its signing keys (``signing_keys.KeyRing``)."""
 
     def __init__(self, db: Database, issuer: str) -> None:
         self.issuer = issuer
-        with db.transaction() as conn:
-            row = conn.execute("SELECT jwk FROM signing_keys ORDER BY created LIMIT 1").fetchone()
-            if row is None:
-                kid = secrets.token_urlsafe(16)
-                key = RSAKey.generate_key(
-                    2048, parameters={"kid": kid, "alg": "RS256", "use": "sig"}, private=True
-                )
-                conn.execute(
-                    "INSERT INTO signing_keys VALUES (?, ?, strftime('%s','now'))",
-                    (kid, json.dumps(key.as_dict(private=True))),
-                )
-            else:
-                key = RSAKey.import_key(json.loads(row["jwk"]))
-        self._key = key
-        self.kid = key.kid
+        self.keys = KeyRing(db)
+
+    @property
+    def kid(self) -> str:
+        """The key id of the key that signs now."""
+        return self.keys.active().kid
 
     def derive(self, purpose: str) -> bytes:
-        """A 32-byte secret for one purpose, derived from the private key: the same in every
-        process and after a restart, and unknown to anyone without the pool's database."""
-        private = self._key.as_dict(private=True)["d"].encode()
+        """A 32-byte secret for one purpose, derived from the pool's secret: the same in every
+        process, after a restart and after a key rotation, and unknown to anyone without the
+        pool's database."""
         return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
-            private
+            self.keys.secret
         )
 
     def jwks(self) -> dict[str, Any]:
-        """The public JSON Web Key Set served at ``<issuer>/.well-known/jwks.json``."""
-        return KeySet([self._key]).as_dict(private=False)
+        """The public JSON Web Key Set served at ``<issuer>/.well-known/jwks.json``: the signing
+        key and, during a rotation, the keys before it."""
+        return self.keys.key_set().as_dict(private=False)
 
     def sign(self, claims: dict[str, Any]) -> str:
-        """Sign claims as an RS256 JWT with the pool's key id in the header."""
-        return jwt.encode(
-            {"alg": "RS256", "kid": self.kid}, claims, self._key, algorithms=["RS256"]
-        )
+        """Sign claims as an RS256 JWT with the signing key's id in the header."""
+        key = self.keys.active()
+        return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key, algorithms=["RS256"])
 
     def mint(
         self,
@@ -155,28 +144,40 @@ class Signer:
             token.update(overrides or {})
         return self.sign(idt), self.sign(access)
 
-    def mint_client(self, *, client_id: str, scopes: list[str], now: int, minutes: int) -> str:
+    def mint_client(
+        self,
+        *,
+        client_id: str,
+        scopes: list[str],
+        now: int,
+        minutes: int,
+        overrides: dict[str, Any] | None = None,
+        suppress: list[str] | None = None,
+    ) -> str:
         """An access token for an app client itself (client_credentials), with Cognito's M2M
-        claims: no user, so ``sub`` is the client id and there is no username or origin."""
-        return self.sign(
-            {
-                "sub": client_id,
-                "token_use": "access",
-                "scope": " ".join(scopes),
-                "auth_time": now,
-                "iss": self.issuer,
-                "exp": now + minutes * 60,
-                "iat": now,
-                "version": 2,
-                "jti": str(uuid.uuid4()),
-                "client_id": client_id,
-            }
-        )
+        claims: no user, so ``sub`` is the client id and there is no username or origin; then
+        PreTokenGeneration's claims to suppress and to add or override."""
+        claims = {
+            "sub": client_id,
+            "token_use": "access",
+            "scope": " ".join(scopes),
+            "auth_time": now,
+            "iss": self.issuer,
+            "exp": now + minutes * 60,
+            "iat": now,
+            "version": 2,
+            "jti": str(uuid.uuid4()),
+            "client_id": client_id,
+        }
+        for name in suppress or []:
+            claims.pop(name, None)
+        claims.update(overrides or {})
+        return self.sign(claims)
 
     def verify_access(self, token: str, now: float) -> dict[str, Any]:
         """Check an access token's signature, issuer, use and expiry; return its claims."""
         try:
-            decoded = jwt.decode(token, self._key, algorithms=["RS256"])
+            decoded = jwt.decode(token, self.keys.key_set(), algorithms=["RS256"])
         except (JoseError, ValueError) as exc:
             raise not_authorized("Invalid Access Token") from exc
         claims = decoded.claims

@@ -13,6 +13,10 @@ from .errors import PoolError
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 VERSIONED = "PreTokenGenerationConfig"
+# Triggers LambdaConfig names as {LambdaArn, LambdaVersion} (the custom sender triggers).
+SENDERS = ("CustomEmailSender",)
+# LambdaConfig's KMSKeyID names the key the custom senders' codes are encrypted with: no trigger.
+KMS_KEY = "KMSKeyID"
 
 
 @dataclass
@@ -48,8 +52,13 @@ class TriggerRunner:
         # Cognito's LambdaConfig names the PreTokenGeneration function either way; the
         # ``PreTokenGenerationConfig`` form also names its event version (V1_0, V2_0, V3_0).
         versioned = config.pop(VERSIONED, None)
+        config.pop(KMS_KEY, None)
+        senders = {name: config.pop(name) for name in SENDERS if name in config}
         self.handlers = {name: resolve(spec) for name, spec in config.items()}
         self.versions: dict[str, str] = {}
+        for name, spec in senders.items():
+            self.handlers[name] = resolve(spec["LambdaArn"])
+            self.versions[name] = spec.get("LambdaVersion", "V1_0")
         if versioned:
             self.handlers["PreTokenGeneration"] = resolve(versioned["LambdaArn"])
             self.versions["PreTokenGeneration"] = versioned.get("LambdaVersion", "V1_0")

@@ -20,18 +20,32 @@ ALL_SCOPES = "demo-api/read demo-api/write"
 
 
 @pytest.fixture
-def domain(make_app):
-    """The app served on a loopback port, that port its base URL; yields (base URL, pool)."""
+def serve(make_app):
+    """Serve an app (keyword arguments: its test config) on a loopback port, that port its
+    base URL; returns (base URL, pool)."""
     from tests.live.conftest import free_port
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = make_server("127.0.0.1", port, make_app(base_url=base), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base, server.app.extensions["gatehouse.localpool"]
-    server.shutdown()
-    thread.join(timeout=5)
+    servers = []
+
+    def start(**config):
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = make_server("127.0.0.1", port, make_app(base_url=base, **config), threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        return base, server.app.extensions["gatehouse.localpool"]
+
+    yield start
+    for server, thread in servers:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def domain(serve):
+    """The app with the default seed, served; (base URL, pool)."""
+    return serve()
 
 
 def _token_url(base: str) -> str:
@@ -120,3 +134,151 @@ def test_an_m2m_token_is_no_user_token(domain):
         timeout=5,
     )
     assert response.status_code == 401
+
+
+def _admin(pool):
+    """A boto3 cognito-idp client of the served app's local pool (admin calls are signed)."""
+    import boto3
+
+    return boto3.client(
+        "cognito-idp",
+        region_name="us-east-1",
+        endpoint_url=pool.issuer.rsplit("/", 1)[0],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+
+def test_a_scope_of_a_deleted_resource_server_is_invalid_scope(domain):
+    base, pool = domain
+    _admin(pool).delete_resource_server(UserPoolId=pool.id, Identifier="demo-api")
+    for scope in ("demo-api/read", None):
+        session = OAuth2Session("m2m", M2M_SECRET, scope=scope)
+        with pytest.raises(OAuthError) as exc:
+            session.fetch_token(_token_url(base), grant_type="client_credentials")
+        assert exc.value.error == "invalid_scope"
+
+
+def test_a_scope_removed_from_its_resource_server_is_no_longer_granted(domain):
+    base, pool = domain
+    _admin(pool).update_resource_server(
+        UserPoolId=pool.id,
+        Identifier="demo-api",
+        Name="Demo API",
+        Scopes=[{"ScopeName": "read", "ScopeDescription": "Read"}],
+    )
+    token = OAuth2Session("m2m", M2M_SECRET).fetch_token(
+        _token_url(base), grant_type="client_credentials"
+    )
+    assert jwt.decode(token["access_token"], _keys(base, pool)).claims["scope"] == "demo-api/read"
+    with pytest.raises(OAuthError) as exc:
+        OAuth2Session("m2m", M2M_SECRET, scope="demo-api/write").fetch_token(
+            _token_url(base), grant_type="client_credentials"
+        )
+    assert exc.value.error == "invalid_scope"
+
+
+def test_a_client_made_through_the_api_gets_m2m_tokens_at_once(domain):
+    base, pool = domain
+    idp = _admin(pool)
+    idp.create_resource_server(
+        UserPoolId=pool.id,
+        Identifier="https://orders.example.com",
+        Name="Orders",
+        Scopes=[{"ScopeName": "orders.read", "ScopeDescription": "Read orders"}],
+    )
+    made = idp.create_user_pool_client(
+        UserPoolId=pool.id,
+        ClientName="orders-worker",
+        GenerateSecret=True,
+        AllowedOAuthFlows=["client_credentials"],
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthScopes=["https://orders.example.com/orders.read"],
+    )["UserPoolClient"]
+    session = OAuth2Session(made["ClientId"], made["ClientSecret"])
+    token = session.fetch_token(_token_url(base), grant_type="client_credentials")
+    claims = jwt.decode(token["access_token"], _keys(base, pool)).claims
+    assert claims["client_id"] == made["ClientId"]
+    assert claims["scope"] == "https://orders.example.com/orders.read"
+
+
+def _v3(calls, answer):
+    """A V3_0 PreTokenGeneration handler that records its events and answers ``answer``."""
+
+    def handler(event, context):
+        calls.append(event)
+        event["response"]["claimsAndScopeOverrideDetails"] = answer
+        return event
+
+    return {"PreTokenGenerationConfig": {"LambdaVersion": "V3_0", "LambdaArn": handler}}
+
+
+def test_pre_token_generation_v3_shapes_the_m2m_token(serve):
+    calls = []
+    answer = {
+        "accessTokenGeneration": {
+            "claimsToAddOrOverride": {"tenant": "acme", "sub": "forged", "limits": {"rps": 5}},
+            "claimsToSuppress": ["auth_time", "client_id"],
+            "scopesToAdd": ["demo-api/admin"],
+            "scopesToSuppress": ["demo-api/write"],
+        }
+    }
+    base, pool = serve(localpool={"lambda_config": _v3(calls, answer)})
+    session = OAuth2Session("m2m", M2M_SECRET)
+    token = session.fetch_token(
+        _token_url(base),
+        grant_type="client_credentials",
+        aws_client_metadata='{"caller": "billing"}',
+    )
+    claims = jwt.decode(token["access_token"], _keys(base, pool)).claims
+    assert claims["tenant"] == "acme" and claims["limits"] == {"rps": 5}
+    # Cognito keeps the claims that make the token what it is: none is changed or suppressed.
+    assert claims["sub"] == claims["client_id"] == "m2m" and "auth_time" in claims
+    assert claims["scope"] == "demo-api/read demo-api/admin"
+    (event,) = calls
+    assert event["version"] == "3"
+    assert event["triggerSource"] == "TokenGeneration_ClientCredentials"
+    assert event["callerContext"]["clientId"] == "m2m"
+    assert event["userPoolId"] == pool.id
+    assert event["request"]["scopes"] == ["demo-api/read", "demo-api/write"]
+    assert event["request"]["userAttributes"] == {}
+    assert event["request"]["clientMetadata"] == {"caller": "billing"}
+
+
+def test_a_v2_trigger_is_not_run_for_m2m_tokens(serve):
+    calls = []
+    config = _v3(calls, {"accessTokenGeneration": {"claimsToAddOrOverride": {"tenant": "x"}}})
+    config["PreTokenGenerationConfig"]["LambdaVersion"] = "V2_0"
+    base, pool = serve(localpool={"lambda_config": config})
+    token = OAuth2Session("m2m", M2M_SECRET).fetch_token(
+        _token_url(base), grant_type="client_credentials"
+    )
+    assert "tenant" not in jwt.decode(token["access_token"], _keys(base, pool)).claims
+    assert calls == []
+
+
+def test_a_failing_v3_trigger_gives_no_token(serve):
+    def failing(event, context):
+        raise RuntimeError("tenant unknown")
+
+    config = {"PreTokenGenerationConfig": {"LambdaVersion": "V3_0", "LambdaArn": failing}}
+    base, _ = serve(localpool={"lambda_config": config})
+    response = requests.post(
+        _token_url(base),
+        data={"grant_type": "client_credentials"},
+        auth=("m2m", M2M_SECRET),
+        timeout=5,
+    )
+    assert response.status_code == 400 and "access_token" not in response.json()
+    assert "tenant unknown" in response.json()["error_description"]
+
+
+def test_malformed_client_metadata_is_invalid_request(domain):
+    base, _ = domain
+    response = requests.post(
+        _token_url(base),
+        data={"grant_type": "client_credentials", "aws_client_metadata": "[1, 2]"},
+        auth=("m2m", M2M_SECRET),
+        timeout=5,
+    )
+    assert response.status_code == 400 and response.json() == {"error": "invalid_request"}

@@ -21,7 +21,7 @@ def test_the_template_passes_cfn_lint():
 
 def test_every_handler_named_in_the_template_exists():
     handlers = re.findall(r"Handler: ([\w.]+)", TEMPLATE.read_text())
-    assert len(handlers) == 6
+    assert len(handlers) == 7
     for path in handlers:
         module, _, name = path.rpartition(".")
         assert callable(getattr(importlib.import_module(module), name)), path
@@ -40,3 +40,19 @@ def test_the_pool_is_configured_as_gatehouse_expects():
         "LambdaArn: !GetAtt PreTokenGenerationFunction.Arn",
     ):
         assert setting in text
+
+
+def test_the_email_trigger_parameter_chooses_custom_message_or_custom_email_sender():
+    text = TEMPLATE.read_text()
+    for setting in (
+        "AllowedValues: [CustomMessage, CustomEmailSender]",
+        "UseCustomEmailSender: !Equals [!Ref EmailTrigger, CustomEmailSender]",
+        "Handler: app.triggers.custom_email_sender.handler",
+        "GATEHOUSE_KMS_KEY_ARN: !GetAtt EmailSenderKey.Arn",
+        "KMSKeyID: !If [UseCustomEmailSender, !GetAtt EmailSenderKey.Arn, !Ref AWS::NoValue]",
+        "LambdaArn: !GetAtt CustomEmailSenderFunction.Arn",
+        "KeyId: !Ref EmailSenderKey",
+        "Action: [ses:SendEmail]",
+        "Service: cognito-idp.amazonaws.com",
+    ):
+        assert setting in text, setting

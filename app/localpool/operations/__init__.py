@@ -67,13 +67,16 @@ def _register_all() -> None:
         "accounts",
         "admin",
         "admin_auth",
+        "app_clients",
         "auth",
         "groups",
         "listing",
         "mfa",
         "passkeys",
+        "pool_info",
         "profile",
         "recovery",
+        "resource_servers",
         "signup",
     ):
         importlib.import_module(f"{__name__}.{module}")

@@ -220,6 +220,12 @@ def describe_user_pool(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
         for name in TRIGGERS
         if pool.triggers.configured(name)
     }
+    if "CustomEmailSender" in lambdas:  # LambdaConfig names a custom sender with its version
+        lambdas["CustomEmailSender"] = {
+            "LambdaVersion": pool.triggers.version("CustomEmailSender"),
+            "LambdaArn": lambdas["CustomEmailSender"],
+        }
+        lambdas["KMSKeyID"] = pool.mail.kms.key_id
     return {
         "UserPool": {
             "Id": pool.id,
@@ -279,6 +285,15 @@ def describe_user_pool_client(pool, conn, params: dict[str, Any]) -> dict[str, A
         },
         "EnableTokenRevocation": True,
     }
+    created, modified = pool.clients.dates(c.id)
+    described.update(CreationDate=created, LastModifiedDate=modified)
+    for key, value in (
+        ("ReadAttributes", c.read_attributes),
+        ("WriteAttributes", c.write_attributes),
+        ("DefaultRedirectURI", c.default_redirect_uri),
+    ):
+        if value:
+            described[key] = list(value) if isinstance(value, list) else value
     if c.secret:
         described["ClientSecret"] = c.secret
     return {"UserPoolClient": described}
