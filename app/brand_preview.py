@@ -310,6 +310,22 @@ PAGES: dict[str, Page] = {
     "magic_link/stopped": Page("magic_link/stopped.html", lambda e: {"form": _form(EmailForm, e)}),
     "oauth2/signed_out": Page("oauth2/signed_out.html", lambda e: {"message": text("signed_out")}),
     "social/failed": Page("social/failed.html", lambda e: {"message": text("social_failed")}),
+    "signin/refused": Page(
+        "signin/refused.html",
+        lambda e: {"reason": "legacy_disabled", "message": text("legacy_disabled")},
+    ),
+    "signin/refused-not-activated": Page(
+        "signin/refused.html",
+        lambda e: {"reason": "legacy_not_activated", "message": text("legacy_not_activated")},
+    ),
+    "signin/refused-provider": Page(
+        "signin/refused.html",
+        lambda e: {
+            "reason": "legacy_federated",
+            "message": text("legacy_federated"),
+            "provider": ("Facebook", "Facebook"),
+        },
+    ),
 }
 
 bp = Blueprint("brand_preview", __name__)

@@ -313,6 +313,36 @@ MESSAGES = {
         _l("This account must use two-step verification, so it can't be turned off."),
         "error",
     ),
+    # Refusals of the sign-in triggers (issue 15): UserMigration's legacy directory, and
+    # PreAuthentication or PostAuthentication (app/triggers/user_migration.py names them).
+    "legacy_disabled": (
+        _l(
+            "This account was disabled in our previous system, so it can't be moved here. Please contact support."
+        ),
+        "error",
+    ),
+    "legacy_not_activated": (
+        _l(
+            "This account was never activated in our previous system. Create an account with the same email address to start again."
+        ),
+        "error",
+    ),
+    "legacy_federated": (
+        _l("This account doesn't have a password: sign in with the service you used before."),
+        "error",
+    ),
+    "legacy_unavailable": (
+        _l(
+            "We can't reach our previous system to move your account right now. Please try again in a few minutes."
+        ),
+        "error",
+    ),
+    "sign_in_refused": (
+        _l(
+            "Signing in to this account isn't allowed right now. If you think this is a mistake, please contact support."
+        ),
+        "error",
+    ),
 }
 
 

@@ -14,6 +14,7 @@ from ..web.limits import limited
 from ..web.timing import padded
 from .forms import EmailForm, ResetForm
 from .policy import meets_password_policy, password_rules
+from .refusal import PAGES, refusal_page
 
 bp = Blueprint("recovery", __name__)
 
@@ -45,6 +46,12 @@ def forgot():
             errors.DeliveryFailed,  # only an account's code can fail to go out
         ):
             pass  # the same page for every address: no account enumeration
+        except errors.Rejected as exc:
+            # A UserMigration trigger that names a reason for a reset chose to say it (this
+            # project's example trigger never does: a reset tells no one anything); any
+            # other refusal gets the page every address gets.
+            if exc.reason in PAGES:
+                return refusal_page(exc, target_client_id())
     session["reset_email"] = email
     return redirect(url_for("recovery.reset", sent=1), 303)
 

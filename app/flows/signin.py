@@ -15,6 +15,7 @@ from ..web.limits import limited
 from ..web.page_cache import cached_page
 from .forms import AuthenticatorCodeForm, NewPasswordForm, SignInForm
 from .policy import password_rules
+from .refusal import refusal_page
 from .social import providers_for
 
 bp = Blueprint("signin", __name__)
@@ -110,6 +111,9 @@ def _sign_in(form: SignInForm, email: str, password: str, webauthn: str):
         flash_message(exc.key)
         form.password.data = ""
         return login_page(form)
+    except errors.Rejected as exc:
+        # A sign-in trigger said no (UserMigration's legacy directory, PreAuthentication).
+        return refusal_page(exc, target_client_id())
     # A browser that can make passkeys (its script said so) is offered one once signed in.
     offer = "passkeys.offer" if webauthn == "1" else None
     return outcome(result, email, detour=offer)

@@ -1,9 +1,11 @@
 """Sign-in through an external identity provider, as Cognito's OAuth2 domain does it.
 
 The first sign-in of an external identity creates a ``<Provider>_<subject>`` user after running
-PreSignUp with ``PreSignUp_ExternalProvider``. If that trigger links the identity to an existing
-user (AdminLinkProviderForUser), Cognito fails this one sign-in with "Already found an entry for
-username" — a known behaviour that callers retry — and the local pool does the same.
+PreSignUp with ``PreSignUp_ExternalProvider``, then runs PostConfirmation with
+``PostConfirmation_ConfirmSignUp`` (the user is confirmed as it is made). If PreSignUp links the
+identity to an existing user (AdminLinkProviderForUser), Cognito fails this one sign-in with
+"Already found an entry for username" — a known behaviour that callers retry — and the local
+pool does the same.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import hashlib
 from typing import Any
 
 from .errors import PoolError
-from .operations.signup import pre_sign_up
+from .operations.signup import post_confirmation, pre_sign_up
 from .seed import AppClient
 
 
@@ -80,4 +82,6 @@ def sign_in(pool, conn, provider: str, claims: dict[str, str], client: AppClient
         }
     ]
     pool.save_user(conn, user)
+    # Cognito confirms a new external user at once, and says so to PostConfirmation.
+    post_confirmation(pool, user, client.id, "PostConfirmation_ConfirmSignUp", None)
     return user

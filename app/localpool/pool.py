@@ -28,6 +28,7 @@ from .group_claims import for_user as group_claims_for
 from .messages import MessageSender
 from .passwords import Secret, make_secret
 from .seed import AppClient, Seed
+from .sign_in_triggers import post_authentication
 from .tokens import ADMIN_SCOPE, RESERVED_CLAIMS, Signer
 from .triggers import TriggerRunner
 
@@ -312,8 +313,10 @@ class LocalPool:
         id_extra: dict[str, Any] | None = None,
         metadata: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        """Mint tokens after a sign-in, running PreTokenGeneration (given ``metadata``, the
-        ClientMetadata of the call, where Cognito passes it); returns AuthenticationResult."""
+        """Mint tokens after a sign-in, running PostAuthentication (for an API sign-in) and
+        PreTokenGeneration (given ``metadata``, the ClientMetadata of the call, where Cognito
+        passes it); returns AuthenticationResult."""
+        post_authentication(self, user, client, source, metadata)
         now = int(self.clock())
         auth_time = auth_time or now
         origin_jti = origin_jti or str(uuid.uuid4())

@@ -41,6 +41,9 @@ TRIGGERS = (
     "PreTokenGenerationConfig",
     "CustomEmailSender",
     "KMSKeyID",
+    "UserMigration",
+    "PreAuthentication",
+    "PostAuthentication",
 )
 PRE_TOKEN_VERSIONS = ("V1_0", "V2_0", "V3_0")
 # Cognito's first factors of choice-based sign-in (SignInPolicy.AllowedFirstAuthFactors) that

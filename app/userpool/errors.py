@@ -95,12 +95,14 @@ class SessionExpired(UserPoolError):
 class Rejected(UserPoolError):
     """A trigger or the pool's web ACL refused the request.
 
-    Gatehouse's own triggers refuse with ``gatehouse:<reason>``; ``reason`` then names a
-    catalogue message (a trigger's free text is never shown).
+    Gatehouse's own triggers refuse with ``gatehouse:<reason>`` (or ``gatehouse:<reason>:<detail>``,
+    a provider's name, say); ``reason`` then names a catalogue message and ``detail`` the word
+    it needs (a trigger's free text is never shown).
     """
 
     key = "rejected"
     reason = ""
+    detail = ""
 
 
 class DeliveryFailed(UserPoolError):

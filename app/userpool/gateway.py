@@ -59,8 +59,9 @@ from .errors import (
 )
 
 log = logging.getLogger(__name__)
-# A Gatehouse trigger's refusal: "PreSignUp failed with error gatehouse:<reason>."
-REASON = re.compile(r"gatehouse:([a-z_]+)")
+# A Gatehouse trigger's refusal: "PreSignUp failed with error gatehouse:<reason>.", where a
+# reason may name a detail: "gatehouse:legacy_federated:Facebook" (a provider's name).
+REASON = re.compile(r"gatehouse:([a-z_]+)(?::([A-Za-z0-9]+))?")
 
 # Operations whose top-level ``SecretHash`` is computed over ``Username``.
 SECRET_HASH_PARAM = (
@@ -257,6 +258,7 @@ class UserPool:
             if isinstance(error, Rejected):
                 found = REASON.search(exc.response.get("Error", {}).get("Message", ""))
                 error.reason = found.group(1) if found else ""
+                error.detail = (found.group(2) or "") if found else ""
             if (
                 isinstance(error, (Unavailable, ConfigurationFault, Throttled))
                 or type(error) is UserPoolError

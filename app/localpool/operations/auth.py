@@ -17,6 +17,7 @@ from . import (
     custom_auth,
     email_otp,
     known_client,
+    migration,
     operation,
     password_auth,
     srp_auth,
@@ -52,7 +53,12 @@ def prepare_initiate(pool, params: dict[str, Any]) -> dict[str, Any]:
     with pool.db.reading() as conn:
         user = pool.find_user(conn, auth["USERNAME"])
     if flow == "USER_PASSWORD_AUTH":
-        return password_auth.prepare(pool, user, auth.get("PASSWORD"))
+        prepared = password_auth.prepare(pool, user, auth.get("PASSWORD"))
+        if user is None:
+            prepared.update(
+                migration.prepare_sign_in(pool, client, auth, params.get("ClientMetadata"))
+            )
+        return prepared
     big_a = srp_auth.parse_srp_a(auth.get("SRP_A"))
     if flow != "USER_SRP_AUTH" or big_a is None:
         return {}
@@ -69,14 +75,15 @@ def initiate_auth(pool, conn, params: dict[str, Any], prepared: dict) -> dict[st
     if FLOW_PERMISSION[flow] not in client.explicit_auth_flows:
         raise invalid_parameter(f"{flow} flow not enabled for this client")
     auth = params.get("AuthParameters") or {}
+    metadata = params.get("ClientMetadata")
     if flow == "USER_PASSWORD_AUTH":
-        return password_auth.sign_in(pool, conn, client, auth, prepared)
+        return password_auth.sign_in(pool, conn, client, auth, prepared, metadata)
     if flow == "USER_SRP_AUTH":
-        return srp_auth.start(pool, conn, client, auth, prepared)
+        return srp_auth.start(pool, conn, client, auth, prepared, metadata)
     if flow == "USER_AUTH":
-        return user_auth.start(pool, conn, client, auth, prepared, params.get("ClientMetadata"))
+        return user_auth.start(pool, conn, client, auth, prepared, metadata)
     if flow == "CUSTOM_AUTH":
-        return custom_auth.start(pool, conn, client, auth, params.get("ClientMetadata"))
+        return custom_auth.start(pool, conn, client, auth, metadata)
     return _refresh(pool, conn, client, auth)
 
 

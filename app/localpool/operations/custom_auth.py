@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import PoolError, invalid_parameter, not_authorized
+from ..sign_in_triggers import pre_authentication
 from .challenges import challenge, named_user
 
 
@@ -14,6 +15,7 @@ def start(pool, conn, client, auth: dict[str, str], metadata) -> dict[str, Any]:
     if not pool.triggers.configured("DefineAuthChallenge"):
         raise invalid_parameter("Custom auth lambda trigger is not configured for the user pool.")
     username, user = named_user(pool, conn, client, auth)
+    pre_authentication(pool, client, username, user, metadata)
     if user is not None:
         if not user["enabled"]:
             raise not_authorized("User is disabled.")

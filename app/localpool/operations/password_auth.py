@@ -9,6 +9,8 @@ from .. import srp
 from ..errors import not_authorized
 from ..passwords import judge, trusted
 from ..seed import AppClient
+from ..sign_in_triggers import pre_authentication
+from . import migration
 from .challenges import after_password, named_user
 
 
@@ -23,9 +25,21 @@ def prepare(pool, user, password: Any) -> dict[str, Any]:
     return prepared
 
 
-def sign_in(pool, conn, client: AppClient, auth: dict[str, str], prepared) -> dict[str, Any]:
-    """Check USERNAME and PASSWORD: an unknown user and a wrong password get the same answer."""
-    _, user = named_user(pool, conn, client, auth)
+def sign_in(
+    pool, conn, client: AppClient, auth: dict[str, str], prepared, metadata=None
+) -> dict[str, Any]:
+    """Check USERNAME and PASSWORD: an unknown user and a wrong password get the same answer.
+    A user the pool does not know is first migrated, if the UserMigration trigger (asked
+    before the transaction, ``prepared["migration"]``) vouched for the password; then
+    PreAuthentication (given the call's ClientMetadata) may refuse the sign-in."""
+    username, user = named_user(pool, conn, client, auth)
+    migrated = None
+    if user is None:
+        user = migrated = migration.create(pool, conn, prepared.get("migration"))
+    pre_authentication(pool, client, username, user, metadata)
+    if migrated is not None:
+        # The legacy directory checked the password; a RESET_REQUIRED user has none yet.
+        return after_password(pool, conn, client, migrated)
     if user is not None:
         pool.check_not_locked(user)
     if not trusted(prepared.get("verdict"), user, auth.get("PASSWORD", "")):

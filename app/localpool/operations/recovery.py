@@ -8,17 +8,38 @@ from ..codes import MISMATCH
 from ..errors import PoolError, invalid_parameter, not_authorized
 from ..messages import mask
 from ..passwords import check_policy, judge, make_secret, secret_for, trusted
-from . import acceptable, known_client, operation
+from . import acceptable, known_client, migration, operation
 from .signup import post_confirmation, send_code
 
 
-@operation("ForgotPassword", "UserAccountRecovery")
-def forgot_password(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
-    """Email a reset code; an unknown user gets the same answer and no email."""
+def _prepare_forgot(pool, params: dict[str, Any]) -> dict[str, Any]:
+    """Before the transaction, for a user the pool does not know: the UserMigration trigger's
+    answer (``UserMigration_ForgotPassword``), when the pool has that trigger."""
+    client, username = known_client(pool, params), params.get("Username")
+    if client is None or not isinstance(username, str) or not migration.configured(pool):
+        return {}
+    try:
+        pool.check_secret_hash(client, [username], params.get("SecretHash"))
+    except PoolError:
+        return {}
+    with pool.db.reading() as conn:
+        if pool.find_user(conn, username) is not None:
+            return {}
+    source = "UserMigration_ForgotPassword"
+    metadata = params.get("ClientMetadata")
+    return {"migration": migration.ask(pool, client, source, username, None, metadata)}
+
+
+@operation("ForgotPassword", "UserAccountRecovery", prepare=_prepare_forgot)
+def forgot_password(pool, conn, params: dict[str, Any], prepared: dict) -> dict[str, Any]:
+    """Email a reset code; an unknown user gets the same answer and no email. A user the pool
+    does not know but the UserMigration trigger finds is created (RESET_REQUIRED) first."""
     client = pool.client(params.get("ClientId"))
     username = params.get("Username", "")
     pool.check_secret_hash(client, [username], params.get("SecretHash"))
     user = pool.find_user(conn, username)
+    if user is None:
+        user = migration.create(pool, conn, prepared.get("migration"))
     if user is None or not user["native"]:
         return {
             "CodeDeliveryDetails": {

@@ -8,6 +8,7 @@ from typing import Any
 from .. import srp
 from ..errors import invalid_parameter, not_authorized
 from ..seed import AppClient
+from ..sign_in_triggers import pre_authentication
 from .challenges import after_password, keep_session
 
 SRP_A_MAX_HEX = 2048  # A is below N (768 hex digits); longer input is refused unparsed
@@ -41,9 +42,12 @@ def numbers(pool, user, username: str, big_a: int) -> dict[str, Any]:
     return {**made_from, "public": public, "state": state}
 
 
-def start(pool, conn, client: AppClient, auth: dict[str, str], prepared) -> dict[str, Any]:
+def start(
+    pool, conn, client: AppClient, auth: dict[str, str], prepared, metadata=None
+) -> dict[str, Any]:
     """USER_SRP_AUTH: answer SRP_A with the PASSWORD_VERIFIER challenge; an unknown user's
-    answer looks like a known user's and is the same on every call."""
+    answer looks like a known user's and is the same on every call. PreAuthentication (given
+    the call's ClientMetadata) may refuse first; UserMigration never runs (no password)."""
     username = auth.get("USERNAME", "")
     for key in ("USERNAME", "SRP_A"):
         if not auth.get(key):
@@ -53,6 +57,8 @@ def start(pool, conn, client: AppClient, auth: dict[str, str], prepared) -> dict
         raise invalid_parameter("SRP_A is not a valid SRP value.")
     pool.check_secret_hash(client, [username], auth.get("SECRET_HASH"))
     user = pool.find_user(conn, username)
+    native = user if user is not None and user["native"] else None
+    pre_authentication(pool, client, username, native, metadata)
     if user is None or not user["native"] or not user["srp_verifier"]:
         user = None
     made = prepared.get("challenge")

@@ -99,8 +99,8 @@ def _begin(pool, conn, client, username, user, choice, given, prepared, metadata
             raise invalid_parameter(f"Missing required parameter {key}")
         auth = {"USERNAME": username, key: given[key], "SECRET_HASH": given.get("SECRET_HASH")}
         if choice == "PASSWORD":
-            return password_auth.sign_in(pool, conn, client, auth, prepared)
-        return srp_auth.start(pool, conn, client, auth, prepared)
+            return password_auth.sign_in(pool, conn, client, auth, prepared, metadata)
+        return srp_auth.start(pool, conn, client, auth, prepared, metadata)
     if choice == "EMAIL_OTP":
         return email_otp.start(pool, conn, client, username, user, metadata)
     rp = RelyingParty.of(pool)

@@ -1,0 +1,44 @@
+"""A sign-in trigger's refusal, shown as a clear page: the UserMigration trigger's legacy
+directory (disabled there, never activated there, signs in with a provider, unreachable) and
+PreAuthentication or PostAuthentication saying no.
+
+The trigger names its reason (``gatehouse:<reason>[:<detail>]``, the vocabulary documented in
+``app/triggers/user_migration.py``); Cognito hands apps only "UserMigration failed with error
+…", so the reason is all Gatehouse reads. A refusal with no reason it knows is the generic
+``sign_in_refused``: a trigger's own words are never shown.
+"""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from ..messages import text
+from ..userpool import errors
+from .social import providers_for
+
+PAGES = (
+    "legacy_disabled",
+    "legacy_not_activated",
+    "legacy_federated",
+    "legacy_unavailable",
+    "sign_in_refused",
+)
+# "Try again in a few minutes": the header says the same.
+UNAVAILABLE_RETRY_SECONDS = 120
+
+
+def refusal_page(error: errors.Rejected, client_id: str):
+    """The page for a refused sign-in (403; 503 with ``Retry-After`` when the legacy directory
+    could not be reached). A provider named by the refusal is offered only if this app client
+    has it."""
+    reason = error.reason if error.reason in PAGES else "sign_in_refused"
+    provider = None
+    if reason == "legacy_federated":
+        named = [(name, label) for name, label in providers_for(client_id) if name == error.detail]
+        provider = named[0] if named else None
+    body = render_template(
+        "signin/refused.html", reason=reason, message=text(reason), provider=provider
+    )
+    if reason == "legacy_unavailable":
+        return body, 503, {"Retry-After": str(UNAVAILABLE_RETRY_SECONDS)}
+    return body, 403

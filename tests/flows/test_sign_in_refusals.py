@@ -1,0 +1,109 @@
+"""A sign-in trigger's refusal is a clear page: the UserMigration trigger's legacy directory
+(disabled, never activated, a provider's account, unreachable) and PreAuthentication."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.mail.outbox import Outbox
+
+from .conftest import Browser
+
+LEGACY_PASSWORD = "Legacy-pass1"
+REFUSALS = {
+    "disabled@example.com": "gatehouse:legacy_disabled",
+    "inactive@example.com": "gatehouse:legacy_not_activated",
+    "fb@example.com": "gatehouse:legacy_federated:Facebook",
+    "gone@example.com": "gatehouse:legacy_federated:Myspace",
+    "down@example.com": "gatehouse:legacy_unavailable",
+    "odd@example.com": "something the trigger's author wrote",
+}
+
+
+def legacy(event, context):
+    """A legacy directory: one active account; the others refused with their reason."""
+    email = event["userName"]
+    if email in REFUSALS:
+        raise RuntimeError(REFUSALS[email])
+    if email == "active@example.com" and event["request"].get("password") == LEGACY_PASSWORD:
+        event["response"]["userAttributes"] = {"email": email, "email_verified": "true"}
+    return event
+
+
+def refuse_pre_authentication(event, context):
+    """PreAuthentication that refuses one account."""
+    if event["request"]["userAttributes"].get("email") == "blocked@example.com":
+        raise RuntimeError("gatehouse:sign_in_refused")
+    return event
+
+
+@pytest.fixture
+def browser(make_app) -> Browser:
+    """A browser on an app whose pool migrates from ``legacy``."""
+    app = make_app(
+        localpool={
+            "lambda_config": {
+                "UserMigration": legacy,
+                "PreAuthentication": refuse_pre_authentication,
+            }
+        }
+    )
+    return Browser(app, Outbox(app.extensions["gatehouse.localpool"].mail.outbox.directory))
+
+
+def test_a_legacy_user_signs_in_through_the_pages(browser):
+    page = browser.sign_in("active@example.com", LEGACY_PASSWORD)
+    assert page.status_code == 303
+    assert browser.open(page.location).status_code == 200
+    assert "active@example.com" in browser.text()
+
+
+@pytest.mark.parametrize(
+    ("email", "reason", "status", "words"),
+    [
+        ("disabled@example.com", "legacy_disabled", 403, "disabled in our previous system"),
+        ("inactive@example.com", "legacy_not_activated", 403, "never activated"),
+        ("fb@example.com", "legacy_federated", 403, "signs in with Facebook, not a password"),
+        ("gone@example.com", "legacy_federated", 403, "sign in with the service you used"),
+        ("down@example.com", "legacy_unavailable", 503, "previous system"),
+        ("odd@example.com", "sign_in_refused", 403, "isn&#39;t allowed right now"),
+    ],
+)
+def test_each_refusal_has_its_page(browser, email, reason, status, words):
+    page = browser.sign_in(email, LEGACY_PASSWORD)
+    html = browser.text()
+    assert page.status_code == status
+    assert f'data-refusal="{reason}"' in html and words in html
+    assert "gatehouse:" not in html and "trigger" not in html.lower()
+    assert LEGACY_PASSWORD not in html
+    if status == 503:
+        assert page.headers["Retry-After"] == "120"
+
+
+def test_the_facebook_refusal_offers_the_facebook_button_only(browser):
+    browser.sign_in("fb@example.com", LEGACY_PASSWORD)
+    html = browser.text()
+    assert "/social/Facebook" in html and "/social/Google" not in html
+
+
+def test_a_provider_the_app_lacks_is_not_offered(browser):
+    browser.sign_in("gone@example.com", LEGACY_PASSWORD)
+    assert "/social/" not in browser.text()
+
+
+def test_not_activated_offers_sign_up(browser):
+    browser.sign_in("inactive@example.com", LEGACY_PASSWORD)
+    assert 'href="/signup"' in browser.text()
+
+
+def test_a_pre_authentication_refusal_has_its_page(browser):
+    email = browser.account("blocked@example.com")
+    page = browser.sign_in(email)
+    assert page.status_code == 403
+    assert 'data-refusal="sign_in_refused"' in browser.text()
+
+
+def test_an_unknown_address_gets_the_usual_wrong_password_answer(browser):
+    page = browser.sign_in("nobody@example.com", LEGACY_PASSWORD)
+    assert page.status_code == 200
+    assert "don&#39;t match" in browser.text()
