@@ -230,3 +230,23 @@ def test_the_example_handler_is_configured_like_any_trigger(make_app, monkeypatc
     assert (method, url) == ("POST", "http://127.0.0.1:9/legacy/authenticate")
     assert body == {"email": "ex@example.com", "password": LEGACY_PASSWORD}
     assert timeout < 5
+
+
+def test_the_admin_password_flow_migrates_too(make_app):
+    """AdminInitiateAuth with ADMIN_USER_PASSWORD_AUTH sees the password, so Cognito migrates on
+    it as on USER_PASSWORD_AUTH (its ClientMetadata the event's validationData)."""
+    email = "legacy-admin@example.com"
+    legacy = Legacy(email, finalUserStatus="CONFIRMED", messageAction="SUPPRESS")
+    target = migrating(make_app, legacy)
+    out = target.idp.admin_initiate_auth(
+        UserPoolId=target.pool_id,
+        ClientId="demo",
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": LEGACY_PASSWORD},
+        ClientMetadata={"app": "admin"},
+    )
+    assert out["AuthenticationResult"]["IdToken"]
+    (event,) = legacy.events
+    assert event["triggerSource"] == "UserMigration_Authentication"
+    assert event["request"] == {"password": LEGACY_PASSWORD, "validationData": {"app": "admin"}}
+    assert target.idp.admin_get_user(UserPoolId=target.pool_id, Username=email)

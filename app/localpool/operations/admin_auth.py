@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import invalid_parameter
 from ..seed import AppClient
-from . import known_client, operation, password_auth
+from . import known_client, migration, operation, password_auth
 from .admin import check_pool
 from .auth import initiate_auth, prepare_initiate, prepare_respond, respond_to_auth_challenge
 
@@ -27,7 +27,9 @@ def admin_password_allowed(client: AppClient) -> bool:
 
 def _prepare_admin_initiate(pool, params: dict[str, Any]) -> dict[str, Any]:
     """Before the transaction: the admin password flow's verdict on the password (slow
-    hashing, done outside the write lock); any other flow is prepared as InitiateAuth's."""
+    hashing, done outside the write lock) and, for a user the pool does not know, the
+    UserMigration trigger's answer (it sees the password, as on USER_PASSWORD_AUTH); any other
+    flow is prepared as InitiateAuth's."""
     if params.get("AuthFlow") not in ADMIN_PASSWORD_FLOWS:
         return prepare_initiate(pool, params)
     client, auth = known_client(pool, params), params.get("AuthParameters")
@@ -37,7 +39,10 @@ def _prepare_admin_initiate(pool, params: dict[str, Any]) -> dict[str, Any]:
         return {}
     with pool.db.reading() as conn:
         user = pool.find_user(conn, auth["USERNAME"])
-    return password_auth.prepare(pool, user, auth.get("PASSWORD"))
+    prepared = password_auth.prepare(pool, user, auth.get("PASSWORD"))
+    if user is None:
+        prepared.update(migration.prepare_sign_in(pool, client, auth, params.get("ClientMetadata")))
+    return prepared
 
 
 @operation("AdminInitiateAuth", "UserAuthentication", admin=True, prepare=_prepare_admin_initiate)
@@ -54,7 +59,7 @@ def admin_initiate_auth(pool, conn, params: dict[str, Any], prepared: dict) -> d
     if not admin_password_allowed(client):
         raise invalid_parameter("Auth flow not enabled for this client")
     auth = params.get("AuthParameters") or {}
-    return password_auth.sign_in(pool, conn, client, auth, prepared)
+    return password_auth.sign_in(pool, conn, client, auth, prepared, params.get("ClientMetadata"))
 
 
 @operation("AdminRespondToAuthChallenge", "UserAuthentication", admin=True, prepare=prepare_respond)
