@@ -513,27 +513,6 @@ def way_back_url() -> tuple[str, Brand | None] | None:
             client = None
         url = client.logout_urls[0] if client and client.logout_urls else None
     return (url, brand if own else None) if url else None
-    client_id = None if _own_page() else _chosen()
-    g.brand_way_back = None
-    if not client_id:
-        return None
-    brand = brand_for(client_id)
-    own = brand.client_id == client_id
-    url = brand.links.get("app") if own else None
-    if not url:
-        try:
-            client = load_client(client_id)
-        except UserPoolError:
-            client = None
-        url = client.logout_urls[0] if client and client.logout_urls else None
-    if url:
-        label = (
-            gettext("Back to %(name)s", name=brand.display_name)
-            if own
-            else gettext("Back to the app")
-        )
-        g.brand_way_back = {"label": label, "url": url}
-    return g.brand_way_back
 
 
 def _own_page() -> bool:
