@@ -44,6 +44,9 @@ accesslog = "-"
 logger_class = "app.web.log_redaction.RedactingLogger"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# A client-sent SCRIPT_NAME or PATH_INFO header is never a path prefix (gunicorn would take
+# it from a trusted proxy that passes it on): Gatehouse is served at the root.
+forwarder_headers = ""
 # HTTPS straight from gunicorn: PEM certificate (chain) and key (README "Running behind TLS").
 # Unset, gunicorn speaks plain HTTP, for a TLS proxy in front or a local run.
 certfile = os.environ.get("TLS_CERT_FILE") or None

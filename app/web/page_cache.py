@@ -24,7 +24,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, request, session
 from flask_wtf.csrf import generate_csrf
 
 from .security import csp_nonce
@@ -62,6 +62,9 @@ class PageCache:
         """
         if "_flashes" in session:
             return render()
+        # Every url_for() on the page starts with the WSGI SCRIPT_NAME, which a proxy may pass
+        # from the client: it is part of every page's key, whatever the view's key says.
+        key = (request.script_root, key)
         with self._lock:
             kept = self._pages.get(key)
             if kept is not None:
