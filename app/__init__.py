@@ -12,11 +12,10 @@ from flask_wtf.csrf import CSRFProtect
 from . import i18n, mail, observability
 from .backup.cli import users
 from .brand_check import brands
-from .branding import load_brands
+from .branding import check_email_sizes, load_brands
 from .config import ConfigError, Settings, load_settings
 from .observability import logs
 from .store import build_store
-from .triggers.custom_message import check_sizes
 from .userpool import UserPool, build_client
 from .userpool.admission import build_admission
 from .userpool.domain import PoolDomain
@@ -63,8 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     housekeeping.add(app, "purge expired records", store.purge, PURGE_SECONDS)
     sessions.init_app(app, store, SESSION_SECONDS)
     app.extensions["gatehouse.brands"] = load_brands(settings.branding_dir)
-    if settings.email_trigger == "CustomMessage":  # CustomEmailSender has no length limit
-        check_sizes(app.extensions["gatehouse.brands"], settings.base_url)
+    check_email_sizes(settings, app.extensions["gatehouse.brands"])
     _check_magic_links(app, settings)
     i18n.init_app(app, babel)
     security.init_app(app, settings.base_url, csrf, local=settings.is_local)

@@ -417,7 +417,7 @@ class HotReload:
                 if not CLIENT_ID.match(folder.name):
                     raise BrandError(f"{folder}: a brand folder is named for its app client id")
                 brand = load_brand(folder)
-                _check_email_sizes(self.app, brand)
+                check_email_sizes(self.app.extensions["gatehouse.settings"], {folder.name: brand})
                 brands[folder.name] = brand
             except (BrandError, OSError) as exc:
                 errors[folder.name] = str(exc)
@@ -434,13 +434,13 @@ class HotReload:
         self.app.extensions["gatehouse.brands"] = brands
 
 
-def _check_email_sizes(app: Flask, brand: Brand) -> None:
-    """An edited brand's emails must still fit Cognito's 20,000 characters, as at start-up."""
+def check_email_sizes(settings, brands: dict[str, Brand]) -> None:
+    """Brands' emails must fit Cognito's 20,000 characters when CustomMessage sends them (at
+    start-up, and for an edited brand); CustomEmailSender has no such limit."""
     from .triggers.custom_message import check_sizes
 
-    settings = app.extensions["gatehouse.settings"]
-    if settings.email_trigger == "CustomMessage":  # CustomEmailSender has no length limit
-        check_sizes({brand.client_id: brand}, settings.base_url)
+    if settings.email_trigger == "CustomMessage":
+        check_sizes(brands, settings.base_url)
 
 
 def brand_errors() -> dict[str, str]:
