@@ -149,14 +149,8 @@ def blank_login_page() -> str:
         (back[0], back[1] is not None) if back else None,
         i18n.here(),
     )
-
-    def render() -> str:
-        """The page itself, on a miss (the form is made only then)."""
-        return render_template(
-            "signin/login.html", form=SignInForm(), providers=providers, ways=ways
-        )
-
-    return cached_page(key, render, held=brand)
+    # On a miss only: the form, and the page from the same inputs the key names.
+    return cached_page(key, lambda: login_page(SignInForm()), held=brand)
 
 
 @bp.route("/login/challenge", methods=["GET", "POST"])

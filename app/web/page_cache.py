@@ -49,7 +49,7 @@ class PageCache:
         return len(self._pages)
 
     def clear(self) -> None:
-        """Forget every page (brands or catalogues reloaded)."""
+        """Forget every page (the tests compare kept pages with fresh renders)."""
         with self._lock:
             self._pages.clear()
 

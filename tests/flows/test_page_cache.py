@@ -83,7 +83,7 @@ def test_every_kept_page_is_the_page_a_fresh_render_gives(app):
     assert len(cache) == len(VARIANTS)
 
 
-def test_a_pending_app_request_gets_its_apps_page(app, renders):
+def test_a_pending_app_request_gets_its_apps_page(app):
     """The pending authorization request (in the session) names the app client: its brand and
     providers, not those of the page kept for a visitor with none."""
     plain = app.test_client().get("/login?client_id=demo").get_data(as_text=True)
@@ -103,7 +103,7 @@ def test_a_pending_app_request_gets_its_apps_page(app, renders):
     assert "Demo app" in pending and "Demo app" in plain
 
 
-def test_a_flashed_message_is_shown_once_and_to_no_one_else(app, renders):
+def test_a_flashed_message_is_shown_once_and_to_no_one_else(app):
     app.test_client().get("/login")
     person = app.test_client()
     person.get("/login/resume")  # no place in line: "your session expired" is flashed
@@ -141,3 +141,24 @@ def test_a_script_name_from_the_request_never_reaches_another_persons_page(app):
     assert 'action="/evil-prefix/login"' in hostile.get_data(as_text=True)
     page = app.test_client().get("/login").get_data(as_text=True)
     assert "evil-prefix" not in page
+
+
+def test_page_reads_skip_the_rate_limiters_bookkeeping_and_form_posts_do_not(app, monkeypatch):
+    """Every limit counts POSTs, so the limiter is not consulted for a page read."""
+    from flask_limiter import Limiter
+
+    consulted = []
+    real = Limiter._check_request_limit
+
+    def counting(self, *args, **kwargs):
+        """Note each time Flask-Limiter itself is asked."""
+        consulted.append(kwargs.get("in_middleware", True))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Limiter, "_check_request_limit", counting)
+    client = app.test_client()
+    page = client.get("/login")
+    assert page.status_code == 200 and consulted == []
+    token = CSRF.search(page.get_data(as_text=True)).group(1)
+    client.post("/login", data={"csrf_token": token, "email": "a@example.com", "password": "x"})
+    assert consulted  # the POST is limited as before
