@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,7 @@ STANDARD_ATTRIBUTES = frozenset(
 )
 CUSTOM_PREFIX = "custom:"
 CUSTOM_TYPES = ("String", "Number")
+INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 @dataclass
@@ -58,10 +60,11 @@ class CustomAttribute:
     def problem(self, value: str) -> str | None:
         """Why a value does not fit this attribute's type and constraints, or None."""
         if self.type == "Number":
-            try:
-                number = int(value)
-            except ValueError:
+            # Digits only: Python's int() would also take "4_2", " 42 " and other scripts'
+            # digits, which a token's reader could not parse as the number they mean.
+            if not INTEGER.fullmatch(value):
                 return "Number must be an integer."
+            number = int(value)
             if self.min_value is not None and number < self.min_value:
                 return f"Number must be greater than or equal to {self.min_value}."
             if self.max_value is not None and number > self.max_value:

@@ -115,7 +115,9 @@ def test_updates_refuse_unknown_immutable_and_ill_fitting_attributes(schema_targ
 
 def test_a_number_attribute_takes_integers_in_its_range(schema_target):
     t = schema_target
-    for value in ("twelve", "0"):
+    # Only ASCII digits make an integer, not what Python's int() also reads ("4_2", " 42",
+    # Arabic-Indic digits).
+    for value in ("twelve", "0", "4_2", " 42", "\u0664\u0662"):
         with pytest.raises(ClientError) as exc:
             t.idp.admin_create_user(
                 UserPoolId=t.pool_id,
