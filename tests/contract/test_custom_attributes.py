@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from app.mail.outbox import Outbox
-
-from .conftest import PASSWORD, Target, check_response_shapes, error_code
+from .conftest import PASSWORD, Target, error_code
 from .test_group_claims import _payload
+from .test_user_auth import local_target
 
 SCHEMA = [
     {"name": "team", "max_length": 8},
@@ -20,11 +19,7 @@ SCHEMA = [
 @pytest.fixture
 def schema_target(make_app) -> Target:
     """A local pool whose schema has two custom attributes (see SCHEMA)."""
-    app = make_app(aws_max_attempts=1, localpool={"custom_attributes": SCHEMA})
-    pool = app.extensions["gatehouse.localpool"]
-    idp = app.extensions["gatehouse.userpool"].client
-    check_response_shapes(idp)
-    return Target(idp, pool.id, "demo", Outbox(pool.mail.outbox.directory), pool)
+    return local_target(make_app, custom_attributes=SCHEMA)
 
 
 def _message(excinfo) -> str:
