@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,7 +109,7 @@ class AttributeSchema:
         """True for a standard attribute or a declared custom one."""
         return name in STANDARD_ATTRIBUTES or name in self.custom
 
-    def _problems(self, attributes: dict[str, str | None], updating: bool) -> list[str]:
+    def _problems(self, attributes: Mapping[str, str | None], updating: bool) -> list[str]:
         """``name: reason`` for each attribute that breaks the schema (a value of None, an
         attribute being deleted, is not checked against the type)."""
         problems = []
@@ -126,7 +127,7 @@ class AttributeSchema:
 
     def check_new_user(self, attributes: dict[str, str]) -> None:
         """SignUp's and AdminCreateUser's refusal: any attribute may be set, if it exists."""
-        problems = self._problems(dict(attributes), updating=False)
+        problems = self._problems(attributes, updating=False)
         if problems:
             raise invalid_parameter(
                 "Attributes did not conform to the schema: " + "".join(f"{p}\n" for p in problems)
