@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +37,7 @@ STANDARD_ATTRIBUTES = frozenset(
 )
 CUSTOM_PREFIX = "custom:"
 CUSTOM_TYPES = ("String", "Number")
+INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 @dataclass
@@ -58,10 +61,11 @@ class CustomAttribute:
     def problem(self, value: str) -> str | None:
         """Why a value does not fit this attribute's type and constraints, or None."""
         if self.type == "Number":
-            try:
-                number = int(value)
-            except ValueError:
+            # Digits only: Python's int() would also take "4_2", " 42 " and other scripts'
+            # digits, which a token's reader could not parse as the number they mean.
+            if not INTEGER.fullmatch(value):
                 return "Number must be an integer."
+            number = int(value)
             if self.min_value is not None and number < self.min_value:
                 return f"Number must be greater than or equal to {self.min_value}."
             if self.max_value is not None and number > self.max_value:
@@ -105,7 +109,7 @@ class AttributeSchema:
         """True for a standard attribute or a declared custom one."""
         return name in STANDARD_ATTRIBUTES or name in self.custom
 
-    def _problems(self, attributes: dict[str, str | None], updating: bool) -> list[str]:
+    def _problems(self, attributes: Mapping[str, str | None], updating: bool) -> list[str]:
         """``name: reason`` for each attribute that breaks the schema (a value of None, an
         attribute being deleted, is not checked against the type)."""
         problems = []
@@ -123,7 +127,7 @@ class AttributeSchema:
 
     def check_new_user(self, attributes: dict[str, str]) -> None:
         """SignUp's and AdminCreateUser's refusal: any attribute may be set, if it exists."""
-        problems = self._problems(dict(attributes), updating=False)
+        problems = self._problems(attributes, updating=False)
         if problems:
             raise invalid_parameter(
                 "Attributes did not conform to the schema: " + "".join(f"{p}\n" for p in problems)

@@ -34,7 +34,7 @@ class GroupClaims:
         changes: dict[str, Any] = {}
         for key, attr in (("groupsToOverride", "groups"), ("iamRolesToOverride", "roles")):
             if isinstance(details.get(key), list):
-                changes[attr] = [str(item) for item in details[key] if isinstance(item, str)]
+                changes[attr] = [item for item in details[key] if isinstance(item, str)]
         if "preferredRole" in details:
             preferred = details["preferredRole"]
             changes["preferred_role"] = preferred if isinstance(preferred, str) else None

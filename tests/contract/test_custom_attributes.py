@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from app.mail.outbox import Outbox
-
-from .conftest import PASSWORD, Target, check_response_shapes, error_code
+from .conftest import PASSWORD, Target, error_code
 from .test_group_claims import _payload
+from .test_user_auth import local_target
 
 SCHEMA = [
     {"name": "team", "max_length": 8},
@@ -20,11 +19,7 @@ SCHEMA = [
 @pytest.fixture
 def schema_target(make_app) -> Target:
     """A local pool whose schema has two custom attributes (see SCHEMA)."""
-    app = make_app(aws_max_attempts=1, localpool={"custom_attributes": SCHEMA})
-    pool = app.extensions["gatehouse.localpool"]
-    idp = app.extensions["gatehouse.userpool"].client
-    check_response_shapes(idp)
-    return Target(idp, pool.id, "demo", Outbox(pool.mail.outbox.directory), pool)
+    return local_target(make_app, custom_attributes=SCHEMA)
 
 
 def _message(excinfo) -> str:
@@ -115,7 +110,9 @@ def test_updates_refuse_unknown_immutable_and_ill_fitting_attributes(schema_targ
 
 def test_a_number_attribute_takes_integers_in_its_range(schema_target):
     t = schema_target
-    for value in ("twelve", "0"):
+    # Only ASCII digits make an integer, not what Python's int() also reads ("4_2", " 42",
+    # Arabic-Indic digits).
+    for value in ("twelve", "0", "4_2", " 42", "\u0664\u0662"):
         with pytest.raises(ClientError) as exc:
             t.idp.admin_create_user(
                 UserPoolId=t.pool_id,

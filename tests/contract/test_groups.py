@@ -10,6 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from .conftest import error_code
+from .paging import every_page
 
 
 def _name() -> str:
@@ -95,15 +96,8 @@ def test_list_groups_pages(target):
     made = {_name() for _ in range(3)}
     for name in made:
         target.idp.create_group(UserPoolId=target.pool_id, GroupName=name)
-    seen, token = [], None
-    while True:
-        kwargs = {"NextToken": token} if token else {}
-        page = target.idp.list_groups(UserPoolId=target.pool_id, Limit=2, **kwargs)
-        assert len(page["Groups"]) <= 2
-        seen += [g["GroupName"] for g in page["Groups"]]
-        token = page.get("NextToken")
-        if not token:
-            break
+    groups = every_page(target.idp.list_groups, "Groups", "Limit", 2, UserPoolId=target.pool_id)
+    seen = [g["GroupName"] for g in groups]
     assert sorted(seen) == sorted(made)
 
 
@@ -212,20 +206,19 @@ def test_list_users_in_group_pages_through_the_members(target):
         target.idp.admin_add_user_to_group(
             UserPoolId=target.pool_id, Username=email, GroupName=name
         )
-    seen, token = [], None
-    while True:
-        kwargs = {"NextToken": token} if token else {}
-        page = target.idp.list_users_in_group(
-            UserPoolId=target.pool_id, GroupName=name, Limit=2, **kwargs
-        )
-        assert len(page["Users"]) <= 2
-        for user in page["Users"]:
-            attributes = {a["Name"]: a["Value"] for a in user["Attributes"]}
-            assert user["UserStatus"] == "CONFIRMED" and user["Enabled"] is True
-            seen.append(attributes["email"])
-        token = page.get("NextToken")
-        if not token:
-            break
+    users = every_page(
+        target.idp.list_users_in_group,
+        "Users",
+        "Limit",
+        2,
+        UserPoolId=target.pool_id,
+        GroupName=name,
+    )
+    seen = []
+    for user in users:
+        attributes = {a["Name"]: a["Value"] for a in user["Attributes"]}
+        assert user["UserStatus"] == "CONFIRMED" and user["Enabled"] is True
+        seen.append(attributes["email"])
     assert sorted(seen) == sorted(emails)
 
 

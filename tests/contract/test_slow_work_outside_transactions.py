@@ -115,3 +115,30 @@ def test_no_password_work_inside_a_write_transaction(make_app, tmp_path, slow_ca
     assert "srp.session_key" in made
     inside = [name for name, in_transaction in slow_calls if in_transaction]
     assert not inside, f"slow work inside a write transaction: {inside}"
+
+
+def test_no_password_work_inside_a_write_transaction_on_the_admin_sign_in(make_app, slow_calls):
+    """AdminInitiateAuth's password flow checks the password before its transaction too (its
+    own preparation, not InitiateAuth's), for a right, a wrong and an unknown user's password."""
+    app = make_app()
+    pool = app.extensions["gatehouse.localpool"]
+    idp = app.extensions["gatehouse.userpool"].client
+    email = "admin-signed@example.com"
+    idp.admin_create_user(UserPoolId=pool.id, Username=email, MessageAction="SUPPRESS")
+    idp.admin_set_user_password(
+        UserPoolId=pool.id, Username=email, Password=PASSWORD, Permanent=True
+    )
+    slow_calls.clear()  # setting the password hashes it; only the sign-ins are watched
+    for user, password in ((email, PASSWORD), (email, "Wr0ng-password"), ("no@example.com", "x")):
+        try:
+            idp.admin_initiate_auth(
+                UserPoolId=pool.id,
+                ClientId="demo",
+                AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": user, "PASSWORD": password},
+            )
+        except idp.exceptions.NotAuthorizedException:
+            assert password != PASSWORD
+    assert [name for name, _ in slow_calls].count("argon2.verify") >= 3
+    inside = [name for name, in_transaction in slow_calls if in_transaction]
+    assert not inside, f"slow work inside a write transaction: {inside}"

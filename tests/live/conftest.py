@@ -56,6 +56,26 @@ def local_idp(server: LiveServer, verify: str | None = None):
     )
 
 
+def pycognito_user(server: LiveServer, email: str, pool_id: str = "us-east-1_gatehouse"):
+    """pycognito's Cognito for the demo client and a user, its endpoint the live server's
+    local pool (no retries; pycognito checks tokens against the pool's JWKS at
+    ``<endpoint>/<pool id>/.well-known/jwks.json``)."""
+    from botocore.config import Config
+    from pycognito import Cognito
+
+    return Cognito(
+        pool_id,
+        "demo",
+        username=email,
+        botocore_config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
+        boto3_client_kwargs={
+            "endpoint_url": f"{server.url}/_localpool",
+            "aws_access_key_id": "any",
+            "aws_secret_access_key": "any",
+        },
+    )
+
+
 def free_port() -> int:
     """A free TCP port on the loopback interface."""
     with socket.socket() as sock:

@@ -7,10 +7,7 @@ import json
 import subprocess
 import uuid
 
-from botocore.config import Config
-from pycognito import Cognito
-
-from .conftest import local_idp
+from .conftest import local_idp, pycognito_user
 from .realclients.test_aws_cli import cli_env
 
 POOL_ID = "us-east-1_gatehouse"
@@ -28,22 +25,6 @@ def _user(live) -> str:
     return email
 
 
-def _cognito(live, email: str) -> Cognito:
-    """pycognito for the demo client, its endpoint the live local pool."""
-    return Cognito(
-        POOL_ID,
-        "demo",
-        username=email,
-        botocore_config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
-        boto3_client_kwargs={
-            "endpoint_url": f"{live.url}/_localpool",
-            "aws_access_key_id": "any",
-            "aws_secret_access_key": "any",
-            "region_name": "us-east-1",
-        },
-    )
-
-
 def test_pycognito_admin_authenticate_and_get_groups(live):
     email = _user(live)
     name = f"staff-{uuid.uuid4().hex[:6]}"
@@ -51,7 +32,7 @@ def test_pycognito_admin_authenticate_and_get_groups(live):
     idp = local_idp(live)
     idp.create_group(UserPoolId=POOL_ID, GroupName=name, Precedence=1, RoleArn=role)
     idp.admin_add_user_to_group(UserPoolId=POOL_ID, Username=email, GroupName=name)
-    user = _cognito(live, email)
+    user = pycognito_user(live, email)
     user.admin_authenticate(password=PASSWORD)  # pycognito checks the tokens with the JWKS
     assert user.id_claims["email"] == email and user.access_claims["token_use"] == "access"
     assert user.id_claims["cognito:groups"] == user.access_claims["cognito:groups"] == [name]

@@ -6,34 +6,15 @@ import uuid
 
 import pyotp
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
-from pycognito import Cognito
 from pycognito.exceptions import SoftwareTokenMFAChallengeException
 
 from app.mail.outbox import Outbox
 from tests.conftest import code_in
 
-from .conftest import local_idp
+from .conftest import local_idp, pycognito_user
 
-POOL_ID = "us-east-1_gatehouse"
 PASSWORD = "Corr3ct-horse"
-
-
-def _cognito(live, email: str) -> Cognito:
-    """pycognito for the demo client, its endpoint the live local pool (tokens verified
-    against the pool's JWKS at ``<endpoint>/<pool id>/.well-known/jwks.json``)."""
-    return Cognito(
-        POOL_ID,
-        "demo",
-        username=email,
-        botocore_config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
-        boto3_client_kwargs={
-            "endpoint_url": f"{live.url}/_localpool",
-            "aws_access_key_id": "any",
-            "aws_secret_access_key": "any",
-        },
-    )
 
 
 def _signed_up(live) -> str:
@@ -48,7 +29,7 @@ def _signed_up(live) -> str:
 
 def test_pycognito_authenticates_with_srp(live):
     email = _signed_up(live)
-    user = _cognito(live, email)
+    user = pycognito_user(live, email)
     user.authenticate(password=PASSWORD)
     assert user.id_claims["email"] == email and user.access_claims["token_use"] == "access"
     assert user.refresh_token
@@ -56,14 +37,14 @@ def test_pycognito_authenticates_with_srp(live):
 
 
 def test_the_seeded_demo_user_signs_in_with_srp(live):
-    user = _cognito(live, "demo@example.com")
+    user = pycognito_user(live, "demo@example.com")
     user.authenticate(password="Demo-passw0rd")
     assert user.id_claims["email"] == "demo@example.com"
 
 
 def test_a_wrong_password_is_not_authorized(live):
     with pytest.raises(ClientError) as exc:
-        _cognito(live, _signed_up(live)).authenticate(password="Wr0ng-password")
+        pycognito_user(live, _signed_up(live)).authenticate(password="Wr0ng-password")
     assert exc.value.response["Error"]["Code"] == "NotAuthorizedException"
 
 
@@ -80,7 +61,7 @@ def test_an_mfa_user_gets_software_token_mfa(live):
     idp.set_user_mfa_preference(
         AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
     )
-    user = _cognito(live, email)
+    user = pycognito_user(live, email)
     with pytest.raises(SoftwareTokenMFAChallengeException) as exc:
         user.authenticate(password=PASSWORD)
     assert exc.value.get_tokens()["ChallengeName"] == "SOFTWARE_TOKEN_MFA"

@@ -12,27 +12,12 @@ from werkzeug.datastructures import MultiDict
 from app.flows import forms, policy
 from app.flows.account import sign_in_methods
 from app.flows.reconfirm import ProviderForm
+from app.localpool.attribute_schema import STANDARD_ATTRIBUTES
 from app.web.error_pages import retry_words
 
-# Every standard attribute a pool can require at sign-up (Cognito's list, less email and sub).
-STANDARD = {
-    "address",
-    "birthdate",
-    "family_name",
-    "gender",
-    "given_name",
-    "locale",
-    "middle_name",
-    "name",
-    "nickname",
-    "phone_number",
-    "picture",
-    "preferred_username",
-    "profile",
-    "updated_at",
-    "website",
-    "zoneinfo",
-}
+# Every standard attribute a pool can require at sign-up: the local pool's list of Cognito's
+# standard attributes, less email (always asked for), sub and the two verified flags.
+STANDARD = STANDARD_ATTRIBUTES - {"email", "email_verified", "phone_number_verified", "sub"}
 
 
 class Pseudo(gettext.NullTranslations):

@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import PoolError
 from . import operation
 from .admin import check_pool, existing, user_type
-from .listing import one_page
+from .listing import page_answer
 
 
 def group_type(pool, row: sqlite3.Row) -> dict[str, Any]:
@@ -37,6 +37,18 @@ def _group(pool, conn, params: dict[str, Any]) -> sqlite3.Row:
     if row is None:
         raise PoolError("ResourceNotFoundException", "Group not found.")
     return row
+
+
+def _groups_page(pool, rows: list[sqlite3.Row], params: dict[str, Any]) -> dict[str, Any]:
+    """ListGroups' and AdminListGroupsForUser's answer: a page of groups (``Limit``,
+    ``NextToken``)."""
+    return page_answer(
+        "Groups",
+        rows,
+        lambda row: group_type(pool, row),
+        params.get("Limit"),
+        params.get("NextToken"),
+    )
 
 
 @operation("CreateGroup", "UserResourceUpdate", admin=True)
@@ -93,11 +105,7 @@ def list_groups(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """The pool's groups by name, at most 60 a page (``Limit``), continued by ``NextToken``."""
     check_pool(pool, params)
     rows = conn.execute("SELECT * FROM groups ORDER BY name").fetchall()
-    page, following = one_page(rows, params.get("Limit"), params.get("NextToken"))
-    result: dict[str, Any] = {"Groups": [group_type(pool, row) for row in page]}
-    if following:
-        result["NextToken"] = following
-    return result
+    return _groups_page(pool, rows, params)
 
 
 @operation("AdminAddUserToGroup", "UserUpdate", admin=True)
@@ -132,11 +140,7 @@ def admin_list_groups_for_user(pool, conn, params: dict[str, Any]) -> dict[str, 
         "WHERE m.sub = ? ORDER BY g.name",
         (user["sub"],),
     ).fetchall()
-    page, following = one_page(rows, params.get("Limit"), params.get("NextToken"))
-    result: dict[str, Any] = {"Groups": [group_type(pool, row) for row in page]}
-    if following:
-        result["NextToken"] = following
-    return result
+    return _groups_page(pool, rows, params)
 
 
 @operation("ListUsersInGroup", "UserList", admin=True)
@@ -148,8 +152,10 @@ def list_users_in_group(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
         "WHERE m.group_name = ? ORDER BY m.added, u.sub",
         (group["name"],),
     ).fetchall()
-    page, following = one_page(rows, params.get("Limit"), params.get("NextToken"))
-    result: dict[str, Any] = {"Users": [user_type(pool, pool.user_from_row(row)) for row in page]}
-    if following:
-        result["NextToken"] = following
-    return result
+    return page_answer(
+        "Users",
+        rows,
+        lambda row: user_type(pool, pool.user_from_row(row)),
+        params.get("Limit"),
+        params.get("NextToken"),
+    )

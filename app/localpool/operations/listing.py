@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import invalid_parameter
@@ -86,25 +87,29 @@ def _cursor(token: str | None) -> tuple[float, str]:
         raise invalid_parameter("Invalid pagination token.") from exc
 
 
-def page_size(limit: int | None) -> int:
-    """How many items a page holds: ``Limit`` (the model allows 0 to 60), 60 without one.
+def page_size(limit: int | None, most: int = 60) -> int:
+    """How many items a page holds: ``Limit`` (the model allows 0 to 60), ``most`` (Cognito's
+    most for the listing, 60 for most of them) without one.
 
     Cognito's model lets ``Limit`` be 0, but the service refuses it as its page size
     (``maxItems``) must be 1 or more, the answer seen from AdminListGroupsForUser
     (aws/aws-sdk-js#2193); the local pool answers every listing's 0 so.
     """
     if limit is None:
-        return 60
+        return most
     if limit < 1:
         raise invalid_parameter(
             f"1 validation error detected: Value '{limit}' at 'maxItems' failed to satisfy "
             "constraint: Member must have value greater than or equal to 1"
         )
-    return min(limit, 60)
+    return min(limit, most)
 
 
-def one_page(items: list, limit: int | None, token: str | None) -> tuple[list, str | None]:
-    """One page of a listing (at most 60, Cognito's most) and the next page's token, if any."""
+def one_page(
+    items: list, limit: int | None, token: str | None, most: int = 60
+) -> tuple[list, str | None]:
+    """One page of a listing (at most ``most``, Cognito's most) and the next page's token, if
+    any."""
     start = 0
     if token:
         try:
@@ -113,9 +118,27 @@ def one_page(items: list, limit: int | None, token: str | None) -> tuple[list, s
             raise invalid_parameter("Invalid pagination token.") from exc
         if start < 0:
             raise invalid_parameter("Invalid pagination token.")
-    end = start + page_size(limit)
+    end = start + page_size(limit, most)
     following = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
     return items[start:end], following
+
+
+def page_answer(
+    key: str,
+    items: list,
+    convert: Callable[[Any], dict[str, Any]],
+    limit: int | None,
+    token: str | None,
+    most: int = 60,
+) -> dict[str, Any]:
+    """A paged listing's answer: one page of ``items`` (``one_page``) under ``key``, each item
+    as ``convert`` describes it (only the page's items are converted), and ``NextToken`` when
+    more follow."""
+    page, following = one_page(items, limit, token, most)
+    result: dict[str, Any] = {key: [convert(item) for item in page]}
+    if following:
+        result["NextToken"] = following
+    return result
 
 
 @operation("ListUserPoolClients", "UserPoolClientRead", admin=True)
@@ -124,12 +147,10 @@ def list_user_pool_clients(pool, conn, params: dict[str, Any]) -> dict[str, Any]
     check_pool(pool, params)
     # Every app client of the local pool is a REGULAR one (none comes from dynamic registration).
     clients = [] if params.get("ClientType") == "DCR" else list(pool.clients.values())
-    page, following = one_page(clients, params.get("MaxResults"), params.get("NextToken"))
-    result: dict[str, Any] = {
-        "UserPoolClients": [
-            {"ClientId": c.id, "UserPoolId": pool.id, "ClientName": c.name} for c in page
-        ]
-    }
-    if following:
-        result["NextToken"] = following
-    return result
+    return page_answer(
+        "UserPoolClients",
+        clients,
+        lambda c: {"ClientId": c.id, "UserPoolId": pool.id, "ClientName": c.name},
+        params.get("MaxResults"),
+        params.get("NextToken"),
+    )
