@@ -53,8 +53,18 @@ def decrypt_code(encrypted: str, key_provider: Any) -> str:
     return plaintext.decode()
 
 
-def compose(event: dict[str, Any], code: str, base_url: str, branding_dir: str) -> Message | None:
-    """The email for an event, with the code in it; None for a source not sent."""
+def _as_message(source: str) -> str:
+    """The CustomMessage source a CustomEmailSender source is rendered as."""
+    return source.replace("CustomEmailSender_", "CustomMessage_", 1)
+
+
+def sends(source: str) -> bool:
+    """True for a trigger source this handler sends an email for."""
+    return source == INVITE or _as_message(source) in KINDS
+
+
+def compose(event: dict[str, Any], code: str, base_url: str, branding_dir: str) -> Message:
+    """The email for an event of a source it ``sends``, with the code in it."""
     source = event["triggerSource"]
     if source == INVITE:
         names = {
@@ -63,12 +73,9 @@ def compose(event: dict[str, Any], code: str, base_url: str, branding_dir: str) 
         }
         text = _POOL_TEMPLATES.get_template("invite.txt").render(names)
         return INVITE_SUBJECT, text, _POOL_TEMPLATES.get_template("invite.html").render(names)
-    as_message = source.replace("CustomEmailSender_", "CustomMessage_", 1)
-    if as_message not in KINDS:
-        return None
     # The same rendering as CustomMessage's, given the code itself for its placeholder.
     message_event = {
-        "triggerSource": as_message,
+        "triggerSource": _as_message(source),
         "callerContext": event["callerContext"],
         "request": {**event["request"], "codeParameter": code},
         "response": {},
@@ -86,13 +93,14 @@ def send_email(
     base_url: str,
     branding_dir: str,
 ) -> dict[str, Any]:
-    """Decrypt the code, compose the email and deliver it to ``userAttributes.email``."""
-    message = compose(
-        event, decrypt_code(event["request"]["code"], key_provider), base_url, branding_dir
-    )
-    if message is None:
+    """Decrypt the code, compose the email and deliver it to ``userAttributes.email``; a
+    source it does not send is logged, and its code (if it has one) never decrypted."""
+    if not sends(event["triggerSource"]):
+        # Checked first: AccountTakeOverNotification's event has no code to decrypt.
         log.warning("CustomEmailSender: %s is not sent by this handler", event["triggerSource"])
         return event
+    code = decrypt_code(event["request"]["code"], key_provider)
+    message = compose(event, code, base_url, branding_dir)
     deliver(event["request"]["userAttributes"]["email"], message)
     return event
 

@@ -104,6 +104,22 @@ def test_an_unknown_source_sends_nothing():
     assert sent == []
 
 
+def test_a_notice_without_a_code_is_not_decrypted_and_sends_nothing():
+    # AccountTakeOverNotification: Cognito sends no code (null), and decrypting None would fail.
+    kms = LocalKms(os.urandom(32))
+    sent = []
+    event = _event("CustomEmailSender_AccountTakeOverNotification", "", kms)
+    event["request"]["code"] = None
+    returned = send_email(
+        event,
+        key_provider=kms.master_key(),
+        deliver=lambda to, message: sent.append(to),
+        base_url=BASE,
+        branding_dir=BRANDING,
+    )
+    assert returned is event and sent == []
+
+
 def test_the_lambda_entry_point_reads_its_environment(monkeypatch):
     kms = LocalKms(os.urandom(32))
     monkeypatch.setenv("GATEHOUSE_BASE_URL", BASE)
