@@ -12,7 +12,9 @@ key ``GATEHOUSE_KMS_KEY_ARN`` names, renders the email with the templates Custom
 Sources it sends: sign-up, resend, forgot password, attribute verification and emailed sign-in
 codes (branded, as CustomMessage brands them), and AdminCreateUser's invitation (the pool's
 default text). A source it does not know (``CustomEmailSender_AccountTakeOverNotification``:
-the local pool has no threat protection) is logged and not sent.
+the local pool has no threat protection) is logged and not sent, its code never decrypted. A
+decrypted code that is empty or not printable fails the Lambda (``UnusableCode``), so the pool
+reports a delivery failure instead of an email going out without a usable code.
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ _POOL_TEMPLATES = Environment(
 Message = tuple[str, str, str]  # subject, text, HTML
 
 
+class UnusableCode(ValueError):
+    """The decrypted code is not one Cognito makes: the Lambda fails, so the pool reports a
+    delivery failure instead of an email with no code, or a broken one, going out."""
+
+
 def decrypt_code(encrypted: str, key_provider: Any) -> str:
     """The plaintext of ``request.code``: an Encryption SDK message, base64 (decrypted with
     the commitment policy Cognito's examples use)."""
@@ -51,6 +58,14 @@ def decrypt_code(encrypted: str, key_provider: Any) -> str:
         source=base64.b64decode(encrypted), key_provider=key_provider
     )
     return plaintext.decode()
+
+
+def check_code(code: str) -> str:
+    """``code`` if it is one Cognito makes (digits, or a temporary password of printable ASCII
+    characters; never empty, no surrounding space), else UnusableCode."""
+    if not code or not code.isascii() or not code.isprintable() or code != code.strip():
+        raise UnusableCode("the decrypted code is empty or not printable")
+    return code
 
 
 def _as_message(source: str) -> str:
@@ -94,12 +109,13 @@ def send_email(
     branding_dir: str,
 ) -> dict[str, Any]:
     """Decrypt the code, compose the email and deliver it to ``userAttributes.email``; a
-    source it does not send is logged, and its code (if it has one) never decrypted."""
+    source it does not send is logged, and its code (if it has one) never decrypted. A code
+    that is empty or not printable raises UnusableCode: the Lambda fails, nothing is sent."""
     if not sends(event["triggerSource"]):
         # Checked first: AccountTakeOverNotification's event has no code to decrypt.
         log.warning("CustomEmailSender: %s is not sent by this handler", event["triggerSource"])
         return event
-    code = decrypt_code(event["request"]["code"], key_provider)
+    code = check_code(decrypt_code(event["request"]["code"], key_provider))
     message = compose(event, code, base_url, branding_dir)
     deliver(event["request"]["userAttributes"]["email"], message)
     return event

@@ -12,7 +12,13 @@ from botocore.stub import ANY, Stubber
 from cryptography.exceptions import InvalidTag
 
 from app.localpool.custom_sender import LocalKms
-from app.triggers.custom_email_sender import Handler, decrypt_code, send_email, ses_deliver
+from app.triggers.custom_email_sender import (
+    Handler,
+    UnusableCode,
+    decrypt_code,
+    send_email,
+    ses_deliver,
+)
 
 BASE = "https://login.example.com"
 BRANDING = os.path.join(os.path.dirname(__file__), "..", "..", "branding")
@@ -101,6 +107,23 @@ def test_an_unknown_source_sends_nothing():
         base_url=BASE,
         branding_dir=BRANDING,
     )
+    assert sent == []
+
+
+@pytest.mark.parametrize("code", ["", " ", "12 34\n", "123\x00456", "\u0661\u0662\u0663"])
+def test_an_empty_or_unprintable_code_fails_the_lambda_and_sends_nothing(code):
+    # Cognito then reports a delivery failure, rather than a person getting an email with no
+    # usable code in it.
+    kms = LocalKms(os.urandom(32))
+    sent = []
+    with pytest.raises(UnusableCode):
+        send_email(
+            _event("CustomEmailSender_ForgotPassword", code, kms),
+            key_provider=kms.master_key(),
+            deliver=lambda to, message: sent.append(to),
+            base_url=BASE,
+            branding_dir=BRANDING,
+        )
     assert sent == []
 
 
