@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import invalid_parameter
@@ -118,18 +119,28 @@ def one_page(items: list, limit: int | None, token: str | None) -> tuple[list, s
     return items[start:end], following
 
 
+def page_answer(
+    key: str, items: list, shape: Callable[[Any], dict], limit: int | None, token: str | None
+) -> dict[str, Any]:
+    """Cognito's answer to a listing paged by ``NextToken``: one page of ``items`` under
+    ``key``, each made by ``shape``, and the next page's token when there is one."""
+    page, following = one_page(items, limit, token)
+    result: dict[str, Any] = {key: [shape(item) for item in page]}
+    if following:
+        result["NextToken"] = following
+    return result
+
+
 @operation("ListUserPoolClients", "UserPoolClientRead", admin=True)
 def list_user_pool_clients(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """The pool's app clients, a page at a time: id, name and pool of each."""
     check_pool(pool, params)
     # Every app client of the local pool is a REGULAR one (none comes from dynamic registration).
     clients = [] if params.get("ClientType") == "DCR" else list(pool.clients.values())
-    page, following = one_page(clients, params.get("MaxResults"), params.get("NextToken"))
-    result: dict[str, Any] = {
-        "UserPoolClients": [
-            {"ClientId": c.id, "UserPoolId": pool.id, "ClientName": c.name} for c in page
-        ]
-    }
-    if following:
-        result["NextToken"] = following
-    return result
+    return page_answer(
+        "UserPoolClients",
+        clients,
+        lambda c: {"ClientId": c.id, "UserPoolId": pool.id, "ClientName": c.name},
+        params.get("MaxResults"),
+        params.get("NextToken"),
+    )
