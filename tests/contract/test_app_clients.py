@@ -214,3 +214,36 @@ def test_a_restart_keeps_api_clients_and_restores_the_seed_clients(make_app, tar
     assert restarted.clients[client["ClientId"]].name == "kept"
     assert restarted.clients["northwind"].name == "Northwind Traders (second example brand)"
     assert "ALLOW_USER_PASSWORD_AUTH" in local.clients["northwind"].explicit_auth_flows
+
+
+def test_a_lookup_reads_no_client_row_while_no_other_process_wrote(target, made):
+    local = target.need_local()
+    email = target.signed_up()
+    client = made(ClientName="hot", ExplicitAuthFlows=PASSWORD_FLOWS)
+    _sign_in(target.idp, client, email, "Corr3ct-horse")  # the client read once here
+    statements: list[str] = []
+    local.db._conn.set_trace_callback(statements.append)
+    try:
+        for _ in range(3):
+            assert _sign_in(target.idp, client, email, "Corr3ct-horse")["AccessToken"]
+    finally:
+        local.db._conn.set_trace_callback(None)
+    # Each lookup is answered by SQLite's data_version, not by reading the client's row.
+    assert [s for s in statements if "app_clients" in s] == []
+    assert [s for s in statements if "data_version" in s]
+
+
+def test_a_client_written_in_a_rolled_back_transaction_is_not_kept(target):
+    from app.localpool.seed import AppClient
+
+    local = target.need_local()
+    with pytest.raises(RuntimeError), local.db.transaction():
+        local.clients["rolled-back"] = AppClient(id="rolled-back", name="gone")
+        assert local.clients["rolled-back"].name == "gone"  # seen inside its transaction
+        raise RuntimeError("roll back")
+    assert local.clients.get("rolled-back") is None
+    old = local.clients["demo"]
+    with pytest.raises(RuntimeError), local.db.transaction():
+        del local.clients["demo"]
+        raise RuntimeError("roll back")
+    assert local.clients["demo"] == old
