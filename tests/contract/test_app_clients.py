@@ -75,6 +75,23 @@ def test_generate_secret_gives_a_secret_that_sign_in_needs(target, made):
     assert error_code(exc) == "NotAuthorizedException"
 
 
+def test_a_secret_hash_outside_ascii_is_not_authorized_not_a_fault(target, made):
+    target.need_local()  # no 5xx for any input: checked against the local pool
+    email = target.signed_up()
+    client = made(ClientName="hashed", GenerateSecret=True, ExplicitAuthFlows=PASSWORD_FLOWS)
+    with pytest.raises(ClientError) as exc:
+        target.idp.initiate_auth(
+            ClientId=client["ClientId"],
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={
+                "USERNAME": email,
+                "PASSWORD": "Corr3ct-horse",
+                "SECRET_HASH": "\u00e9",
+            },
+        )
+    assert error_code(exc) == "NotAuthorizedException"
+
+
 def test_defaults_of_a_client_made_with_a_name_only(target, made):
     client = made(ClientName="bare")
     assert sorted(client["ExplicitAuthFlows"]) == [
