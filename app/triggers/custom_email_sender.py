@@ -147,18 +147,27 @@ def ses_deliver(client: Any, sender: str) -> Callable[[str, Message], None]:
 class Handler:
     """The Lambda handler; ``for_local`` binds it to the local app and its pool's key."""
 
+    def __init__(self) -> None:
+        # The KMS key provider and SES delivery, made at the first invocation and kept for the
+        # life of the Lambda container (making boto3 clients costs more than sending).
+        self._aws: tuple[Any, Callable[[str, Message], None]] | None = None
+
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         """Lambda's entry point: KMS, SES and the brands come from the function's environment."""
-        import aws_encryption_sdk
-        import boto3
+        if self._aws is None:
+            import aws_encryption_sdk
+            import boto3
 
-        key_provider = aws_encryption_sdk.StrictAwsKmsMasterKeyProvider(
-            key_ids=[os.environ["GATEHOUSE_KMS_KEY_ARN"]]
-        )
+            key_provider = aws_encryption_sdk.StrictAwsKmsMasterKeyProvider(
+                key_ids=[os.environ["GATEHOUSE_KMS_KEY_ARN"]]
+            )
+            deliver = ses_deliver(boto3.client("sesv2"), os.environ["GATEHOUSE_MAIL_FROM"])
+            self._aws = (key_provider, deliver)
+        key_provider, deliver = self._aws
         return send_email(
             event,
             key_provider=key_provider,
-            deliver=ses_deliver(boto3.client("sesv2"), os.environ["GATEHOUSE_MAIL_FROM"]),
+            deliver=deliver,
             base_url=os.environ["GATEHOUSE_BASE_URL"],
             branding_dir=os.environ.get("GATEHOUSE_BRANDING_DIR", str(ROOT / "branding")),
         )

@@ -163,3 +163,24 @@ def test_the_lambda_entry_point_reads_its_environment(monkeypatch):
         Handler()(_event("CustomEmailSender_ResendCode", "112233", kms), None)
         stubber.assert_no_pending_responses()
     assert used["key_ids"] == ["arn:aws:kms:us-east-1:111122223333:key/k"]
+
+
+def test_a_warm_lambda_makes_its_kms_and_ses_clients_once(monkeypatch):
+    kms = LocalKms(os.urandom(32))
+    monkeypatch.setenv("GATEHOUSE_BASE_URL", BASE)
+    monkeypatch.setenv("GATEHOUSE_MAIL_FROM", "no-reply@example.com")
+    monkeypatch.setenv("GATEHOUSE_KMS_KEY_ARN", "arn:aws:kms:us-east-1:111122223333:key/k")
+    made = []
+    monkeypatch.setattr(
+        "aws_encryption_sdk.StrictAwsKmsMasterKeyProvider",
+        lambda key_ids: made.append("kms") or kms.master_key(),
+    )
+    client, stubber = _ses()
+    monkeypatch.setattr("boto3.client", lambda name, **_: made.append(name) or client)
+    handler = Handler()
+    with stubber:
+        for code in ("112233", "445566"):
+            stubber.add_response("send_email", {"MessageId": "m-1"})
+            handler(_event("CustomEmailSender_ResendCode", code, kms), None)
+        stubber.assert_no_pending_responses()
+    assert made == ["kms", "sesv2"]  # once for both invocations
