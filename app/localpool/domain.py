@@ -65,7 +65,8 @@ def _client_auth(pool):
     client = pool.clients.get(client_id or "")
     if client is None:
         return None
-    if client.secret and not hmac.compare_digest(client.secret, secret or ""):
+    # Bytes: compare_digest refuses str with characters outside ASCII (a 500, not a 401).
+    if client.secret and not hmac.compare_digest(client.secret.encode(), (secret or "").encode()):
         return None
     return client
 

@@ -94,11 +94,7 @@ class MessageSender:
         if self.triggers.configured("CustomEmailSender"):
             # Cognito runs CustomEmailSender instead of CustomMessage, never both.
             return CustomEmail(source, user_name, dict(attributes), client_id, client_metadata)
-        subject, stem = DEFAULTS[source]
-        # The templates print the placeholders; the code goes in last, as Cognito does.
-        names = {"code_parameter": CODE, "username_parameter": USERNAME}
-        text = self.env.get_template(f"email/pool/{stem}.txt").render(names)
-        html_body = self.env.get_template(f"email/pool/{stem}.html").render(names)
+        subject, text, html_body = self._default(source)
         if self.triggers.configured("CustomMessage"):
             request: dict[str, Any] = {
                 "userAttributes": dict(attributes),
@@ -122,6 +118,16 @@ class MessageSender:
                 html_body = response["emailMessage"]
                 text = html_to_text(html_body)
             subject = response.get("emailSubject") or subject
+        return subject, text, html_body
+
+    def _default(self, source: str) -> tuple[str, str, str]:
+        """The pool's own message for a trigger source, from its templates, placeholders
+        unfilled."""
+        subject, stem = DEFAULTS[source]
+        # The templates print the placeholders; the code goes in last, as Cognito does.
+        names = {"code_parameter": CODE, "username_parameter": USERNAME}
+        text = self.env.get_template(f"email/pool/{stem}.txt").render(names)
+        html_body = self.env.get_template(f"email/pool/{stem}.html").render(names)
         return subject, text, html_body
 
     def deliver(
@@ -157,11 +163,11 @@ class MessageSender:
     def rehearse(self, message: tuple[str, str, str] | CustomEmail, *, to: str, code: str) -> None:
         """Do all that delivering a message does, then remove it: an answer about an address
         nobody has takes as long as one that sends (no account enumeration by timing). With
-        CustomEmailSender the pool's own part is encrypting the code; the trigger is not run
-        for nobody."""
+        CustomEmailSender the trigger is not run for nobody: the pool encrypts the code and
+        does the trigger's work of rendering and writing a message itself."""
         if isinstance(message, CustomEmail):
             self.kms.encrypt(code)
-            return
+            message = self._default(message.source)
         with contextlib.suppress(MailUnavailable, Undeliverable):
             self.scratch.send(to, *_filled(message, code, "")).unlink(missing_ok=True)
 

@@ -132,7 +132,8 @@ class LocalPool:
             digest = hmac.new(
                 client.secret.encode(), (name + client.id).encode(), hashlib.sha256
             ).digest()
-            if hmac.compare_digest(base64.b64encode(digest).decode(), given):
+            # Bytes: compare_digest refuses str with characters outside ASCII.
+            if hmac.compare_digest(base64.b64encode(digest), given.encode()):
                 return
         raise not_authorized(f"Unable to verify secret hash for client {client.id}")
 

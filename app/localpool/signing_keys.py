@@ -2,8 +2,8 @@
 
 A rotation adds a key that signs from then on; the keys before it stay in the JWKS, so tokens
 they signed still verify, until they are retired. Every process serving the pool reads the
-key list again when it changes (one small query per use), so a rotation made by one process
-(or by ``flask localpool rotate-key``) holds for all of them at once.
+key list again when it changes (one small query of the kids per use), so a rotation made by
+one process (or by ``flask localpool rotate-key``) holds for all of them at once.
 """
 
 from __future__ import annotations
@@ -62,13 +62,18 @@ class KeyRing:
     def keys(self) -> list[RSAKey]:
         """The kept keys, oldest first, read again when another process changed them."""
         with self._db.reading() as conn:
-            rows = conn.execute(
-                "SELECT kid, jwk FROM signing_keys ORDER BY created, rowid"
-            ).fetchall()
-            kids = tuple(row["kid"] for row in rows)
+            # A key never changes under its kid: the kids say whether the keys are the same,
+            # so the keys themselves (private JWKs) are read only when they are not.
+            kids = tuple(
+                row["kid"]
+                for row in conn.execute("SELECT kid FROM signing_keys ORDER BY created, rowid")
+            )
             if kids != self._kids:
+                rows = conn.execute(
+                    "SELECT kid, jwk FROM signing_keys ORDER BY created, rowid"
+                ).fetchall()
                 self._keys = [RSAKey.import_key(json.loads(row["jwk"])) for row in rows]
-                self._kids = kids
+                self._kids = tuple(row["kid"] for row in rows)
         return self._keys
 
     def active(self) -> RSAKey:

@@ -12,7 +12,9 @@ key ``GATEHOUSE_KMS_KEY_ARN`` names, renders the email with the templates Custom
 Sources it sends: sign-up, resend, forgot password, attribute verification and emailed sign-in
 codes (branded, as CustomMessage brands them), and AdminCreateUser's invitation (the pool's
 default text). A source it does not know (``CustomEmailSender_AccountTakeOverNotification``:
-the local pool has no threat protection) is logged and not sent.
+the local pool has no threat protection) is logged and not sent, its code never decrypted. A
+decrypted code that is empty or not printable fails the Lambda (``UnusableCode``), so the pool
+reports a delivery failure instead of an email going out without a usable code.
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ _POOL_TEMPLATES = Environment(
 Message = tuple[str, str, str]  # subject, text, HTML
 
 
+class UnusableCode(ValueError):
+    """The decrypted code is not one Cognito makes: the Lambda fails, so the pool reports a
+    delivery failure instead of an email with no code, or a broken one, going out."""
+
+
 def decrypt_code(encrypted: str, key_provider: Any) -> str:
     """The plaintext of ``request.code``: an Encryption SDK message, base64 (decrypted with
     the commitment policy Cognito's examples use)."""
@@ -53,8 +60,26 @@ def decrypt_code(encrypted: str, key_provider: Any) -> str:
     return plaintext.decode()
 
 
-def compose(event: dict[str, Any], code: str, base_url: str, branding_dir: str) -> Message | None:
-    """The email for an event, with the code in it; None for a source not sent."""
+def check_code(code: str) -> str:
+    """``code`` if it is one Cognito makes (digits, or a temporary password of printable ASCII
+    characters; never empty, no surrounding space), else UnusableCode."""
+    if not code or not code.isascii() or not code.isprintable() or code != code.strip():
+        raise UnusableCode("the decrypted code is empty or not printable")
+    return code
+
+
+def _as_message(source: str) -> str:
+    """The CustomMessage source a CustomEmailSender source is rendered as."""
+    return source.replace("CustomEmailSender_", "CustomMessage_", 1)
+
+
+def sends(source: str) -> bool:
+    """True for a trigger source this handler sends an email for."""
+    return source == INVITE or _as_message(source) in KINDS
+
+
+def compose(event: dict[str, Any], code: str, base_url: str, branding_dir: str) -> Message:
+    """The email for an event of a source it ``sends``, with the code in it."""
     source = event["triggerSource"]
     if source == INVITE:
         names = {
@@ -63,12 +88,9 @@ def compose(event: dict[str, Any], code: str, base_url: str, branding_dir: str) 
         }
         text = _POOL_TEMPLATES.get_template("invite.txt").render(names)
         return INVITE_SUBJECT, text, _POOL_TEMPLATES.get_template("invite.html").render(names)
-    as_message = source.replace("CustomEmailSender_", "CustomMessage_", 1)
-    if as_message not in KINDS:
-        return None
     # The same rendering as CustomMessage's, given the code itself for its placeholder.
     message_event = {
-        "triggerSource": as_message,
+        "triggerSource": _as_message(source),
         "callerContext": event["callerContext"],
         "request": {**event["request"], "codeParameter": code},
         "response": {},
@@ -86,13 +108,15 @@ def send_email(
     base_url: str,
     branding_dir: str,
 ) -> dict[str, Any]:
-    """Decrypt the code, compose the email and deliver it to ``userAttributes.email``."""
-    message = compose(
-        event, decrypt_code(event["request"]["code"], key_provider), base_url, branding_dir
-    )
-    if message is None:
+    """Decrypt the code, compose the email and deliver it to ``userAttributes.email``; a
+    source it does not send is logged, and its code (if it has one) never decrypted. A code
+    that is empty or not printable raises UnusableCode: the Lambda fails, nothing is sent."""
+    if not sends(event["triggerSource"]):
+        # Checked first: AccountTakeOverNotification's event has no code to decrypt.
         log.warning("CustomEmailSender: %s is not sent by this handler", event["triggerSource"])
         return event
+    code = check_code(decrypt_code(event["request"]["code"], key_provider))
+    message = compose(event, code, base_url, branding_dir)
     deliver(event["request"]["userAttributes"]["email"], message)
     return event
 
@@ -123,18 +147,27 @@ def ses_deliver(client: Any, sender: str) -> Callable[[str, Message], None]:
 class Handler:
     """The Lambda handler; ``for_local`` binds it to the local app and its pool's key."""
 
+    def __init__(self) -> None:
+        # The KMS key provider and SES delivery, made at the first invocation and kept for the
+        # life of the Lambda container (making boto3 clients costs more than sending).
+        self._aws: tuple[Any, Callable[[str, Message], None]] | None = None
+
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         """Lambda's entry point: KMS, SES and the brands come from the function's environment."""
-        import aws_encryption_sdk
-        import boto3
+        if self._aws is None:
+            import aws_encryption_sdk
+            import boto3
 
-        key_provider = aws_encryption_sdk.StrictAwsKmsMasterKeyProvider(
-            key_ids=[os.environ["GATEHOUSE_KMS_KEY_ARN"]]
-        )
+            key_provider = aws_encryption_sdk.StrictAwsKmsMasterKeyProvider(
+                key_ids=[os.environ["GATEHOUSE_KMS_KEY_ARN"]]
+            )
+            deliver = ses_deliver(boto3.client("sesv2"), os.environ["GATEHOUSE_MAIL_FROM"])
+            self._aws = (key_provider, deliver)
+        key_provider, deliver = self._aws
         return send_email(
             event,
             key_provider=key_provider,
-            deliver=ses_deliver(boto3.client("sesv2"), os.environ["GATEHOUSE_MAIL_FROM"]),
+            deliver=deliver,
             base_url=os.environ["GATEHOUSE_BASE_URL"],
             branding_dir=os.environ.get("GATEHOUSE_BRANDING_DIR", str(ROOT / "branding")),
         )

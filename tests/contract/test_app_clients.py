@@ -75,6 +75,23 @@ def test_generate_secret_gives_a_secret_that_sign_in_needs(target, made):
     assert error_code(exc) == "NotAuthorizedException"
 
 
+def test_a_secret_hash_outside_ascii_is_not_authorized_not_a_fault(target, made):
+    target.need_local()  # no 5xx for any input: checked against the local pool
+    email = target.signed_up()
+    client = made(ClientName="hashed", GenerateSecret=True, ExplicitAuthFlows=PASSWORD_FLOWS)
+    with pytest.raises(ClientError) as exc:
+        target.idp.initiate_auth(
+            ClientId=client["ClientId"],
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={
+                "USERNAME": email,
+                "PASSWORD": "Corr3ct-horse",
+                "SECRET_HASH": "\u00e9",
+            },
+        )
+    assert error_code(exc) == "NotAuthorizedException"
+
+
 def test_defaults_of_a_client_made_with_a_name_only(target, made):
     client = made(ClientName="bare")
     assert sorted(client["ExplicitAuthFlows"]) == [
@@ -214,3 +231,36 @@ def test_a_restart_keeps_api_clients_and_restores_the_seed_clients(make_app, tar
     assert restarted.clients[client["ClientId"]].name == "kept"
     assert restarted.clients["northwind"].name == "Northwind Traders (second example brand)"
     assert "ALLOW_USER_PASSWORD_AUTH" in local.clients["northwind"].explicit_auth_flows
+
+
+def test_a_lookup_reads_no_client_row_while_no_other_process_wrote(target, made):
+    local = target.need_local()
+    email = target.signed_up()
+    client = made(ClientName="hot", ExplicitAuthFlows=PASSWORD_FLOWS)
+    _sign_in(target.idp, client, email, "Corr3ct-horse")  # the client read once here
+    statements: list[str] = []
+    local.db._conn.set_trace_callback(statements.append)
+    try:
+        for _ in range(3):
+            assert _sign_in(target.idp, client, email, "Corr3ct-horse")["AccessToken"]
+    finally:
+        local.db._conn.set_trace_callback(None)
+    # Each lookup is answered by SQLite's data_version, not by reading the client's row.
+    assert [s for s in statements if "app_clients" in s] == []
+    assert [s for s in statements if "data_version" in s]
+
+
+def test_a_client_written_in_a_rolled_back_transaction_is_not_kept(target):
+    from app.localpool.seed import AppClient
+
+    local = target.need_local()
+    with pytest.raises(RuntimeError), local.db.transaction():
+        local.clients["rolled-back"] = AppClient(id="rolled-back", name="gone")
+        assert local.clients["rolled-back"].name == "gone"  # seen inside its transaction
+        raise RuntimeError("roll back")
+    assert local.clients.get("rolled-back") is None
+    old = local.clients["demo"]
+    with pytest.raises(RuntimeError), local.db.transaction():
+        del local.clients["demo"]
+        raise RuntimeError("roll back")
+    assert local.clients["demo"] == old

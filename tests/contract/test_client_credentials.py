@@ -107,6 +107,23 @@ def test_a_wrong_or_missing_secret_is_invalid_client(domain):
         assert response.status_code == 401 and response.json() == {"error": "invalid_client"}
 
 
+def test_a_secret_with_characters_outside_ascii_is_invalid_client_not_a_fault(domain):
+    base, _ = domain
+    posted = requests.post(
+        _token_url(base),
+        data={"grant_type": "client_credentials", "client_id": "m2m", "client_secret": "s\u00e9"},
+        timeout=5,
+    )
+    basic = requests.post(
+        _token_url(base),
+        data={"grant_type": "client_credentials"},
+        auth=(b"m2m", "s\u00e9cret".encode()),
+        timeout=5,
+    )
+    for response in (posted, basic):
+        assert response.status_code == 401 and response.json() == {"error": "invalid_client"}
+
+
 def test_a_public_client_cannot_use_client_credentials(domain):
     base, _ = domain
     response = requests.post(

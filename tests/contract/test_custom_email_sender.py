@@ -163,3 +163,27 @@ def test_an_emailed_sign_in_code_goes_through_the_sender(make_app, recording):
     calls = len(recording.events)
     user_auth(target, target.email(), PREFERRED_CHALLENGE="EMAIL_OTP")  # nobody's address
     assert len(recording.events) == calls  # no trigger, no email for an unknown address
+
+
+def test_an_unknown_address_is_rehearsed_as_a_send_is_done(make_app, recording, monkeypatch):
+    from .test_user_auth import user_auth
+
+    target = _target(make_app, localpool=_sender(recording))
+    mail = target.local.mail
+    written = []
+
+    def send(to, subject, text, html_body):
+        """Record what the rehearsal writes, then write it as the scratch outbox does."""
+        path = type(mail.scratch).send(mail.scratch, to, subject, text, html_body)
+        written.append((to, path, html_body))
+        return path
+
+    monkeypatch.setattr(mail.scratch, "send", send)
+    nobody = target.email()
+    started = user_auth(target, nobody, PREFERRED_CHALLENGE="EMAIL_OTP")
+    assert started["ChallengeName"] == "EMAIL_OTP"
+    assert recording.events == []  # no trigger for nobody
+    # As much work as a send: the message rendered and written (and at once removed).
+    ((to, path, html_body),) = written
+    assert to == nobody and "<strong>" in html_body and "{####}" not in html_body
+    assert not path.exists() and target.mails(nobody) == []

@@ -57,3 +57,23 @@ def test_derived_secrets_survive_a_rotation(target):
     pool.signer.keys.rotate()
     pool.signer.keys.retire()
     assert pool.signer.derive("srp-decoy") == before
+
+
+def test_the_private_keys_are_read_again_only_after_a_rotation(target):
+    pool = target.need_local()
+    email = target.signed_up()
+    tokens = target.sign_in(email)
+    statements: list[str] = []
+    pool.db._conn.set_trace_callback(statements.append)
+    try:
+        target.idp.get_user(AccessToken=tokens["AccessToken"])  # verifies the token
+        target.sign_in(email)  # signs new ones
+        unchanged = [s for s in statements if "jwk" in s]
+        pool.signer.keys.rotate()
+        statements.clear()
+        assert target.sign_in(email)["AccessToken"]
+        rotated = [s for s in statements if "jwk" in s and "SELECT" in s]
+    finally:
+        pool.db._conn.set_trace_callback(None)
+    assert unchanged == []  # the kids alone said the keys were the same
+    assert rotated  # a new kid: the keys are read again

@@ -12,7 +12,13 @@ from botocore.stub import ANY, Stubber
 from cryptography.exceptions import InvalidTag
 
 from app.localpool.custom_sender import LocalKms
-from app.triggers.custom_email_sender import Handler, decrypt_code, send_email, ses_deliver
+from app.triggers.custom_email_sender import (
+    Handler,
+    UnusableCode,
+    decrypt_code,
+    send_email,
+    ses_deliver,
+)
 
 BASE = "https://login.example.com"
 BRANDING = os.path.join(os.path.dirname(__file__), "..", "..", "branding")
@@ -104,6 +110,39 @@ def test_an_unknown_source_sends_nothing():
     assert sent == []
 
 
+@pytest.mark.parametrize("code", ["", " ", "12 34\n", "123\x00456", "\u0661\u0662\u0663"])
+def test_an_empty_or_unprintable_code_fails_the_lambda_and_sends_nothing(code):
+    # Cognito then reports a delivery failure, rather than a person getting an email with no
+    # usable code in it.
+    kms = LocalKms(os.urandom(32))
+    sent = []
+    with pytest.raises(UnusableCode):
+        send_email(
+            _event("CustomEmailSender_ForgotPassword", code, kms),
+            key_provider=kms.master_key(),
+            deliver=lambda to, message: sent.append(to),
+            base_url=BASE,
+            branding_dir=BRANDING,
+        )
+    assert sent == []
+
+
+def test_a_notice_without_a_code_is_not_decrypted_and_sends_nothing():
+    # AccountTakeOverNotification: Cognito sends no code (null), and decrypting None would fail.
+    kms = LocalKms(os.urandom(32))
+    sent = []
+    event = _event("CustomEmailSender_AccountTakeOverNotification", "", kms)
+    event["request"]["code"] = None
+    returned = send_email(
+        event,
+        key_provider=kms.master_key(),
+        deliver=lambda to, message: sent.append(to),
+        base_url=BASE,
+        branding_dir=BRANDING,
+    )
+    assert returned is event and sent == []
+
+
 def test_the_lambda_entry_point_reads_its_environment(monkeypatch):
     kms = LocalKms(os.urandom(32))
     monkeypatch.setenv("GATEHOUSE_BASE_URL", BASE)
@@ -124,3 +163,24 @@ def test_the_lambda_entry_point_reads_its_environment(monkeypatch):
         Handler()(_event("CustomEmailSender_ResendCode", "112233", kms), None)
         stubber.assert_no_pending_responses()
     assert used["key_ids"] == ["arn:aws:kms:us-east-1:111122223333:key/k"]
+
+
+def test_a_warm_lambda_makes_its_kms_and_ses_clients_once(monkeypatch):
+    kms = LocalKms(os.urandom(32))
+    monkeypatch.setenv("GATEHOUSE_BASE_URL", BASE)
+    monkeypatch.setenv("GATEHOUSE_MAIL_FROM", "no-reply@example.com")
+    monkeypatch.setenv("GATEHOUSE_KMS_KEY_ARN", "arn:aws:kms:us-east-1:111122223333:key/k")
+    made = []
+    monkeypatch.setattr(
+        "aws_encryption_sdk.StrictAwsKmsMasterKeyProvider",
+        lambda key_ids: made.append("kms") or kms.master_key(),
+    )
+    client, stubber = _ses()
+    monkeypatch.setattr("boto3.client", lambda name, **_: made.append(name) or client)
+    handler = Handler()
+    with stubber:
+        for code in ("112233", "445566"):
+            stubber.add_response("send_email", {"MessageId": "m-1"})
+            handler(_event("CustomEmailSender_ResendCode", code, kms), None)
+        stubber.assert_no_pending_responses()
+    assert made == ["kms", "sesv2"]  # once for both invocations

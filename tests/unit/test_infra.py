@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
 
 
@@ -51,8 +53,73 @@ def test_the_email_trigger_parameter_chooses_custom_message_or_custom_email_send
         "GATEHOUSE_KMS_KEY_ARN: !GetAtt EmailSenderKey.Arn",
         "KMSKeyID: !If [UseCustomEmailSender, !GetAtt EmailSenderKey.Arn, !Ref AWS::NoValue]",
         "LambdaArn: !GetAtt CustomEmailSenderFunction.Arn",
-        "KeyId: !Ref EmailSenderKey",
+        "AWS: !GetAtt CustomEmailSenderFunctionRole.Arn",
         "Action: [ses:SendEmail]",
         "Service: cognito-idp.amazonaws.com",
     ):
         assert setting in text, setting
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short tags, each read as ``{tag: value}``."""
+
+
+_CfnLoader.add_multi_constructor(
+    "!",
+    lambda loader, tag, node: {
+        tag: (
+            loader.construct_scalar(node)
+            if isinstance(node, yaml.ScalarNode)
+            else loader.construct_sequence(node)
+            if isinstance(node, yaml.SequenceNode)
+            else loader.construct_mapping(node)
+        )
+    },
+)
+
+
+def _actions(statement: dict) -> list[str]:
+    """A policy statement's actions, as a list."""
+    action = statement["Action"]
+    return [action] if isinstance(action, str) else list(action)
+
+
+def test_only_the_sender_role_can_decrypt_the_codes():
+    resources = yaml.load(TEMPLATE.read_text(), Loader=_CfnLoader)["Resources"]
+    statements = resources["EmailSenderKey"]["Properties"]["KeyPolicy"]["Statement"]
+    using = ("kms:*", "kms:Decrypt", "kms:Encrypt", "kms:CreateGrant", "kms:ReEncrypt")
+    decrypters, administrators = [], 0
+    for statement in statements:
+        actions = _actions(statement)
+        principal = statement["Principal"]
+        if principal.get("AWS") == {"Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}:
+            # The account administers the key; using it would let any IAM policy with
+            # kms:Decrypt on * read every code.
+            assert not [a for a in actions if a.startswith(using) or a.endswith("*")], actions
+            assert "kms:PutKeyPolicy" in actions  # CloudFormation can still update the policy
+            administrators += 1
+        if any(a in ("kms:Decrypt", "kms:*") for a in actions):
+            decrypters.append(principal)
+        if principal.get("Service") == "cognito-idp.amazonaws.com":
+            assert "kms:Decrypt" not in actions and statement["Condition"]
+    assert administrators == 1
+    assert decrypters == [{"AWS": {"GetAtt": "CustomEmailSenderFunctionRole.Arn"}}]
+    # The role's own policies name no KMS key: the key's policy names the role (either way
+    # round, not both, or the two resources would depend on each other).
+    sender = resources["CustomEmailSenderFunction"]["Properties"]
+    assert not [p for p in sender["Policies"] if "KMSDecryptPolicy" in p]
+
+
+def test_the_sender_sends_only_from_the_mail_from_identity():
+    resources = yaml.load(TEMPLATE.read_text(), Loader=_CfnLoader)["Resources"]
+    policies = resources["CustomEmailSenderFunction"]["Properties"]["Policies"]
+    (ses,) = [
+        statement
+        for policy in policies
+        for statement in policy.get("Statement", [])
+        if "ses:SendEmail" in _actions(statement)
+    ]
+    assert ses["Resource"] == {
+        "Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${MailFrom}"
+    }
+    assert ses["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "MailFrom"}}}

@@ -11,7 +11,7 @@ from ..errors import PoolError, invalid_parameter
 from ..seed import ResourceServer, ResourceServerScope
 from . import operation
 from .admin import check_pool
-from .listing import one_page
+from .listing import page_answer
 
 
 def server_type(pool, server: ResourceServer) -> dict[str, Any]:
@@ -75,14 +75,14 @@ def describe_resource_server(pool, conn, params: dict[str, Any]) -> dict[str, An
 def list_resource_servers(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """The pool's resource servers by identifier, a page at a time (``MaxResults``, at most 50)."""
     check_pool(pool, params)
-    servers = store.every(conn)
-    page, following = one_page(
-        servers, min(params.get("MaxResults") or 50, 50), params.get("NextToken")
+    return page_answer(
+        "ResourceServers",
+        store.every(conn),
+        lambda server: server_type(pool, server),
+        params.get("MaxResults"),
+        params.get("NextToken"),
+        most=50,
     )
-    result: dict[str, Any] = {"ResourceServers": [server_type(pool, s) for s in page]}
-    if following:
-        result["NextToken"] = following
-    return result
 
 
 @operation("UpdateResourceServer", "UserResourceUpdate", admin=True)
