@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hmac
 import secrets
 import sqlite3
 from collections.abc import Callable
 
+from ..web.signing import same_secret
 from .errors import PoolError
 from .seed import PoolSettings
 
@@ -48,7 +48,7 @@ class Codes:
             row is not None
             and row["failures"] < self.settings.code_max_failures
             and isinstance(given, str)
-            and hmac.compare_digest(row["code"], given.strip())
+            and same_secret(row["code"], given.strip())
             and row["expires"] > self.clock()
         )
 
@@ -64,8 +64,7 @@ class Codes:
                 "TooManyFailedAttemptsException",
                 "Too many failed attempts. Request a new code and try again.",
             )
-        # Bytes: compare_digest refuses non-ASCII str (a code typed in other digits, say).
-        if not hmac.compare_digest(row["code"].encode(), (given or "").strip().encode()):
+        if not same_secret(row["code"], (given or "").strip()):
             conn.execute(
                 "UPDATE codes SET failures = failures + 1 WHERE sub = ? AND purpose = ?",
                 (sub, purpose),

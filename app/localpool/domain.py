@@ -14,6 +14,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from ..web.signing import same_secret
 from . import federation, m2m
 from .errors import PoolError
 from .tokens import ADMIN_SCOPE
@@ -65,8 +66,7 @@ def _client_auth(pool):
     client = pool.clients.get(client_id or "")
     if client is None:
         return None
-    # Bytes: compare_digest refuses str with characters outside ASCII (a 500, not a 401).
-    if client.secret and not hmac.compare_digest(client.secret.encode(), (secret or "").encode()):
+    if client.secret and not same_secret(client.secret, secret or ""):
         return None
     return client
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..web.signing import same_secret
 from . import resource_servers
 from .attribute_schema import AttributeSchema
 from .clients import ClientRegistry
@@ -132,8 +133,7 @@ class LocalPool:
             digest = hmac.new(
                 client.secret.encode(), (name + client.id).encode(), hashlib.sha256
             ).digest()
-            # Bytes: compare_digest refuses str with characters outside ASCII.
-            if hmac.compare_digest(base64.b64encode(digest), given.encode()):
+            if same_secret(base64.b64encode(digest).decode(), given):
                 return
         raise not_authorized(f"Unable to verify secret hash for client {client.id}")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from authlib.oauth2.rfc6749 import ClientMixin
@@ -10,6 +9,7 @@ from authlib.oauth2.rfc6749.util import scope_to_list
 from flask import current_app
 
 from ..userpool.errors import ConfigurationFault, InvalidInput
+from ..web.signing import same_secret
 
 
 class AppClient(ClientMixin):
@@ -49,7 +49,7 @@ class AppClient(ClientMixin):
 
     def check_client_secret(self, client_secret: str) -> bool:
         """Constant-time comparison with the client's secret."""
-        return bool(self.secret) and hmac.compare_digest(self.secret, client_secret or "")
+        return bool(self.secret) and same_secret(self.secret, client_secret)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         """Clients with a secret must authenticate with it; public clients send only their id."""

@@ -4,10 +4,10 @@ failures tell an attacker how a defence is doing)."""
 
 from __future__ import annotations
 
-import hmac
-
 from flask import Blueprint, abort, current_app, request
 from werkzeug.wrappers import Response
+
+from ..web.signing import same_secret
 
 bp = Blueprint("metrics", __name__)
 
@@ -18,9 +18,7 @@ def _allowed() -> bool:
     if settings.is_local:
         return True
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(
-        given.strip().encode(), settings.metrics_token.encode()
-    )
+    return scheme.lower() == "bearer" and same_secret(settings.metrics_token, given.strip())
 
 
 @bp.get("/metrics")

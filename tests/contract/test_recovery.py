@@ -115,3 +115,17 @@ def test_change_password(target):
     assert error_code(exc) == "InvalidPasswordException"
     target.idp.change_password(AccessToken=access, PreviousPassword=PASSWORD, ProposedPassword=NEW)
     assert target.sign_in(email, NEW)["AccessToken"]
+
+
+def test_a_reset_code_in_other_digits_is_a_mismatch(target):
+    """A code typed in Arabic-Indic digits is a wrong code, not a fault."""
+    email = target.signed_up()
+    target.idp.forgot_password(ClientId=target.client_id, Username=email)
+    with pytest.raises(ClientError) as wrong:
+        target.idp.confirm_forgot_password(
+            ClientId=target.client_id,
+            Username=email,
+            ConfirmationCode="\u0661\u0662\u0663\u0664\u0665\u0666",
+            Password="N3w-password",
+        )
+    assert error_code(wrong) in ("CodeMismatchException", "InvalidParameterException")

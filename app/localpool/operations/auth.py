@@ -3,12 +3,12 @@ custom auth and choice-based sign-in (USER_AUTH), with their challenges."""
 
 from __future__ import annotations
 
-import hmac
 import json
 from typing import Any
 
 import pyotp
 
+from ...web.signing import same_secret
 from ..errors import PoolError, invalid_parameter, not_authorized
 from ..passwords import check_policy, make_secret, secret_for
 from ..seed import AppClient
@@ -110,7 +110,7 @@ def get_tokens_from_refresh_token(pool, conn, params: dict[str, Any]) -> dict[st
             raise not_authorized(
                 f"Client {client.id} is configured with secret but ClientSecret was not received"
             )
-        if not hmac.compare_digest(client.secret.encode(), given.encode()):
+        if not same_secret(client.secret, given):
             raise not_authorized(f"Unable to verify secret for client {client.id}")
     user, record = pool.refresh_owner(conn, params.get("RefreshToken", ""), client)
     result = pool.reissue(conn, user, client, record, params.get("ClientMetadata"))
