@@ -87,36 +87,20 @@ def test_an_unknown_user_is_migrated_at_sign_in_once(make_app):
 
 
 def test_a_migrated_user_can_sign_in_with_srp_afterwards(make_app):
-    from pycognito.aws_srp import AWSSRP
-
     email = "legacy-srp@example.com"
     target = migrating(make_app, Legacy(email))
     sign_in(target, email)
-    srp = AWSSRP(
-        username=email,
-        password=LEGACY_PASSWORD,
-        pool_id=target.pool_id,
-        client_id="demo",
-        client=target.idp,
-    )
-    assert srp.authenticate_user()["AuthenticationResult"]["AccessToken"]
+    assert target.srp(email, LEGACY_PASSWORD).authenticate_user()["AuthenticationResult"][
+        "AccessToken"
+    ]
 
 
 def test_srp_never_calls_the_trigger(make_app):
-    from pycognito.aws_srp import AWSSRP
-
     email = "legacy-srp-only@example.com"
     legacy = Legacy(email)
     target = migrating(make_app, legacy)
-    srp = AWSSRP(
-        username=email,
-        password=LEGACY_PASSWORD,
-        pool_id=target.pool_id,
-        client_id="demo",
-        client=target.idp,
-    )
     with pytest.raises(ClientError) as refused:
-        srp.authenticate_user()
+        target.srp(email, LEGACY_PASSWORD).authenticate_user()
     assert error_code(refused) == "NotAuthorizedException"
     assert legacy.events == []
 
