@@ -30,10 +30,22 @@ def legacy(event, context):
     return event
 
 
+# Accounts PreAuthentication starts refusing once a test has signed them in.
+REFUSED_FROM_NOW: set[str] = set()
+
+
 def refuse_pre_authentication(event, context):
-    """PreAuthentication that refuses one account."""
-    if event["request"]["userAttributes"].get("email") == "blocked@example.com":
+    """PreAuthentication that refuses one account (and those of ``REFUSED_FROM_NOW``)."""
+    email = event["request"]["userAttributes"].get("email")
+    if email == "blocked@example.com" or email in REFUSED_FROM_NOW:
         raise RuntimeError("gatehouse:sign_in_refused")
+    return event
+
+
+def refuse_post_authentication(event, context):
+    """PostAuthentication that refuses one account once its sign-in completed."""
+    if event["request"]["userAttributes"].get("email") == "held@example.com":
+        raise RuntimeError("audit store unavailable")
     return event
 
 
@@ -45,6 +57,7 @@ def browser(make_app) -> Browser:
             "lambda_config": {
                 "UserMigration": legacy,
                 "PreAuthentication": refuse_pre_authentication,
+                "PostAuthentication": refuse_post_authentication,
             }
         }
     )
@@ -107,3 +120,38 @@ def test_an_unknown_address_gets_the_usual_wrong_password_answer(browser):
     page = browser.sign_in("nobody@example.com", LEGACY_PASSWORD)
     assert page.status_code == 200
     assert "don&#39;t match" in browser.text()
+
+
+def test_a_refusal_at_the_challenge_step_has_its_page(browser):
+    """PostAuthentication runs when the challenge that ends the sign-in is answered (here a
+    new password): its refusal is the refusal page, not the 500 page."""
+    idp = browser.app.extensions["gatehouse.userpool"].client
+    idp.admin_create_user(
+        UserPoolId="us-east-1_gatehouse",
+        Username="held@example.com",
+        TemporaryPassword="Temp0rary-pass",
+        MessageAction="SUPPRESS",
+    )
+    assert browser.sign_in("held@example.com", "Temp0rary-pass").location == "/login/challenge"
+    browser.open("/login/challenge")
+    page = browser.submit("/login/challenge", password="N3w-password!")
+    html = browser.text()
+    assert page.status_code == 403
+    assert 'data-refusal="sign_in_refused"' in html and "audit store" not in html
+    # The spent challenge is gone: coming back starts the sign-in again.
+    assert browser.get("/login/challenge").location == "/login"
+
+
+def test_a_refusal_where_no_view_expects_one_is_the_refusal_page(browser):
+    """A sign-in refused on a page that does not look for refusals ("confirm it's you" with the
+    password) is the refusal page too: the app's handler, not the 500 page."""
+    email = browser.account("later@example.com")
+    assert browser.sign_in(email).status_code == 303
+    REFUSED_FROM_NOW.add(email)
+    try:
+        browser.open("/account/confirm")
+        page = browser.submit("/account/confirm", password="Corr3ct-horse")
+    finally:
+        REFUSED_FROM_NOW.discard(email)
+    assert page.status_code == 403
+    assert 'data-refusal="sign_in_refused"' in browser.text()
