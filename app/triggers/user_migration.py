@@ -26,9 +26,11 @@ reason Gatehouse shows as a page (``gatehouse:<reason>``, this project's refusal
 
 Enumeration: the first two are only said to someone who typed the account's right password; a
 federated account has no password, so "this account signs in with Facebook" is said to anyone
-who types its address — what the legacy sign-in page itself said (documented in
-docs/localpool.md). ForgotPassword never refuses: an account that is not active gets the answer
-an unknown address gets (no code), so a reset tells no one anything.
+who types its address — what the legacy sign-in page itself said; ``legacy_unavailable`` is said
+at sign-in to anyone who types an address the pool lacks while the legacy API is down (both
+documented in docs/localpool.md). ForgotPassword never refuses, not even in an outage: an account
+that is not active, or not found out about, gets the answer an unknown address gets (no code),
+so a reset tells no one anything.
 """
 
 from __future__ import annotations
@@ -109,7 +111,12 @@ def migrate_user(event: dict[str, Any]) -> dict[str, Any]:
     """Answer UserMigration_Authentication and UserMigration_ForgotPassword."""
     email = event["userName"].lower()
     if event["triggerSource"] == "UserMigration_ForgotPassword":
-        account = _look_up("GET", "/users/" + urllib.parse.quote(email, safe=""), None)
+        try:
+            account = _look_up("GET", "/users/" + urllib.parse.quote(email, safe=""), None)
+        except Refused:
+            # The legacy API is down: saying so would tell that the pool lacks this address
+            # (a known one never reaches the trigger), so the reset answers as for anyone.
+            account = None
         if account is not None and account.get("status") == "active":
             return _migrate(event, account)
         return event  # unknown, or not migrated by a reset: the unknown address's answer

@@ -234,3 +234,30 @@ def test_the_admin_password_flow_migrates_too(make_app):
     assert event["triggerSource"] == "UserMigration_Authentication"
     assert event["request"] == {"password": LEGACY_PASSWORD, "validationData": {"app": "admin"}}
     assert target.idp.admin_get_user(UserPoolId=target.pool_id, Username=email)
+
+
+def test_the_example_handler_never_refuses_a_reset_when_the_legacy_api_is_down(
+    make_app, monkeypatch
+):
+    """ForgotPassword for an address the pool lacks gets the answer any address gets even when
+    the legacy API cannot be reached: a refusal would tell the pool lacks it."""
+    from app.triggers import user_migration
+
+    def unreachable(method, url, body, timeout):
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(user_migration, "_request", unreachable)
+    monkeypatch.setenv("GATEHOUSE_LEGACY_URL", "http://127.0.0.1:9/legacy")
+    target = migrating(make_app, user_migration.handler)
+    known = target.signed_up()
+    unknown = "legacy-down@example.com"
+    answers = [
+        target.idp.forgot_password(ClientId="demo", Username=email)["CodeDeliveryDetails"]
+        for email in (known, unknown)
+    ]
+    assert answers[0]["DeliveryMedium"] == answers[1]["DeliveryMedium"] == "EMAIL"
+    assert target.mails(unknown) == []
+    # At sign-in the outage is said (a 503 page with Retry-After): the person must retry.
+    with pytest.raises(ClientError) as down:
+        sign_in(target, unknown)
+    assert "gatehouse:legacy_unavailable" in down.value.response["Error"]["Message"]
