@@ -91,6 +91,8 @@ def test_each_refusal_has_its_page(browser, email, reason, status, words):
     assert LEGACY_PASSWORD not in html
     if status == 503:
         assert page.headers["Retry-After"] == "120"
+        # The words say the header's number (the page's, not the message's own guess).
+        assert "try again in about 2 minutes" in html and "a few minutes" not in html
 
 
 def test_the_facebook_refusal_offers_the_facebook_button_only(browser):
