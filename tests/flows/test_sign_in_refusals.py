@@ -157,3 +157,35 @@ def test_a_refusal_where_no_view_expects_one_is_the_refusal_page(browser):
         REFUSED_FROM_NOW.discard(email)
     assert page.status_code == 403
     assert 'data-refusal="sign_in_refused"' in browser.text()
+
+
+def test_the_refusal_pages_over_https_in_arabic(make_app):
+    """Over HTTPS as Chromium posts (no Referer, ``Origin: null``) and in Arabic: the page is
+    right-to-left and translated, its retry words agree with Retry-After, and the provider's
+    button leads to the provider."""
+    from app import i18n
+
+    from .test_forms_over_https import HttpsBrowser
+
+    app = make_app(
+        base_url="https://localhost:8000",
+        localpool={"lambda_config": {"UserMigration": legacy}},
+    )
+    outbox = Outbox(app.extensions["gatehouse.localpool"].mail.outbox.directory)
+    arabic = i18n.translations_for("ar")
+    browser = HttpsBrowser(app, outbox)
+    browser.open("/login?lang=ar")
+    page = browser.submit("/login", email="fb@example.com", password=LEGACY_PASSWORD)
+    html = browser.text()
+    assert page.status_code == 403
+    assert '<html lang="ar" dir="rtl">' in html
+    assert arabic.gettext("Sign-in didn't finish").replace("'", "&#39;") in html
+    started = browser.get("/social/Facebook")
+    assert started.status_code in (302, 303) and "identity_provider=Facebook" in started.location
+    browser.open("/login")
+    page = browser.submit("/login", email="down@example.com", password=LEGACY_PASSWORD)
+    assert page.status_code == 503 and page.headers["Retry-After"] == "120"
+    words = arabic.ngettext(
+        "Please try again in about %(num)d minute.", "Please try again in about %(num)d minutes.", 2
+    ) % {"num": 2}
+    assert words in browser.text() and '<html lang="ar" dir="rtl">' in browser.text()
