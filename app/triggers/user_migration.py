@@ -40,6 +40,7 @@ import os
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 DEFAULT_TIMEOUT = 2.0
@@ -77,7 +78,20 @@ def _request(method: str, url: str, body: dict | None, timeout: float) -> tuple[
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as error:
+        error.close()
         return error.code, None
+
+
+def _within(timeout: float, method: str, url: str, body: dict | None) -> tuple[int, Any]:
+    """``_request``, given up once ``timeout`` has passed in all (``TimeoutError``, an
+    OSError). urllib's timeout bounds each wait on the socket, not the whole request: a legacy
+    API that answers byte by byte would outlast Cognito's 5 seconds, which Cognito answers with
+    UnexpectedLambdaException (a fault page) instead of this trigger's clear refusal."""
+    executor = ThreadPoolExecutor(max_workers=1)
+    try:
+        return executor.submit(_request, method, url, body, timeout).result(timeout=timeout)
+    finally:
+        executor.shutdown(wait=False)  # an abandoned request ends at its own socket timeout
 
 
 def _look_up(method: str, path: str, body: dict | None) -> dict[str, Any] | None:
@@ -85,7 +99,7 @@ def _look_up(method: str, path: str, body: dict | None) -> dict[str, Any] | None
     ``legacy_unavailable`` refusal when it cannot say."""
     base, timeout = _settings()
     try:
-        status, account = _request(method, base + path, body, timeout)
+        status, account = _within(timeout, method, base + path, body)
     except (OSError, ValueError) as exc:  # unreachable, timed out, or not JSON
         raise Refused("legacy_unavailable") from exc
     if status in (401, 404):

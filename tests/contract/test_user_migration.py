@@ -261,3 +261,25 @@ def test_the_example_handler_never_refuses_a_reset_when_the_legacy_api_is_down(
     with pytest.raises(ClientError) as down:
         sign_in(target, unknown)
     assert "gatehouse:legacy_unavailable" in down.value.response["Error"]["Message"]
+
+
+def test_the_example_handler_gives_up_on_a_slow_answer_in_its_timeout(make_app, monkeypatch):
+    """A legacy API that answers too slowly in all (though each socket wait is short) is the
+    legacy_unavailable refusal within the timeout, never a trigger outliving Cognito's 5 s."""
+    import time
+
+    from app.triggers import user_migration
+
+    def dripping(method, url, body, timeout):
+        time.sleep(timeout * 5)  # as many short waits as a dripped answer takes
+        return 200, {"email": "slow@example.com", "status": "active"}
+
+    monkeypatch.setattr(user_migration, "_request", dripping)
+    monkeypatch.setenv("GATEHOUSE_LEGACY_URL", "http://127.0.0.1:9/legacy")
+    monkeypatch.setenv("GATEHOUSE_LEGACY_TIMEOUT", "0.2")
+    target = migrating(make_app, user_migration.handler)
+    started = time.monotonic()
+    with pytest.raises(ClientError) as down:
+        sign_in(target, "slow@example.com")
+    assert time.monotonic() - started < 0.2 * 4
+    assert "gatehouse:legacy_unavailable" in down.value.response["Error"]["Message"]
