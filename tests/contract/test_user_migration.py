@@ -283,3 +283,37 @@ def test_the_example_handler_gives_up_on_a_slow_answer_in_its_timeout(make_app, 
         sign_in(target, "slow@example.com")
     assert time.monotonic() - started < 0.2 * 4
     assert "gatehouse:legacy_unavailable" in down.value.response["Error"]["Message"]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        OSError("connection refused"),
+        (500, None),
+        (200, {"status": "disabled"}),
+        (200, {"status": "active"}),
+    ],
+    ids=["unreachable", "failing", "refused", "migrated"],
+)
+def test_the_example_handler_logs_no_password(make_app, monkeypatch, caplog, answer):
+    """Whatever the legacy API answers, the password typed is in no log line."""
+    import logging
+
+    from app.triggers import user_migration
+
+    def legacy_api(method, url, body, timeout):
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(user_migration, "_request", legacy_api)
+    monkeypatch.setenv("GATEHOUSE_LEGACY_URL", "http://127.0.0.1:9/legacy")
+    target = migrating(make_app, user_migration.handler)
+    caplog.set_level(logging.DEBUG, logger="app")  # Gatehouse's and the local pool's lines
+    try:
+        sign_in(target, "logged@example.com")
+    except ClientError:
+        pass
+    ours = [caplog.handler.format(r) for r in caplog.records if r.name.startswith("app")]
+    assert ours or answer == (200, {"status": "active"})  # a failure is logged
+    assert not [line for line in ours if LEGACY_PASSWORD in line]
