@@ -189,3 +189,15 @@ def test_the_refusal_pages_over_https_in_arabic(make_app):
         "Please try again in about %(num)d minute.", "Please try again in about %(num)d minutes.", 2
     ) % {"num": 2}
     assert words in browser.text() and '<html lang="ar" dir="rtl">' in browser.text()
+
+
+def test_a_reset_shows_only_a_refusal_the_trigger_names(browser):
+    """At ForgotPassword a trigger's vocabulary reason is its page (the trigger chose to tell,
+    as documented); a refusal in its own words gets the page every address gets."""
+    browser.open("/forgotPassword")
+    page = browser.submit("/forgotPassword", email="disabled@example.com")
+    assert page.status_code == 403 and 'data-refusal="legacy_disabled"' in browser.text()
+    for email in ("odd@example.com", "nobody@example.com"):
+        browser.open("/forgotPassword")
+        page = browser.submit("/forgotPassword", email=email)
+        assert page.status_code == 303 and page.location == "/confirmForgotPassword?sent=1"
