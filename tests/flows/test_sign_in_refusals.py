@@ -201,3 +201,27 @@ def test_a_reset_shows_only_a_refusal_the_trigger_names(browser):
         browser.open("/forgotPassword")
         page = browser.submit("/forgotPassword", email=email)
         assert page.status_code == 303 and page.location == "/confirmForgotPassword?sent=1"
+
+
+def test_a_refused_account_asking_for_a_magic_link_looks_like_an_unknown_one(make_app):
+    """PreAuthentication runs for CUSTOM_AUTH too: its refusal at a link request is the
+    "check your email" page every address gets, with no email (no enumeration)."""
+    from .test_magic_link import ask
+
+    magic = {
+        name: f"app.triggers.magic_link:{kind}_handler"
+        for name, kind in (
+            ("DefineAuthChallenge", "define"),
+            ("CreateAuthChallenge", "create"),
+            ("VerifyAuthChallengeResponse", "verify"),
+        )
+    }
+    app = make_app(
+        localpool={"lambda_config": {**magic, "PreAuthentication": refuse_pre_authentication}}
+    )
+    browser = Browser(app, Outbox(app.extensions["gatehouse.localpool"].mail.outbox.directory))
+    email = browser.account("blocked@example.com")
+    for address in (email, "nobody-at-all@example.com"):
+        page = ask(browser, address)
+        assert page.status_code == 303 and page.location == "/magic-link/sent"
+    assert [m for m in browser.outbox.messages(email) if "/magic/" in m.text] == []
