@@ -38,6 +38,7 @@ from .flows.forms import (
 from .flows.passkeys import NewPasskeyForm
 from .flows.policy import LABELS, password_rules
 from .flows.reconfirm import ProviderForm, Ways
+from .flows.refusal import UNAVAILABLE_RETRY_SECONDS
 from .flows.social import LABELS as PROVIDER_LABELS
 from .flows.two_step import SETUP_SECONDS, grouped, otpauth_uri, qr_svg
 from .i18n import language_links, supported
@@ -317,6 +318,14 @@ PAGES: dict[str, Page] = {
     "signin/refused-not-activated": Page(
         "signin/refused.html",
         lambda e: {"reason": "legacy_not_activated", "message": text("legacy_not_activated")},
+    ),
+    "signin/refused-unavailable": Page(
+        "signin/refused.html",
+        lambda e: {
+            "reason": "legacy_unavailable",
+            "message": text("legacy_unavailable"),
+            "retry": retry_words(UNAVAILABLE_RETRY_SECONDS),
+        },
     ),
     "signin/refused-provider": Page(
         "signin/refused.html",

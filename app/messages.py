@@ -332,9 +332,8 @@ MESSAGES = {
         "error",
     ),
     "legacy_unavailable": (
-        _l(
-            "We can't reach our previous system to move your account right now. Please try again in a few minutes."
-        ),
+        # The page adds when to try again, from the number its Retry-After header says.
+        _l("We can't reach our previous system to move your account right now."),
         "error",
     ),
     "sign_in_refused": (

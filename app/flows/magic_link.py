@@ -99,6 +99,7 @@ def ask():
             errors.InvalidCredentials,
             errors.InvalidInput,
             errors.NotFound,
+            errors.Rejected,  # PreAuthentication said no (CUSTOM_AUTH runs it): no link either
         ):
             pass  # unconfirmed or refused: the same page, and no email
     session[ASKED] = {

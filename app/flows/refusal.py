@@ -14,6 +14,7 @@ from flask import render_template
 
 from ..messages import text
 from ..userpool import errors
+from ..web.error_pages import retry_words
 from .social import providers_for
 
 PAGES = (
@@ -23,7 +24,8 @@ PAGES = (
     "legacy_unavailable",
     "sign_in_refused",
 )
-# "Try again in a few minutes": the header says the same.
+# When to try again after an unreachable legacy directory: the header and the page's words
+# (``retry_words``) both come from this number.
 UNAVAILABLE_RETRY_SECONDS = 120
 
 
@@ -34,11 +36,16 @@ def refusal_page(error: errors.Rejected, client_id: str):
     reason = error.reason if error.reason in PAGES else "sign_in_refused"
     provider = None
     if reason == "legacy_federated":
-        named = [(name, label) for name, label in providers_for(client_id) if name == error.detail]
-        provider = named[0] if named else None
+        label = dict(providers_for(client_id)).get(error.detail)
+        provider = (error.detail, label) if label else None
+    unavailable = reason == "legacy_unavailable"
     body = render_template(
-        "signin/refused.html", reason=reason, message=text(reason), provider=provider
+        "signin/refused.html",
+        reason=reason,
+        message=text(reason),
+        provider=provider,
+        retry=retry_words(UNAVAILABLE_RETRY_SECONDS) if unavailable else "",
     )
-    if reason == "legacy_unavailable":
+    if unavailable:
         return body, 503, {"Retry-After": str(UNAVAILABLE_RETRY_SECONDS)}
     return body, 403

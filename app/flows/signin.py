@@ -211,6 +211,11 @@ def _respond(pending: dict, answer: dict, template: str, form):
         session.pop(CHALLENGE_KEY, None)
         flash_message("session_expired")
         return redirect(url_for("signin.login"), 303)
+    except errors.Rejected as exc:
+        # PostAuthentication runs when the challenge that ends the sign-in is answered; its
+        # refusal spends the challenge as on Cognito.
+        session.pop(CHALLENGE_KEY, None)
+        return refusal_page(exc, target_client_id())
     session.pop(CHALLENGE_KEY, None)
     method = pending.get("method", "pwd")
     if pending["name"] == "SOFTWARE_TOKEN_MFA":

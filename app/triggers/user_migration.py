@@ -26,9 +26,11 @@ reason Gatehouse shows as a page (``gatehouse:<reason>``, this project's refusal
 
 Enumeration: the first two are only said to someone who typed the account's right password; a
 federated account has no password, so "this account signs in with Facebook" is said to anyone
-who types its address — what the legacy sign-in page itself said (documented in
-docs/localpool.md). ForgotPassword never refuses: an account that is not active gets the answer
-an unknown address gets (no code), so a reset tells no one anything.
+who types its address — what the legacy sign-in page itself said; ``legacy_unavailable`` is said
+at sign-in to anyone who types an address the pool lacks while the legacy API is down (both
+documented in docs/localpool.md). ForgotPassword never refuses, not even in an outage: an account
+that is not active, or not found out about, gets the answer an unknown address gets (no code),
+so a reset tells no one anything.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import os
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 DEFAULT_TIMEOUT = 2.0
@@ -75,7 +78,20 @@ def _request(method: str, url: str, body: dict | None, timeout: float) -> tuple[
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as error:
+        error.close()
         return error.code, None
+
+
+def _within(timeout: float, method: str, url: str, body: dict | None) -> tuple[int, Any]:
+    """``_request``, given up once ``timeout`` has passed in all (``TimeoutError``, an
+    OSError). urllib's timeout bounds each wait on the socket, not the whole request: a legacy
+    API that answers byte by byte would outlast Cognito's 5 seconds, which Cognito answers with
+    UnexpectedLambdaException (a fault page) instead of this trigger's clear refusal."""
+    executor = ThreadPoolExecutor(max_workers=1)
+    try:
+        return executor.submit(_request, method, url, body, timeout).result(timeout=timeout)
+    finally:
+        executor.shutdown(wait=False)  # an abandoned request ends at its own socket timeout
 
 
 def _look_up(method: str, path: str, body: dict | None) -> dict[str, Any] | None:
@@ -83,7 +99,7 @@ def _look_up(method: str, path: str, body: dict | None) -> dict[str, Any] | None
     ``legacy_unavailable`` refusal when it cannot say."""
     base, timeout = _settings()
     try:
-        status, account = _request(method, base + path, body, timeout)
+        status, account = _within(timeout, method, base + path, body)
     except (OSError, ValueError) as exc:  # unreachable, timed out, or not JSON
         raise Refused("legacy_unavailable") from exc
     if status in (401, 404):
@@ -109,7 +125,12 @@ def migrate_user(event: dict[str, Any]) -> dict[str, Any]:
     """Answer UserMigration_Authentication and UserMigration_ForgotPassword."""
     email = event["userName"].lower()
     if event["triggerSource"] == "UserMigration_ForgotPassword":
-        account = _look_up("GET", "/users/" + urllib.parse.quote(email, safe=""), None)
+        try:
+            account = _look_up("GET", "/users/" + urllib.parse.quote(email, safe=""), None)
+        except Refused:
+            # The legacy API is down: saying so would tell that the pool lacks this address
+            # (a known one never reaches the trigger), so the reset answers as for anyone.
+            account = None
         if account is not None and account.get("status") == "active":
             return _migrate(event, account)
         return event  # unknown, or not migrated by a reset: the unknown address's answer

@@ -18,10 +18,19 @@ from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntit
 
 from ..messages import text
 from ..store import StoreUnavailable
-from ..userpool.errors import ConfigurationFault, InvalidInput, Unavailable, UserPoolError
+from ..userpool.errors import (
+    ConfigurationFault,
+    InvalidInput,
+    Rejected,
+    Unavailable,
+    UserPoolError,
+)
 from .log_redaction import redact_path
 
 log = logging.getLogger(__name__)
+# The calls of a sign-in, which a sign-in trigger (PreAuthentication, PostAuthentication,
+# UserMigration) may refuse wherever a page signs someone in.
+SIGN_IN_OPERATIONS = ("InitiateAuth", "RespondToAuthChallenge")
 
 
 def retry_words(seconds: int) -> str:
@@ -85,6 +94,20 @@ def init_app(app: Flask) -> None:
             "user pool refused input a form let through: %s %s", error.operation, error.code
         )
         return error_page("invalid_input", 400)
+
+    @app.errorhandler(Rejected)
+    def refused(error: Rejected):
+        """A trigger (or the pool's web ACL) refused a call the view did not look for refusals
+        of: a sign-in's gets the sign-in refusal page, any other the "rejected" page (403),
+        never the 500 page nor the trigger's words."""
+        log.warning("user pool refused %s: %s", error.operation, error.code)
+        if error.operation in SIGN_IN_OPERATIONS:
+            # Imported here: the flows import this module's helpers.
+            from ..flows.refusal import refusal_page
+            from ..signin import target_client_id
+
+            return refusal_page(error, target_client_id())
+        return error_page("rejected", 403)
 
     @app.errorhandler(UserPoolError)
     def pool_error(error: UserPoolError):

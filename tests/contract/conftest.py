@@ -81,6 +81,18 @@ class Target:
         )
         return out["AuthenticationResult"]
 
+    def srp(self, email: str, password: str = PASSWORD) -> Any:
+        """pycognito's SRP client (AWSSRP) for one sign-in as this target's app client."""
+        from pycognito.aws_srp import AWSSRP
+
+        return AWSSRP(
+            username=email,
+            password=password,
+            pool_id=self.pool_id,
+            client_id=self.client_id,
+            client=self.idp,
+        )
+
 
 @pytest.fixture(params=TARGETS)
 def target(request, make_app) -> Target:

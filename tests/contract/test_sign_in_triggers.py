@@ -68,35 +68,31 @@ def test_a_wrong_password_runs_pre_but_not_post_authentication(make_app, calls):
     assert [e["triggerSource"] for e in calls] == ["PreAuthentication_Authentication"]
 
 
-def test_a_pre_authentication_refusal_fails_the_sign_in(make_app):
-    def refuse(event, context):
-        raise RuntimeError("gatehouse:sign_in_refused")
+def refused_sign_in(make_app, trigger: str, message: str) -> str:
+    """A known user's sign-in on a pool whose ``trigger`` raises ``message``: the call fails
+    with UserLambdaValidationException; returns the error's message."""
 
-    target = local(make_app)
-    email = target.signed_up()
-    target = local(make_app, PreAuthentication=refuse)
+    def refuse(event, context):
+        raise RuntimeError(message)
+
+    email = local(make_app).signed_up()
+    target = local(make_app, **{trigger: refuse})
     with pytest.raises(ClientError) as refused:
         target.sign_in(email)
     assert error_code(refused) == "UserLambdaValidationException"
-    assert refused.value.response["Error"]["Message"] == (
-        "PreAuthentication failed with error gatehouse:sign_in_refused."
-    )
+    return refused.value.response["Error"]["Message"]
+
+
+def test_a_pre_authentication_refusal_fails_the_sign_in(make_app):
+    message = refused_sign_in(make_app, "PreAuthentication", "gatehouse:sign_in_refused")
+    assert message == "PreAuthentication failed with error gatehouse:sign_in_refused."
 
 
 def test_pre_authentication_runs_for_srp_and_custom_auth(make_app, calls):
-    from pycognito.aws_srp import AWSSRP
-
     target = local(make_app, PreAuthentication=recording(calls))
     email = target.signed_up()
     calls.clear()
-    srp = AWSSRP(
-        username=email,
-        password=PASSWORD,
-        pool_id=target.pool_id,
-        client_id="demo",
-        client=target.idp,
-    )
-    assert srp.authenticate_user()["AuthenticationResult"]["AccessToken"]
+    assert target.srp(email).authenticate_user()["AuthenticationResult"]["AccessToken"]
     assert [e["triggerSource"] for e in calls] == ["PreAuthentication_Authentication"]
     assert calls[0]["request"]["userAttributes"]["email"] == email
 
@@ -135,19 +131,8 @@ def test_post_authentication_gets_the_completing_calls_metadata(make_app, calls)
 
 
 def test_a_post_authentication_refusal_fails_the_sign_in(make_app):
-    def refuse(event, context):
-        raise RuntimeError("audit store unavailable")
-
-    target = local(make_app)
-    email = target.signed_up()
-    target = local(make_app, PostAuthentication=refuse)
-    with pytest.raises(ClientError) as refused:
-        target.sign_in(email)
-    assert error_code(refused) == "UserLambdaValidationException"
-    assert (
-        "PostAuthentication failed with error audit store"
-        in refused.value.response["Error"]["Message"]
-    )
+    message = refused_sign_in(make_app, "PostAuthentication", "audit store unavailable")
+    assert "PostAuthentication failed with error audit store" in message
 
 
 def test_a_federated_users_first_sign_in_runs_post_confirmation(make_app, calls):

@@ -87,36 +87,20 @@ def test_an_unknown_user_is_migrated_at_sign_in_once(make_app):
 
 
 def test_a_migrated_user_can_sign_in_with_srp_afterwards(make_app):
-    from pycognito.aws_srp import AWSSRP
-
     email = "legacy-srp@example.com"
     target = migrating(make_app, Legacy(email))
     sign_in(target, email)
-    srp = AWSSRP(
-        username=email,
-        password=LEGACY_PASSWORD,
-        pool_id=target.pool_id,
-        client_id="demo",
-        client=target.idp,
-    )
-    assert srp.authenticate_user()["AuthenticationResult"]["AccessToken"]
+    assert target.srp(email, LEGACY_PASSWORD).authenticate_user()["AuthenticationResult"][
+        "AccessToken"
+    ]
 
 
 def test_srp_never_calls_the_trigger(make_app):
-    from pycognito.aws_srp import AWSSRP
-
     email = "legacy-srp-only@example.com"
     legacy = Legacy(email)
     target = migrating(make_app, legacy)
-    srp = AWSSRP(
-        username=email,
-        password=LEGACY_PASSWORD,
-        pool_id=target.pool_id,
-        client_id="demo",
-        client=target.idp,
-    )
     with pytest.raises(ClientError) as refused:
-        srp.authenticate_user()
+        target.srp(email, LEGACY_PASSWORD).authenticate_user()
     assert error_code(refused) == "NotAuthorizedException"
     assert legacy.events == []
 
@@ -250,3 +234,86 @@ def test_the_admin_password_flow_migrates_too(make_app):
     assert event["triggerSource"] == "UserMigration_Authentication"
     assert event["request"] == {"password": LEGACY_PASSWORD, "validationData": {"app": "admin"}}
     assert target.idp.admin_get_user(UserPoolId=target.pool_id, Username=email)
+
+
+def test_the_example_handler_never_refuses_a_reset_when_the_legacy_api_is_down(
+    make_app, monkeypatch
+):
+    """ForgotPassword for an address the pool lacks gets the answer any address gets even when
+    the legacy API cannot be reached: a refusal would tell the pool lacks it."""
+    from app.triggers import user_migration
+
+    def unreachable(method, url, body, timeout):
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(user_migration, "_request", unreachable)
+    monkeypatch.setenv("GATEHOUSE_LEGACY_URL", "http://127.0.0.1:9/legacy")
+    target = migrating(make_app, user_migration.handler)
+    known = target.signed_up()
+    unknown = "legacy-down@example.com"
+    answers = [
+        target.idp.forgot_password(ClientId="demo", Username=email)["CodeDeliveryDetails"]
+        for email in (known, unknown)
+    ]
+    assert answers[0]["DeliveryMedium"] == answers[1]["DeliveryMedium"] == "EMAIL"
+    assert target.mails(unknown) == []
+    # At sign-in the outage is said (a 503 page with Retry-After): the person must retry.
+    with pytest.raises(ClientError) as down:
+        sign_in(target, unknown)
+    assert "gatehouse:legacy_unavailable" in down.value.response["Error"]["Message"]
+
+
+def test_the_example_handler_gives_up_on_a_slow_answer_in_its_timeout(make_app, monkeypatch):
+    """A legacy API that answers too slowly in all (though each socket wait is short) is the
+    legacy_unavailable refusal within the timeout, never a trigger outliving Cognito's 5 s."""
+    import time
+
+    from app.triggers import user_migration
+
+    def dripping(method, url, body, timeout):
+        time.sleep(timeout * 5)  # as many short waits as a dripped answer takes
+        return 200, {"email": "slow@example.com", "status": "active"}
+
+    monkeypatch.setattr(user_migration, "_request", dripping)
+    monkeypatch.setenv("GATEHOUSE_LEGACY_URL", "http://127.0.0.1:9/legacy")
+    monkeypatch.setenv("GATEHOUSE_LEGACY_TIMEOUT", "0.2")
+    target = migrating(make_app, user_migration.handler)
+    started = time.monotonic()
+    with pytest.raises(ClientError) as down:
+        sign_in(target, "slow@example.com")
+    assert time.monotonic() - started < 0.2 * 4
+    assert "gatehouse:legacy_unavailable" in down.value.response["Error"]["Message"]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        OSError("connection refused"),
+        (500, None),
+        (200, {"status": "disabled"}),
+        (200, {"status": "active"}),
+    ],
+    ids=["unreachable", "failing", "refused", "migrated"],
+)
+def test_the_example_handler_logs_no_password(make_app, monkeypatch, caplog, answer):
+    """Whatever the legacy API answers, the password typed is in no log line."""
+    import logging
+
+    from app.triggers import user_migration
+
+    def legacy_api(method, url, body, timeout):
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(user_migration, "_request", legacy_api)
+    monkeypatch.setenv("GATEHOUSE_LEGACY_URL", "http://127.0.0.1:9/legacy")
+    target = migrating(make_app, user_migration.handler)
+    caplog.set_level(logging.DEBUG, logger="app")  # Gatehouse's and the local pool's lines
+    try:
+        sign_in(target, "logged@example.com")
+    except ClientError:
+        pass
+    ours = [caplog.handler.format(r) for r in caplog.records if r.name.startswith("app")]
+    assert ours or answer == (200, {"status": "active"})  # a failure is logged
+    assert not [line for line in ours if LEGACY_PASSWORD in line]

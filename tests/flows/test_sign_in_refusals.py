@@ -30,10 +30,22 @@ def legacy(event, context):
     return event
 
 
+# Accounts PreAuthentication starts refusing once a test has signed them in.
+REFUSED_FROM_NOW: set[str] = set()
+
+
 def refuse_pre_authentication(event, context):
-    """PreAuthentication that refuses one account."""
-    if event["request"]["userAttributes"].get("email") == "blocked@example.com":
+    """PreAuthentication that refuses one account (and those of ``REFUSED_FROM_NOW``)."""
+    email = event["request"]["userAttributes"].get("email")
+    if email == "blocked@example.com" or email in REFUSED_FROM_NOW:
         raise RuntimeError("gatehouse:sign_in_refused")
+    return event
+
+
+def refuse_post_authentication(event, context):
+    """PostAuthentication that refuses one account once its sign-in completed."""
+    if event["request"]["userAttributes"].get("email") == "held@example.com":
+        raise RuntimeError("audit store unavailable")
     return event
 
 
@@ -45,6 +57,7 @@ def browser(make_app) -> Browser:
             "lambda_config": {
                 "UserMigration": legacy,
                 "PreAuthentication": refuse_pre_authentication,
+                "PostAuthentication": refuse_post_authentication,
             }
         }
     )
@@ -78,6 +91,8 @@ def test_each_refusal_has_its_page(browser, email, reason, status, words):
     assert LEGACY_PASSWORD not in html
     if status == 503:
         assert page.headers["Retry-After"] == "120"
+        # The words say the header's number (the page's, not the message's own guess).
+        assert "try again in about 2 minutes" in html and "a few minutes" not in html
 
 
 def test_the_facebook_refusal_offers_the_facebook_button_only(browser):
@@ -107,3 +122,106 @@ def test_an_unknown_address_gets_the_usual_wrong_password_answer(browser):
     page = browser.sign_in("nobody@example.com", LEGACY_PASSWORD)
     assert page.status_code == 200
     assert "don&#39;t match" in browser.text()
+
+
+def test_a_refusal_at_the_challenge_step_has_its_page(browser):
+    """PostAuthentication runs when the challenge that ends the sign-in is answered (here a
+    new password): its refusal is the refusal page, not the 500 page."""
+    idp = browser.app.extensions["gatehouse.userpool"].client
+    idp.admin_create_user(
+        UserPoolId="us-east-1_gatehouse",
+        Username="held@example.com",
+        TemporaryPassword="Temp0rary-pass",
+        MessageAction="SUPPRESS",
+    )
+    assert browser.sign_in("held@example.com", "Temp0rary-pass").location == "/login/challenge"
+    browser.open("/login/challenge")
+    page = browser.submit("/login/challenge", password="N3w-password!")
+    html = browser.text()
+    assert page.status_code == 403
+    assert 'data-refusal="sign_in_refused"' in html and "audit store" not in html
+    # The spent challenge is gone: coming back starts the sign-in again.
+    assert browser.get("/login/challenge").location == "/login"
+
+
+def test_a_refusal_where_no_view_expects_one_is_the_refusal_page(browser):
+    """A sign-in refused on a page that does not look for refusals ("confirm it's you" with the
+    password) is the refusal page too: the app's handler, not the 500 page."""
+    email = browser.account("later@example.com")
+    assert browser.sign_in(email).status_code == 303
+    REFUSED_FROM_NOW.add(email)
+    try:
+        browser.open("/account/confirm")
+        page = browser.submit("/account/confirm", password="Corr3ct-horse")
+    finally:
+        REFUSED_FROM_NOW.discard(email)
+    assert page.status_code == 403
+    assert 'data-refusal="sign_in_refused"' in browser.text()
+
+
+def test_the_refusal_pages_over_https_in_arabic(make_app):
+    """Over HTTPS as Chromium posts (no Referer, ``Origin: null``) and in Arabic: the page is
+    right-to-left and translated, its retry words agree with Retry-After, and the provider's
+    button leads to the provider."""
+    from app import i18n
+
+    from .test_forms_over_https import HttpsBrowser
+
+    app = make_app(
+        base_url="https://localhost:8000",
+        localpool={"lambda_config": {"UserMigration": legacy}},
+    )
+    outbox = Outbox(app.extensions["gatehouse.localpool"].mail.outbox.directory)
+    arabic = i18n.translations_for("ar")
+    browser = HttpsBrowser(app, outbox)
+    browser.open("/login?lang=ar")
+    page = browser.submit("/login", email="fb@example.com", password=LEGACY_PASSWORD)
+    html = browser.text()
+    assert page.status_code == 403
+    assert '<html lang="ar" dir="rtl">' in html
+    assert arabic.gettext("Sign-in didn't finish").replace("'", "&#39;") in html
+    started = browser.get("/social/Facebook")
+    assert started.status_code in (302, 303) and "identity_provider=Facebook" in started.location
+    browser.open("/login")
+    page = browser.submit("/login", email="down@example.com", password=LEGACY_PASSWORD)
+    assert page.status_code == 503 and page.headers["Retry-After"] == "120"
+    words = arabic.ngettext(
+        "Please try again in about %(num)d minute.", "Please try again in about %(num)d minutes.", 2
+    ) % {"num": 2}
+    assert words in browser.text() and '<html lang="ar" dir="rtl">' in browser.text()
+
+
+def test_a_reset_shows_only_a_refusal_the_trigger_names(browser):
+    """At ForgotPassword a trigger's vocabulary reason is its page (the trigger chose to tell,
+    as documented); a refusal in its own words gets the page every address gets."""
+    browser.open("/forgotPassword")
+    page = browser.submit("/forgotPassword", email="disabled@example.com")
+    assert page.status_code == 403 and 'data-refusal="legacy_disabled"' in browser.text()
+    for email in ("odd@example.com", "nobody@example.com"):
+        browser.open("/forgotPassword")
+        page = browser.submit("/forgotPassword", email=email)
+        assert page.status_code == 303 and page.location == "/confirmForgotPassword?sent=1"
+
+
+def test_a_refused_account_asking_for_a_magic_link_looks_like_an_unknown_one(make_app):
+    """PreAuthentication runs for CUSTOM_AUTH too: its refusal at a link request is the
+    "check your email" page every address gets, with no email (no enumeration)."""
+    from .test_magic_link import ask
+
+    magic = {
+        name: f"app.triggers.magic_link:{kind}_handler"
+        for name, kind in (
+            ("DefineAuthChallenge", "define"),
+            ("CreateAuthChallenge", "create"),
+            ("VerifyAuthChallengeResponse", "verify"),
+        )
+    }
+    app = make_app(
+        localpool={"lambda_config": {**magic, "PreAuthentication": refuse_pre_authentication}}
+    )
+    browser = Browser(app, Outbox(app.extensions["gatehouse.localpool"].mail.outbox.directory))
+    email = browser.account("blocked@example.com")
+    for address in (email, "nobody-at-all@example.com"):
+        page = ask(browser, address)
+        assert page.status_code == 303 and page.location == "/magic-link/sent"
+    assert [m for m in browser.outbox.messages(email) if "/magic/" in m.text] == []

@@ -67,6 +67,8 @@ class LegacyHandler(BaseHTTPRequestHandler):
         """Look an account up by email: the account, or 404."""
         self.server.calls.append(("GET", self.path))
         email = unquote(self.path.rpartition("/")[2])
+        if email == SLOW:
+            time.sleep(TIMEOUT * 3)
         account = ACCOUNTS.get(email)
         if account is None:
             return self._answer(404, {"error": "not found"})
@@ -190,8 +192,10 @@ def test_forgot_password_migrates_and_the_new_password_signs_in(migrating, legac
 
 
 def test_forgot_password_for_a_refused_account_looks_like_an_unknown_one(migrating):
+    """A refused account, and one the legacy API answers about too late, get what an unknown
+    address gets (the outage page would tell the pool lacks the address)."""
     outbox = Outbox(migrating.data_dir / "outbox")
-    for email in ("disabled@legacy.example.com", "nobody@legacy.example.com"):
+    for email in ("disabled@legacy.example.com", SLOW, "nobody@legacy.example.com"):
         person = Person(migrating.url)
         person.open("/forgotPassword")
         person.submit("/forgotPassword", email=email)
