@@ -78,6 +78,10 @@ def configure(level: str) -> None:
     root.setLevel(level)
     # The audit stream is kept whatever the level of the rest (GATEHOUSE_LOG_LEVEL=WARNING).
     logging.getLogger("gatehouse.audit").setLevel(logging.INFO)
+    # At DEBUG, botocore and urllib3 log every request's body and headers: passwords, codes
+    # and tokens sent to Cognito. They never log below INFO, whatever the rest does.
+    for noisy in ("botocore", "boto3", "urllib3"):
+        logging.getLogger(noisy).setLevel(max(logging.getLogger(noisy).level, logging.INFO))
     if any(getattr(h, "_gatehouse", False) for h in root.handlers):
         return
     handler = logging.StreamHandler(sys.stderr)
