@@ -10,9 +10,15 @@ from typing import Any
 
 from ..errors import invalid_parameter
 from ..seed import AppClient
-from . import known_client, migration, operation, password_auth
+from . import known_client, operation, password_auth
 from .admin import check_pool
-from .auth import initiate_auth, prepare_initiate, prepare_respond, respond_to_auth_challenge
+from .auth import (
+    initiate_auth,
+    prepare_initiate,
+    prepare_password,
+    prepare_respond,
+    respond_to_auth_challenge,
+)
 
 ADMIN_PASSWORD_FLOWS = ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH")
 # An app client allows the admin password flow by its ExplicitAuthFlows value, or by the
@@ -37,12 +43,7 @@ def _prepare_admin_initiate(pool, params: dict[str, Any]) -> dict[str, Any]:
         return {}
     if not isinstance(auth, dict) or not isinstance(auth.get("USERNAME"), str):
         return {}
-    with pool.db.reading() as conn:
-        user = pool.find_user(conn, auth["USERNAME"])
-    prepared = password_auth.prepare(pool, user, auth.get("PASSWORD"))
-    if user is None:
-        prepared.update(migration.prepare_sign_in(pool, client, auth, params.get("ClientMetadata")))
-    return prepared
+    return prepare_password(pool, client, auth, params.get("ClientMetadata"))
 
 
 @operation("AdminInitiateAuth", "UserAuthentication", admin=True, prepare=_prepare_admin_initiate)

@@ -50,19 +50,26 @@ def prepare_initiate(pool, params: dict[str, Any]) -> dict[str, Any]:
         return {}
     if flow == "USER_AUTH":
         flow = FIRST_FACTOR_FLOWS.get(auth.get("PREFERRED_CHALLENGE"), "")
+    if flow == "USER_PASSWORD_AUTH":
+        return prepare_password(pool, client, auth, params.get("ClientMetadata"))
     with pool.db.reading() as conn:
         user = pool.find_user(conn, auth["USERNAME"])
-    if flow == "USER_PASSWORD_AUTH":
-        prepared = password_auth.prepare(pool, user, auth.get("PASSWORD"))
-        if user is None:
-            prepared.update(
-                migration.prepare_sign_in(pool, client, auth, params.get("ClientMetadata"))
-            )
-        return prepared
     big_a = srp_auth.parse_srp_a(auth.get("SRP_A"))
     if flow != "USER_SRP_AUTH" or big_a is None:
         return {}
     return {"challenge": srp_auth.numbers(pool, user, auth["USERNAME"], big_a)}
+
+
+def prepare_password(pool, client: AppClient, auth: dict, metadata: Any) -> dict[str, Any]:
+    """Before the transaction, for a password sign-in (InitiateAuth's and the admin flow's):
+    the password's verdict for the user as read now and, for a user the pool does not know,
+    the UserMigration trigger's answer (the trigger sees the password)."""
+    with pool.db.reading() as conn:
+        user = pool.find_user(conn, auth["USERNAME"])
+    prepared = password_auth.prepare(pool, user, auth.get("PASSWORD"))
+    if user is None:
+        prepared.update(migration.prepare_sign_in(pool, client, auth, metadata))
+    return prepared
 
 
 @operation("InitiateAuth", "UserAuthentication", prepare=prepare_initiate)
