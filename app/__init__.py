@@ -21,6 +21,7 @@ from .userpool.admission import build_admission
 from .userpool.domain import PoolDomain
 from .userpool.quotas import DEFAULT_RPS, HEADROOM
 from .web import error_pages, hosts, housekeeping, page_cache, security, sessions
+from .web.application import Application
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSION_SECONDS = 12 * 3600
@@ -38,7 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """
     settings = load_settings(overrides=test_config)
     logs.configure(settings.log_level)
-    app = Flask(
+    app = Application(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),

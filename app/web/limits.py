@@ -9,6 +9,7 @@ address are limited alike.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import time
@@ -63,9 +64,21 @@ def account_key() -> str:
 
 
 def limited(view):
-    """Limit a form view's POSTs per IP and per account."""
-    view = limiter.limit(per_account, key_func=account_key, methods=["POST"])(view)
-    return limiter.limit(per_ip, methods=["POST"])(view)
+    """Limit a form view's POSTs per IP and per account.
+
+    A page read goes straight to the view: Flask-Limiter's two wrappers would only look up the
+    request's identity and find nothing to count. The wrapper keeps the view's name, which is
+    what Flask-Limiter files the limits under.
+    """
+    counted = limiter.limit(per_account, key_func=account_key, methods=["POST"])(view)
+    counted = limiter.limit(per_ip, methods=["POST"])(counted)
+
+    @functools.wraps(view)
+    def form_view(*args, **kwargs):
+        """The limited view for a POST, the view itself otherwise."""
+        return (counted if request.method == "POST" else view)(*args, **kwargs)
+
+    return form_view
 
 
 def init_app(app: Flask) -> None:
