@@ -71,6 +71,25 @@ def sources(calls) -> list[str]:
     return [event["triggerSource"] for event in calls]
 
 
+def initiate(target, flow: str, step: str, **auth) -> dict:
+    """InitiateAuth as the demo client, with ClientMetadata ``{"step": step}``."""
+    return target.idp.initiate_auth(
+        ClientId="demo", AuthFlow=flow, AuthParameters=auth, ClientMetadata={"step": step}
+    )
+
+
+def answer_challenge(target, name: str, step: str, session: str | None, **responses) -> dict:
+    """RespondToAuthChallenge as the demo client, with ClientMetadata ``{"step": step}``
+    (``session`` None: SRP's PASSWORD_VERIFIER, which sends none)."""
+    return target.idp.respond_to_auth_challenge(
+        ClientId="demo",
+        ChallengeName=name,
+        ChallengeResponses=responses,
+        ClientMetadata={"step": step},
+        **({"Session": session} if session else {}),
+    )
+
+
 def user_name_of(target, email: str) -> str:
     """The pool's username (the sub) of a user."""
     return target.idp.admin_get_user(UserPoolId=target.pool_id, Username=email)["Username"]
@@ -82,11 +101,8 @@ def user_name_of(target, email: str) -> str:
 def test_an_email_code_sign_in_runs_pre_when_the_code_is_sent_and_post_at_the_code(target, calls):
     email = target.signed_up()
     calls.clear()
-    started = target.idp.initiate_auth(
-        ClientId="demo",
-        AuthFlow="USER_AUTH",
-        AuthParameters={"USERNAME": email, "PREFERRED_CHALLENGE": "EMAIL_OTP"},
-        ClientMetadata={"step": "initiate"},
+    started = initiate(
+        target, "USER_AUTH", "initiate", USERNAME=email, PREFERRED_CHALLENGE="EMAIL_OTP"
     )
     assert started["ChallengeName"] == "EMAIL_OTP"
     name = user_name_of(target, email)
@@ -94,12 +110,8 @@ def test_an_email_code_sign_in_runs_pre_when_the_code_is_sent_and_post_at_the_co
     check_pre(pre, name, {"step": "initiate"})
     assert pre["request"]["userAttributes"]["email"] == email
     code = code_in(target.mails(email)[-1].text)
-    target.idp.respond_to_auth_challenge(
-        ClientId="demo",
-        ChallengeName="EMAIL_OTP",
-        Session=started["Session"],
-        ChallengeResponses={"USERNAME": email, "EMAIL_OTP_CODE": code},
-        ClientMetadata={"step": "code"},
+    answer_challenge(
+        target, "EMAIL_OTP", "code", started["Session"], USERNAME=email, EMAIL_OTP_CODE=code
     )
     assert sources(calls) == [PRE, POST]
     check_post(calls[1], name, {"step": "code"})
@@ -117,20 +129,11 @@ def test_a_wrong_email_code_runs_no_post_authentication(target, calls):
 def test_an_email_code_chosen_later_runs_pre_then_with_initiate_auths_metadata(target, calls):
     email = target.signed_up()
     calls.clear()
-    offered = target.idp.initiate_auth(
-        ClientId="demo",
-        AuthFlow="USER_AUTH",
-        AuthParameters={"USERNAME": email},
-        ClientMetadata={"step": "initiate"},
-    )
+    offered = initiate(target, "USER_AUTH", "initiate", USERNAME=email)
     assert offered["ChallengeName"] == "SELECT_CHALLENGE"
     assert calls == []  # offering the choice starts no factor
-    started = target.idp.respond_to_auth_challenge(
-        ClientId="demo",
-        ChallengeName="SELECT_CHALLENGE",
-        Session=offered["Session"],
-        ChallengeResponses={"USERNAME": email, "ANSWER": "EMAIL_OTP"},
-        ClientMetadata={"step": "select"},
+    started = answer_challenge(
+        target, "SELECT_CHALLENGE", "select", offered["Session"], USERNAME=email, ANSWER="EMAIL_OTP"
     )
     assert started["ChallengeName"] == "EMAIL_OTP"
     (pre,) = calls
@@ -173,23 +176,21 @@ def with_passkey(target, calls) -> tuple[str, SoftAuthenticator]:
 
 def test_a_passkey_sign_in_runs_pre_at_the_challenge_and_post_at_the_answer(target, calls):
     email, authenticator = with_passkey(target, calls)
-    started = target.idp.initiate_auth(
-        ClientId="demo",
-        AuthFlow="USER_AUTH",
-        AuthParameters={"USERNAME": email, "PREFERRED_CHALLENGE": "WEB_AUTHN"},
-        ClientMetadata={"step": "initiate"},
+    started = initiate(
+        target, "USER_AUTH", "initiate", USERNAME=email, PREFERRED_CHALLENGE="WEB_AUTHN"
     )
     assert started["ChallengeName"] == "WEB_AUTHN"
     name = user_name_of(target, email)
     (pre,) = calls
     check_pre(pre, name, {"step": "initiate"})
     credential = authenticator.sign_in(request_options(started), origin_of(target))
-    done = target.idp.respond_to_auth_challenge(
-        ClientId="demo",
-        ChallengeName="WEB_AUTHN",
-        Session=started["Session"],
-        ChallengeResponses={"USERNAME": email, "CREDENTIAL": json.dumps(credential)},
-        ClientMetadata={"step": "passkey"},
+    done = answer_challenge(
+        target,
+        "WEB_AUTHN",
+        "passkey",
+        started["Session"],
+        USERNAME=email,
+        CREDENTIAL=json.dumps(credential),
     )
     assert done["AuthenticationResult"]["AccessToken"]
     assert sources(calls) == [PRE, POST]
@@ -228,18 +229,15 @@ def test_a_post_authentication_refusal_fails_the_passkey_sign_in(make_app, calls
 def test_a_password_chosen_later_gives_post_the_choosing_calls_metadata(target, calls):
     email = target.signed_up()
     calls.clear()
-    offered = target.idp.initiate_auth(
-        ClientId="demo",
-        AuthFlow="USER_AUTH",
-        AuthParameters={"USERNAME": email},
-        ClientMetadata={"step": "initiate"},
-    )
-    target.idp.respond_to_auth_challenge(
-        ClientId="demo",
-        ChallengeName="SELECT_CHALLENGE",
-        Session=offered["Session"],
-        ChallengeResponses={"USERNAME": email, "ANSWER": "PASSWORD", "PASSWORD": PASSWORD},
-        ClientMetadata={"step": "select"},
+    offered = initiate(target, "USER_AUTH", "initiate", USERNAME=email)
+    answer_challenge(
+        target,
+        "SELECT_CHALLENGE",
+        "select",
+        offered["Session"],
+        USERNAME=email,
+        ANSWER="PASSWORD",
+        PASSWORD=PASSWORD,
     )
     name = user_name_of(target, email)
     assert sources(calls) == [PRE, POST]
@@ -259,19 +257,9 @@ def test_srp_gives_post_the_password_verifiers_metadata(target, calls):
         client_id="demo",
         client=target.idp,
     )
-    started = target.idp.initiate_auth(
-        ClientId="demo",
-        AuthFlow="USER_SRP_AUTH",
-        AuthParameters=srp.get_auth_params(),
-        ClientMetadata={"step": "initiate"},
-    )
+    started = initiate(target, "USER_SRP_AUTH", "initiate", **srp.get_auth_params())
     claim = srp.process_challenge(started["ChallengeParameters"], srp.get_auth_params())
-    target.idp.respond_to_auth_challenge(
-        ClientId="demo",
-        ChallengeName="PASSWORD_VERIFIER",
-        ChallengeResponses=claim,
-        ClientMetadata={"step": "verifier"},
-    )
+    answer_challenge(target, "PASSWORD_VERIFIER", "verifier", None, **claim)
     name = user_name_of(target, email)
     assert sources(calls) == [PRE, POST]
     check_pre(calls[0], name, {"step": "initiate"})
@@ -314,21 +302,17 @@ def test_custom_auth_runs_pre_at_the_start_and_post_at_the_last_answer(make_app,
     )
     email = target.signed_up()
     calls.clear()
-    started = target.idp.initiate_auth(
-        ClientId="demo",
-        AuthFlow="CUSTOM_AUTH",
-        AuthParameters={"USERNAME": email},
-        ClientMetadata={"step": "initiate"},
-    )
+    started = initiate(target, "CUSTOM_AUTH", "initiate", USERNAME=email)
     name = user_name_of(target, email)
     (pre,) = calls
     check_pre(pre, name, {"step": "initiate"})
-    target.idp.respond_to_auth_challenge(
-        ClientId="demo",
-        ChallengeName="CUSTOM_CHALLENGE",
-        Session=started["Session"],
-        ChallengeResponses={"USERNAME": email, "ANSWER": "open sesame"},
-        ClientMetadata={"step": "answer"},
+    answer_challenge(
+        target,
+        "CUSTOM_CHALLENGE",
+        "answer",
+        started["Session"],
+        USERNAME=email,
+        ANSWER="open sesame",
     )
     assert sources(calls) == [PRE, POST]
     check_post(calls[1], name, {"step": "answer"})
