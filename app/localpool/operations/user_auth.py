@@ -39,6 +39,19 @@ FACTOR_CHALLENGES = {
 CHOICES = ("PASSWORD", "PASSWORD_SRP", "EMAIL_OTP", "WEB_AUTHN", "SMS_OTP")
 
 
+@dataclass(frozen=True)
+class FirstFactor:
+    """The first factor a USER_AUTH sign-in goes on with: who, which, InitiateAuth's
+    ClientMetadata (PreAuthentication's ``validationData``) and the ClientMetadata of the call
+    that chose it (None at InitiateAuth), for the CustomMessage and PostAuthentication
+    triggers."""
+
+    username: str
+    choice: str
+    validation: dict[str, str] | None
+    metadata: dict[str, str] | None
+
+
 def start(pool, conn, client, auth: dict[str, str], prepared, metadata) -> dict[str, Any]:
     """InitiateAuth USER_AUTH: the preferred challenge if this user has it, else the choice.
     The call's ClientMetadata is kept for PreAuthentication, which runs when a first factor
@@ -89,19 +102,6 @@ def select(pool, conn, client, user, data, responses, prepared, metadata) -> dic
         raise invalid_parameter("ANSWER is not one of the AvailableChallenges.")
     factor = FirstFactor(data["username"], choice, data.get("validation"), metadata)
     return _begin(pool, conn, client, user, factor, responses, prepared)
-
-
-@dataclass(frozen=True)
-class FirstFactor:
-    """The first factor a USER_AUTH sign-in goes on with: who, which, InitiateAuth's
-    ClientMetadata (PreAuthentication's ``validationData``) and the ClientMetadata of the call
-    that chose it (None at InitiateAuth), for the CustomMessage and PostAuthentication
-    triggers."""
-
-    username: str
-    choice: str
-    validation: dict[str, str] | None
-    metadata: dict[str, str] | None
 
 
 def _begin(pool, conn, client, user, factor: FirstFactor, given, prepared) -> dict:
