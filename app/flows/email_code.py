@@ -4,10 +4,12 @@ with the ``EMAIL_OTP`` challenge), beside magic links, where the brand offers it
 The pool makes, sends (through the CustomMessage trigger, ``CustomMessage_Authentication``) and
 checks the code, chosen in ``SELECT_CHALLENGE`` so that the page's language and brand reach the
 email; the challenge session is kept in this browser's session. Every address gets the
-same "check your email" page: an unknown, unconfirmed or refused one keeps a session of none,
-and its codes fail exactly as wrong ones do — the same message, the same three tries, the same
-lifetime, inside the same response-time floor. A code is one factor: an account with an
-authenticator app is not signed in by it (``second_factor``).
+same "check your email" page: an unknown, unconfirmed or refused one (PreAuthentication, which
+the pool runs before it sends the code) keeps a session of none, and its codes fail exactly as
+wrong ones do — the same message, the same three tries, the same lifetime, inside the same
+response-time floor. After a right code, a trigger's refusal (PostAuthentication) is the
+refusal page, as after a right password: the person has shown the mailbox is theirs. A code is
+one factor: an account with an authenticator app is not signed in by it (``second_factor``).
 """
 
 from __future__ import annotations
@@ -114,8 +116,12 @@ def sent():
     page = {"form": form, "email": waiting["email"]}
     if not form.validate_on_submit():
         return render_template("signin/email_code_sent.html", **page)
-    with padded():
-        verdict, result = _answer(waiting, form.code.data.strip())
+    try:
+        with padded():
+            verdict, result = _answer(waiting, form.code.data.strip())
+    except errors.Rejected:
+        session.pop(KEY, None)  # the pool spent the challenge: the refusal page ends it here too
+        raise
     if verdict == "wrong":
         session[KEY] = {**waiting, "wrong": waiting["wrong"] + 1}
         flash_message("email_code_wrong")
@@ -134,7 +140,8 @@ def sent():
 
 def _answer(waiting: dict, code: str) -> tuple[str, dict]:
     """RespondToAuthChallenge EMAIL_OTP: ``("signed_in", result)``, ``("wrong", {})`` while tries
-    are left, else ``("spent", {})``. A session of none fails as a wrong code does."""
+    are left, else ``("spent", {})``. A session of none fails as a wrong code does; a trigger's
+    refusal after a right code (``errors.Rejected``) reaches the refusal page."""
     last_try = waiting["wrong"] + 1 >= TRIES
     if now() > waiting["asked_at"] + LIFETIME_SECONDS:
         return "spent", {}
@@ -156,11 +163,10 @@ def _answer(waiting: dict, code: str) -> tuple[str, dict]:
         errors.SessionExpired,
         errors.CodeExpired,
         errors.TooManyAttempts,
-        # After a right code only: the account cannot sign in (the pool's refusal, or an
-        # unconfirmed address, or a password to reset); the code is spent all the same.
+        # After a right code only: the account cannot sign in (an unconfirmed address, or a
+        # password to reset); the code is spent all the same.
         errors.NotConfirmed,
         errors.PasswordResetRequired,
-        errors.Rejected,
         errors.InvalidInput,
         errors.NotFound,
     ):

@@ -8,7 +8,10 @@ browser has passkey autofill, the sign-in page's script asks ``/login/passkey/op
 address is typed and the password field offers the passkey (``mediation: "conditional"``).
 Every address gets the same page: one without a passkey, or without an account, gets decoy
 options (``app.passkeys.request_options``) and, whatever is answered, the same refusal as a
-wrong passkey, in the same time.
+wrong passkey, in the same time. A sign-in trigger's refusal is its page, as for a password:
+PreAuthentication's when the button asks for the challenge (told to anyone who types the
+address, as at the password sign-in), PostAuthentication's after a right passkey. Autofill's
+options never tell it: a refused address gets decoy options there, like any other.
 """
 
 from __future__ import annotations
@@ -55,14 +58,21 @@ def options():
     form = EmailForm()
     if not offers("passkey") or not form.validate_on_submit():
         return jsonify(error=text("invalid_input")), 400
-    return jsonify(options=_wait_for(form.email.data.strip()))
+    return jsonify(options=_wait_for(form.email.data.strip(), tell_refusal=False))
 
 
-def _wait_for(email: str) -> dict:
+def _wait_for(email: str, tell_refusal: bool = True) -> dict:
     """Start a passkey sign-in for ``email`` and keep it in the session (a decoy's for an
-    address without a passkey); returns the options for the browser."""
+    address without a passkey); returns the options for the browser. A trigger's refusal
+    (``errors.Rejected``) reaches the refusal page unless ``tell_refusal`` is false, when the
+    address gets a decoy's options."""
     with padded():
-        parameters = _challenge(email) or {}
+        try:
+            parameters = _challenge(email) or {}
+        except errors.Rejected:
+            if tell_refusal:
+                raise
+            parameters = {}
     options = passkeys.request_options(parameters.get("challenge"))
     session[KEY] = {
         "email": email,

@@ -31,8 +31,7 @@ END = "<!-- end of the generated operations table -->"
 # where an operation's own parameters ask for them.
 PARTIAL: dict[str, str] = {
     "InitiateAuth": "no `DEVICE_SRP_AUTH` or remembered devices; `UserContextData` and "
-    "`AnalyticsMetadata` are ignored; Pre/PostAuthentication do not run for `USER_AUTH`'s "
-    "`EMAIL_OTP` and `WEB_AUTHN`",
+    "`AnalyticsMetadata` are ignored",
     "RespondToAuthChallenge": "no `SMS_MFA`, `SMS_OTP`, `MFA_SETUP` or device challenges",
     "AdminInitiateAuth": "as InitiateAuth; `ClientMetadata` also reaches the custom-auth "
     "triggers (Cognito's reference says it does not)",

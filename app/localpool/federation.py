@@ -6,6 +6,12 @@ PreSignUp with ``PreSignUp_ExternalProvider``, then runs PostConfirmation with
 identity to an existing user (AdminLinkProviderForUser), Cognito fails this one sign-in with
 "Already found an entry for username" — a known behaviour that callers retry — and the local
 pool does the same.
+
+Every later sign-in of that identity (or of the user it was linked to) runs PreAuthentication
+and then PostAuthentication (``PreAuthentication_Authentication``,
+``PostAuthentication_Authentication``), the sources Cognito documents for a returning federated
+user; either may refuse by raising, and the browser then comes back with Cognito's
+``error_description``.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any
 from .errors import PoolError
 from .operations.signup import post_confirmation, pre_sign_up
 from .seed import AppClient
+from .sign_in_triggers import post_authentication, pre_authentication
 
 
 class AlreadyFoundEntry(PoolError):
@@ -50,13 +57,11 @@ def sign_in(pool, conn, provider: str, claims: dict[str, str], client: AppClient
     attributes = {name: str(claims[claim]) for name, claim in mapping.items() if claim in claims}
     user = linked_user(pool, conn, provider, subject)
     if user is not None:
-        return user
+        return _returning(pool, conn, client, user, {})
     username = f"{provider}_{subject}"
     user = pool.find_user(conn, username)
     if user is not None:
-        user["attributes"].update(attributes)
-        pool.save_user(conn, user)
-        return user
+        return _returning(pool, conn, client, user, attributes)
     flags = pre_sign_up(pool, "PreSignUp_ExternalProvider", username, client.id, attributes, {})
     if linked_user(pool, conn, provider, subject) is not None:
         raise AlreadyFoundEntry(username)
@@ -84,4 +89,15 @@ def sign_in(pool, conn, provider: str, claims: dict[str, str], client: AppClient
     pool.save_user(conn, user)
     # Cognito confirms a new external user at once, and says so to PostConfirmation.
     post_confirmation(pool, user, client.id, "PostConfirmation_ConfirmSignUp", None)
+    return user
+
+
+def _returning(pool, conn, client: AppClient, user: dict[str, Any], attributes: dict) -> dict:
+    """A known identity signs in again: PreAuthentication, the provider's attributes kept (for
+    the identity's own user), then PostAuthentication. The domain has no ClientMetadata."""
+    pre_authentication(pool, client, user["username"], user, None)
+    if attributes:
+        user["attributes"].update(attributes)
+        pool.save_user(conn, user)
+    post_authentication(pool, user, client, None)
     return user

@@ -29,6 +29,9 @@ DEFAULTS = {
     "CustomMessage_AdminCreateUser": ("Your temporary password", "invite"),
     "CustomMessage_Authentication": ("Your sign-in code", "verify"),
 }
+# Messages a source sends besides its usual one: the welcome email of a migrated user
+# (``CustomMessage_AdminCreateUser``, without a temporary password).
+TEMPLATES_BY_NAME = {"welcome": ("Welcome", "welcome")}
 
 
 @dataclass(frozen=True)
@@ -68,14 +71,17 @@ class MessageSender:
         code: str,
         client_metadata: dict[str, str] | None = None,
         username_value: str = "",
+        template: str | None = None,
     ) -> dict[str, str]:
-        """Send one message for a trigger source; returns Cognito's CodeDeliveryDetails."""
+        """Send one message for a trigger source (``template``: the pool's own text, when it is
+        not the source's usual one); returns Cognito's CodeDeliveryDetails."""
         message = self.compose(
             source,
             user_name=user_name,
             attributes=attributes,
             client_id=client_id,
             client_metadata=client_metadata,
+            template=template,
         )
         return self.deliver(message, to=to, code=code, username_value=username_value)
 
@@ -87,6 +93,7 @@ class MessageSender:
         attributes: dict[str, str],
         client_id: str,
         client_metadata: dict[str, str] | None = None,
+        template: str | None = None,
     ) -> tuple[str, str, str] | CustomEmail:
         """The message for a trigger source, placeholders unfilled: (subject, text, HTML) from
         the pool's templates, or from the CustomMessage trigger when it answers; with a
@@ -94,7 +101,7 @@ class MessageSender:
         if self.triggers.configured("CustomEmailSender"):
             # Cognito runs CustomEmailSender instead of CustomMessage, never both.
             return CustomEmail(source, user_name, dict(attributes), client_id, client_metadata)
-        subject, text, html_body = self._default(source)
+        subject, text, html_body = self._default(source, template)
         if self.triggers.configured("CustomMessage"):
             request: dict[str, Any] = {
                 "userAttributes": dict(attributes),
@@ -120,10 +127,10 @@ class MessageSender:
             subject = response.get("emailSubject") or subject
         return subject, text, html_body
 
-    def _default(self, source: str) -> tuple[str, str, str]:
-        """The pool's own message for a trigger source, from its templates, placeholders
-        unfilled."""
-        subject, stem = DEFAULTS[source]
+    def _default(self, source: str, template: str | None = None) -> tuple[str, str, str]:
+        """The pool's own message for a trigger source (or the named ``template`` of
+        ``TEMPLATES_BY_NAME``), from its templates, placeholders unfilled."""
+        subject, stem = TEMPLATES_BY_NAME[template] if template else DEFAULTS[source]
         # The templates print the placeholders; the code goes in last, as Cognito does.
         names = {"code_parameter": CODE, "username_parameter": USERNAME}
         text = self.env.get_template(f"email/pool/{stem}.txt").render(names)

@@ -29,7 +29,7 @@ from .group_claims import for_user as group_claims_for
 from .messages import MessageSender
 from .passwords import Secret, make_secret
 from .seed import AppClient, Seed
-from .sign_in_triggers import post_authentication
+from .sign_in_triggers import SIGN_IN_SOURCES, post_authentication
 from .tokens import ADMIN_SCOPE, RESERVED_CLAIMS, Signer
 from .triggers import TriggerRunner
 
@@ -317,7 +317,8 @@ class LocalPool:
         """Mint tokens after a sign-in, running PostAuthentication (for an API sign-in) and
         PreTokenGeneration (given ``metadata``, the ClientMetadata of the call, where Cognito
         passes it); returns AuthenticationResult."""
-        post_authentication(self, user, client, source, metadata)
+        if source in SIGN_IN_SOURCES:
+            post_authentication(self, user, client, metadata)
         now = int(self.clock())
         auth_time = auth_time or now
         origin_jti = origin_jti or str(uuid.uuid4())

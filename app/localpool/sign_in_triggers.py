@@ -1,14 +1,23 @@
 """The PreAuthentication and PostAuthentication triggers, with Cognito's events.
 
-- ``PreAuthentication_Authentication`` runs when a sign-in starts (USER_PASSWORD_AUTH before the
-  password is checked, USER_SRP_AUTH, CUSTOM_AUTH), for a known user, and for an unknown one only
-  when the app client prevents user-existence errors (``userNotFound`` true, no attributes). Its
-  ``validationData`` is the call's ClientMetadata. A refusal (the trigger raises) fails the call
-  with ``UserLambdaValidationException`` "PreAuthentication failed with error <message>.".
+- ``PreAuthentication_Authentication`` runs when a sign-in starts: USER_PASSWORD_AUTH before the
+  password is checked, USER_SRP_AUTH, CUSTOM_AUTH, and USER_AUTH when its first factor starts
+  (the password or SRP_A given, the email code about to be sent, the passkey challenge about to
+  be made); for a known user, and for an unknown one only when the app client prevents
+  user-existence errors (``userNotFound`` true, no attributes). Its ``validationData`` is
+  InitiateAuth's ClientMetadata (Cognito's reference names InitiateAuth and AdminInitiateAuth
+  as its source, also for a factor chosen later in SELECT_CHALLENGE). A refusal (the trigger
+  raises) fails the call with ``UserLambdaValidationException`` "PreAuthentication failed with
+  error <message>.".
 - ``PostAuthentication_Authentication`` runs once the sign-in succeeded (the password, and a
-  second factor if one was asked for), before the tokens are minted; its ``clientMetadata`` is
-  the ClientMetadata of the call that completed it. The local pool does not remember devices,
-  so ``newDeviceUsed`` is always false (as on a pool whose device tracking is off).
+  second factor if one was asked for; the email code; the passkey; the custom challenges),
+  before the tokens are minted; its ``clientMetadata`` is the ClientMetadata of the
+  RespondToAuthChallenge call that completed it (InitiateAuth's never). The local pool does not
+  remember devices, so ``newDeviceUsed`` is always false (as on a pool whose device tracking is
+  off). Refreshing tokens runs neither (``TokenGeneration_RefreshTokens`` is PreTokenGeneration's).
+- A federated sign-in through the OAuth2 domain runs both for a returning external identity
+  (Cognito's "federated user trigger sources": a first sign-in runs PreSignUp_ExternalProvider
+  and PostConfirmation_ConfirmSignUp instead), with no ClientMetadata (the domain has none).
 """
 
 from __future__ import annotations
@@ -17,7 +26,8 @@ from typing import Any
 
 from .seed import AppClient
 
-# Token sources that end an API sign-in (refreshes and the OAuth2 domain's code exchange do not).
+# Token sources that end an API sign-in (refreshes and the OAuth2 domain's code exchange do not:
+# a federated sign-in ran PostAuthentication when the identity came back from its provider).
 SIGN_IN_SOURCES = ("TokenGeneration_Authentication", "TokenGeneration_NewPasswordChallenge")
 
 
@@ -40,11 +50,9 @@ def pre_authentication(
     pool.triggers.invoke("PreAuthentication", event)
 
 
-def post_authentication(
-    pool, user: dict[str, Any], client: AppClient, source: str, metadata
-) -> None:
+def post_authentication(pool, user: dict[str, Any], client: AppClient, metadata) -> None:
     """Tell PostAuthentication about a completed sign-in (it may still refuse by raising)."""
-    if source not in SIGN_IN_SOURCES or not pool.triggers.configured("PostAuthentication"):
+    if not pool.triggers.configured("PostAuthentication"):
         return
     request: dict[str, Any] = {
         "userAttributes": pool.trigger_attributes(user),

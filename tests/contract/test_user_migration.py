@@ -188,6 +188,71 @@ def test_forgot_password_for_someone_the_legacy_directory_lacks_sends_nothing(ma
     assert len(legacy.events) == 1
 
 
+def test_a_migrated_user_gets_the_welcome_email_unless_suppressed(make_app):
+    """Cognito sends its welcome message unless messageAction is SUPPRESS, by email when
+    desiredDeliveryMediums names EMAIL (and by SMS, which the local pool has not, without it)."""
+    cases = {
+        "legacy-welcome@example.com": {"desiredDeliveryMediums": ["EMAIL"]},
+        "legacy-welcome-both@example.com": {"desiredDeliveryMediums": ["SMS", "EMAIL"]},
+        "legacy-hush@example.com": {
+            "desiredDeliveryMediums": ["EMAIL"],
+            "messageAction": "SUPPRESS",
+        },
+        "legacy-by-sms@example.com": {},
+        "legacy-sms-only@example.com": {"desiredDeliveryMediums": ["SMS"]},
+    }
+    for email, answer in cases.items():
+        target = migrating(make_app, Legacy(email, **answer))
+        assert sign_in(target, email)["AuthenticationResult"]["AccessToken"]
+        mails = target.mails(email)
+        if "EMAIL" in answer.get("desiredDeliveryMediums", []) and "messageAction" not in answer:
+            (welcome,) = mails
+            assert welcome.subject == "Welcome"
+            assert f"your username is {email}" in welcome.text
+            assert "password" not in welcome.text  # the legacy password stays the person's
+        else:
+            assert mails == [], email
+        # A second sign-in is the pool's own: no second welcome.
+        sign_in(target, email)
+        assert len(target.mails(email)) == len(mails)
+
+
+def test_the_welcome_email_goes_through_the_custom_message_trigger(make_app):
+    email = "legacy-custom-welcome@example.com"
+    events = []
+
+    def custom_message(event, context):
+        events.append(event)
+        event["response"]["emailSubject"] = "Your account moved"
+        event["response"]["emailMessage"] = f"Hello {event['request']['usernameParameter']}"
+        return event
+
+    legacy = Legacy(email, desiredDeliveryMediums=["EMAIL"])
+    target = migrating(make_app, legacy, CustomMessage=custom_message)
+    sign_in(target, email, ClientMetadata={"lang": "de"})
+    (event,) = events
+    assert event["triggerSource"] == "CustomMessage_AdminCreateUser"
+    assert event["callerContext"]["clientId"] == "demo"
+    assert event["request"]["usernameParameter"] == "{username}"
+    assert event["request"]["codeParameter"] == "{####}"
+    assert event["request"]["clientMetadata"] == {"lang": "de"}
+    assert event["request"]["userAttributes"]["email"] == email
+    (mail,) = target.mails(email)
+    assert mail.subject == "Your account moved" and f"Hello {email}" in mail.text
+
+
+def test_a_user_migrated_at_forgot_password_gets_the_welcome_and_the_code(make_app):
+    email = "legacy-forgot-welcome@example.com"
+    target = migrating(make_app, Legacy(email, desiredDeliveryMediums=["EMAIL"]))
+    target.idp.forgot_password(ClientId="demo", Username=email)
+    welcome, reset = target.mails(email)
+    assert welcome.subject == "Welcome" and "reset code" in reset.subject
+    target.idp.confirm_forgot_password(
+        ClientId="demo", Username=email, ConfirmationCode=target.last_code(email), Password=PASSWORD
+    )
+    assert sign_in(target, email, PASSWORD)["AuthenticationResult"]["AccessToken"]
+
+
 def test_a_known_user_never_calls_the_trigger(make_app):
     legacy = Legacy("not-this-one@example.com")
     target = migrating(make_app, legacy)

@@ -1,13 +1,17 @@
 """A sign-in trigger's refusal is a clear page: the UserMigration trigger's legacy directory
-(disabled, never activated, a provider's account, unreachable) and PreAuthentication."""
+(disabled, never activated, a provider's account, unreachable), PreAuthentication and
+PostAuthentication, at a password, a passkey, an email code and a provider's sign-in."""
 
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import pytest
 
 from app.mail.outbox import Outbox
+from tests.passkeys import SoftAuthenticator
 
-from .conftest import Browser
+from .conftest import CSRF, Browser
 
 LEGACY_PASSWORD = "Legacy-pass1"
 REFUSALS = {
@@ -42,9 +46,15 @@ def refuse_pre_authentication(event, context):
     return event
 
 
+# Accounts PostAuthentication starts refusing once a test has signed them in.
+HELD_FROM_NOW: set[str] = set()
+
+
 def refuse_post_authentication(event, context):
-    """PostAuthentication that refuses one account once its sign-in completed."""
-    if event["request"]["userAttributes"].get("email") == "held@example.com":
+    """PostAuthentication that refuses one account (and those of ``HELD_FROM_NOW``) once its
+    sign-in completed."""
+    email = event["request"]["userAttributes"].get("email")
+    if email == "held@example.com" or email in HELD_FROM_NOW:
         raise RuntimeError("audit store unavailable")
     return event
 
@@ -225,3 +235,110 @@ def test_a_refused_account_asking_for_a_magic_link_looks_like_an_unknown_one(mak
         page = ask(browser, address)
         assert page.status_code == 303 and page.location == "/magic-link/sent"
     assert [m for m in browser.outbox.messages(email) if "/magic/" in m.text] == []
+
+
+@contextmanager
+def refused_from_now(accounts: set[str], email: str):
+    """While the block runs, a sign-in trigger refuses ``email`` (added to ``accounts``)."""
+    accounts.add(email)
+    try:
+        yield
+    finally:
+        accounts.discard(email)
+
+
+def with_passkey(browser) -> tuple[str, SoftAuthenticator]:
+    """An account with a passkey made in the account pages, signed out again."""
+    from .test_passkeys import add_passkey, signed_out
+
+    email = browser.account()
+    browser.sign_in(email)
+    authenticator = SoftAuthenticator()
+    add_passkey(browser, authenticator)
+    signed_out(browser)
+    return email, authenticator
+
+
+def test_a_pre_authentication_refusal_at_the_passkey_button_has_its_page(browser):
+    """PreAuthentication runs when the pool makes the passkey challenge: the button's answer
+    is the refusal page, as a password's is."""
+    email, _ = with_passkey(browser)
+    with refused_from_now(REFUSED_FROM_NOW, email):
+        browser.open("/login")
+        page = browser.submit("/login/passkey", email=email, password="")
+    html = browser.text()
+    assert page.status_code == 403
+    assert 'data-refusal="sign_in_refused"' in html and "gatehouse:" not in html
+    assert browser.open("/account").request.path == "/login"
+
+
+def test_passkey_autofill_never_tells_a_refusal(browser):
+    """Autofill asks for options as an address is typed: a refused one gets a decoy's."""
+    email, _ = with_passkey(browser)
+    browser.open("/login")
+    token = CSRF.search(browser.text()).group(1)
+    with refused_from_now(REFUSED_FROM_NOW, email):
+        answer = browser.http.post(
+            "/login/passkey/options", data={"email": email}, headers={"X-CSRFToken": token}
+        )
+    assert answer.status_code == 200 and answer.json["options"]["challenge"]
+
+
+def test_a_post_authentication_refusal_after_a_passkey_has_its_page(browser):
+    from .test_passkeys import passkey_sign_in
+
+    email, authenticator = with_passkey(browser)
+    with refused_from_now(HELD_FROM_NOW, email):
+        page = passkey_sign_in(browser, email, authenticator)
+    html = browser.text()
+    assert page.status_code == 403
+    assert 'data-refusal="sign_in_refused"' in html and "audit store" not in html
+    assert browser.open("/account").request.path == "/login"
+
+
+def test_a_refused_address_asking_for_an_email_code_looks_like_an_unknown_one(browser):
+    """PreAuthentication runs before the pool sends the code: a refused address gets the page
+    every address gets, and no email (as a magic-link request does)."""
+    from .test_email_code import ask
+
+    email = browser.account()
+    before = len(browser.outbox.messages(email))
+    with refused_from_now(REFUSED_FROM_NOW, email):
+        for address in (email, "nobody-code@example.com"):
+            assert "/login/email-code/sent" in ask(browser, address).request.path
+    assert len(browser.outbox.messages(email)) == before
+
+
+def test_a_post_authentication_refusal_after_a_right_email_code_has_its_page(browser):
+    from .test_email_code import ask, newest_code
+
+    email = browser.account()
+    ask(browser, email)
+    with refused_from_now(HELD_FROM_NOW, email):
+        page = browser.submit("/login/email-code/sent", code=newest_code(browser, email))
+    html = browser.text()
+    assert page.status_code == 403
+    assert 'data-refusal="sign_in_refused"' in html and "audit store" not in html
+    # The spent challenge is gone: the code page sends the person to ask again.
+    assert browser.get("/login/email-code/sent").location.endswith("/login/email-code")
+
+
+def test_a_refused_returning_provider_sign_in_says_so(browser):
+    """A returning Google identity runs PreAuthentication at the pool's domain: its refusal
+    comes back as Cognito's error, and Gatehouse shows the refusal's words."""
+    from app.messages import text
+
+    from .test_social import continue_as
+
+    email = "social-refused@example.com"
+    assert browser.open(continue_as(browser, email)).request.path == "/account"
+    browser.open("/account")
+    browser.submit("/account/signout")
+    with refused_from_now(REFUSED_FROM_NOW, email):
+        # The provider remembers the person: straight back from the pool's domain.
+        at_pool = browser.get(browser.get("/social/Google").location)
+        assert at_pool.status_code == 302
+        page = browser.open(at_pool.location)
+    assert page.status_code == 400
+    html = browser.text()
+    assert text("sign_in_refused").replace("'", "&#39;") in html and "gatehouse:" not in html

@@ -196,7 +196,9 @@ def respond_to_auth_challenge(pool, conn, params: dict[str, Any], prepared: dict
         check_policy(pool.settings.password_policy, responses.get("NEW_PASSWORD", ""))
     conn.execute("DELETE FROM auth_sessions WHERE id = ?", (row["id"],))
     if name == "PASSWORD_VERIFIER":
-        return srp_auth.answer(pool, conn, client, user, data, responses, timestamp, prepared)
+        return srp_auth.answer(
+            pool, conn, client, user, data, responses, timestamp, prepared, metadata
+        )
     if name == "NEW_PASSWORD_REQUIRED":
         return _answer_new_password(pool, conn, client, user, responses, prepared, metadata)
     if name == "SELECT_CHALLENGE":

@@ -10,9 +10,12 @@ from ..errors import PoolError, invalid_parameter, not_authorized
 from ..seed import AppClient
 
 
-def after_password(pool, conn, client: AppClient, user: dict[str, Any]) -> dict[str, Any]:
+def after_password(
+    pool, conn, client: AppClient, user: dict[str, Any], metadata=None
+) -> dict[str, Any]:
     """What follows a right password (USER_PASSWORD_AUTH or SRP): a refusal, the new-password
-    challenge for a temporary password, the MFA challenge, or tokens."""
+    challenge for a temporary password, the MFA challenge, or tokens (``metadata``: the
+    ClientMetadata of the RespondToAuthChallenge that gave the password, if one did)."""
     check_can_sign_in(user)
     if user["status"] == "FORCE_CHANGE_PASSWORD":
         days = pool.settings.password_policy.temporary_password_validity_days
@@ -36,7 +39,7 @@ def after_password(pool, conn, client: AppClient, user: dict[str, Any]) -> dict[
                 "userAttributes": json.dumps(visible),
             },
         )
-    return tokens_or_mfa(pool, conn, client, user, "TokenGeneration_Authentication")
+    return tokens_or_mfa(pool, conn, client, user, "TokenGeneration_Authentication", metadata)
 
 
 def refuse_federated() -> None:

@@ -15,6 +15,12 @@ Cognito gives it up to five seconds); the user is created inside it (``create``)
   failed with error <message>." (``TriggerRunner.invoke``); an answer Cognito cannot use
   (a bad ``finalUserStatus``, ``messageAction`` or delivery medium) fails it with
   ``UserNotFoundException`` "Exception migrating user in app client <id>".
+- Unless ``messageAction`` is ``SUPPRESS``, the new user gets Cognito's welcome message, by
+  email when ``desiredDeliveryMediums`` names ``EMAIL`` (``welcome``); without it Cognito sends
+  it by SMS, which this pool has not, so nothing is sent. Cognito's reference says no more (not
+  its text, nor the CustomMessage source): the local pool sends its own welcome text through
+  the CustomMessage trigger as ``CustomMessage_AdminCreateUser``, the source of the message its
+  AdminCreateUser reference calls the welcome message, with no temporary password to fill in.
 """
 
 from __future__ import annotations
@@ -31,6 +37,9 @@ TRIGGER = "UserMigration"
 STATUSES = ("CONFIRMED", "RESET_REQUIRED")
 MESSAGE_ACTIONS = ("SUPPRESS", "RESEND")
 MEDIUMS = ("EMAIL", "SMS")
+# The CustomMessage source and the pool's own template of a migrated user's welcome email.
+WELCOME_SOURCE = "CustomMessage_AdminCreateUser"
+WELCOME_TEMPLATE = "welcome"
 # Attributes the pool sets itself: a trigger's values for them are not kept.
 OWN_ATTRIBUTES = ("sub", "cognito:username", "cognito:user_status", "cognito:email_alias")
 
@@ -46,6 +55,10 @@ class Migration:
     sub: str = field(default_factory=lambda: str(uuid.uuid4()))
     secret: Secret | None = None
     error: PoolError | None = None
+    # Whether the welcome email goes out, and to what the CustomMessage trigger is told of.
+    welcome: bool = False
+    client_id: str | None = None
+    metadata: dict[str, str] | None = None
 
 
 def configured(pool) -> bool:
@@ -92,10 +105,17 @@ def ask(
         return Migration(username, error=refusal)
     kept = {str(k): str(v) for k, v in attributes.items() if k not in OWN_ATTRIBUTES}
     kept["email"] = username.lower()  # this pool signs in with email: the name typed is it
+    welcome = {
+        "welcome": answer.get("messageAction") != "SUPPRESS"
+        and "EMAIL" in (answer.get("desiredDeliveryMediums") or []),
+        "client_id": client.id,
+        "metadata": dict(metadata) if metadata else None,
+    }
     if source == "UserMigration_ForgotPassword":
         # No password is known yet: the user chooses one with the code that follows.
-        return Migration(username, kept, "RESET_REQUIRED")
-    migration = Migration(username, kept, answer.get("finalUserStatus") or "CONFIRMED")
+        return Migration(username, kept, "RESET_REQUIRED", **welcome)
+    status = answer.get("finalUserStatus") or "CONFIRMED"
+    migration = Migration(username, kept, status, **welcome)
     if migration.status == "CONFIRMED":
         migration.secret = make_secret(password or "", migration.sub, pool.id)
     return migration
@@ -138,11 +158,30 @@ def create(pool, conn, migration: Migration | None) -> dict[str, Any] | None:
         raise migration.error
     if migration.attributes is None:
         return None
-    return pool.new_user(
+    user = pool.new_user(
         conn,
         migration.attributes["email"],
         migration.attributes,
         migration.secret,
         migration.status,
         sub=migration.sub,
+    )
+    if migration.welcome:
+        welcome(pool, user, migration)
+    return user
+
+
+def welcome(pool, user: dict[str, Any], migration: Migration) -> None:
+    """Email the migrated user the welcome message (their username; no password: the legacy
+    directory's stays theirs, or they choose one at the reset that follows)."""
+    pool.mail.send(
+        WELCOME_SOURCE,
+        to=user["email"],
+        user_name=user["username"],
+        attributes=pool.trigger_attributes(user),
+        client_id=migration.client_id,
+        code="",
+        client_metadata=migration.metadata,
+        username_value=user["email"],
+        template=WELCOME_TEMPLATE,
     )

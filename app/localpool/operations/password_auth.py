@@ -26,12 +26,14 @@ def prepare(pool, user, password: Any) -> dict[str, Any]:
 
 
 def sign_in(
-    pool, conn, client: AppClient, auth: dict[str, str], prepared, metadata=None
+    pool, conn, client: AppClient, auth: dict[str, str], prepared, metadata=None, completing=None
 ) -> dict[str, Any]:
     """Check USERNAME and PASSWORD: an unknown user and a wrong password get the same answer.
     A user the pool does not know is first migrated, if the UserMigration trigger (asked
     before the transaction, ``prepared["migration"]``) vouched for the password; then
-    PreAuthentication (given the call's ClientMetadata) may refuse the sign-in."""
+    PreAuthentication (given InitiateAuth's ClientMetadata, ``metadata``) may refuse the
+    sign-in. ``completing``: the ClientMetadata of a RespondToAuthChallenge that gave the
+    password (USER_AUTH's SELECT_CHALLENGE), for PostAuthentication and PreTokenGeneration."""
     username, user = named_user(pool, conn, client, auth)
     migrated = None
     if user is None:
@@ -39,7 +41,7 @@ def sign_in(
     pre_authentication(pool, client, username, user, metadata)
     if migrated is not None:
         # The legacy directory checked the password; a RESET_REQUIRED user has none yet.
-        return after_password(pool, conn, client, migrated)
+        return after_password(pool, conn, client, migrated, completing)
     if user is not None:
         pool.check_not_locked(user)
     if not trusted(prepared.get("verdict"), user, auth.get("PASSWORD", "")):
@@ -54,4 +56,4 @@ def sign_in(
         )
         user.update(srp_salt=salt, srp_verifier=verifier)
     pool.save_user(conn, user)
-    return after_password(pool, conn, client, user)
+    return after_password(pool, conn, client, user, completing)

@@ -105,9 +105,10 @@ def proof(pool, user, state: dict, responses: dict, timestamp: str) -> dict[str,
     return {"block": state["block"], "verifier": stored, "proved": proved}
 
 
-def answer(pool, conn, client, user, state, responses, timestamp, prepared):
+def answer(pool, conn, client, user, state, responses, timestamp, prepared, metadata=None):
     """Check the SRP password claim: a wrong one counts toward the lockout like a wrong password,
-    and a decoy session fails the same way."""
+    and a decoy session fails the same way (``metadata``: the call's ClientMetadata, for
+    PostAuthentication and PreTokenGeneration)."""
     named = pool.find_user(conn, responses["USERNAME"])
     if user is not None and (named is None or named["sub"] != user["sub"]):
         raise not_authorized()
@@ -123,4 +124,4 @@ def answer(pool, conn, client, user, state, responses, timestamp, prepared):
         raise not_authorized()
     user["failed_logins"] = 0
     pool.save_user(conn, user)
-    return after_password(pool, conn, client, user)
+    return after_password(pool, conn, client, user, metadata)

@@ -4,11 +4,16 @@ SELECT_CHALLENGE with AvailableChallenges; and the WEB_AUTHN challenge of a pass
 
 An unknown user is offered what a known user without passkeys is offered, and each choice then
 fails as it fails for a known user (a wrong password, a wrong email code).
+
+PreAuthentication runs once per sign-in, when the first factor starts (before the password is
+checked, the email code sent or the passkey challenge made), not when the choice is offered;
+PostAuthentication when the tokens are about to be minted (``pool.issue_tokens``).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from webauthn.helpers import base64url_to_bytes
@@ -21,6 +26,7 @@ from ..passkeys import (
     request_options,
     user_passkeys,
 )
+from ..sign_in_triggers import pre_authentication
 from . import email_otp, password_auth, srp_auth
 from .challenges import challenge, check_can_sign_in, named_user
 
@@ -33,21 +39,37 @@ FACTOR_CHALLENGES = {
 CHOICES = ("PASSWORD", "PASSWORD_SRP", "EMAIL_OTP", "WEB_AUTHN", "SMS_OTP")
 
 
+@dataclass(frozen=True)
+class FirstFactor:
+    """The first factor a USER_AUTH sign-in goes on with: who, which, InitiateAuth's
+    ClientMetadata (PreAuthentication's ``validationData``) and the ClientMetadata of the call
+    that chose it (None at InitiateAuth), for the CustomMessage and PostAuthentication
+    triggers."""
+
+    username: str
+    choice: str
+    validation: dict[str, str] | None
+    metadata: dict[str, str] | None
+
+
 def start(pool, conn, client, auth: dict[str, str], prepared, metadata) -> dict[str, Any]:
-    """InitiateAuth USER_AUTH: the preferred challenge if this user has it, else the choice."""
+    """InitiateAuth USER_AUTH: the preferred challenge if this user has it, else the choice.
+    The call's ClientMetadata is kept for PreAuthentication, which runs when a first factor
+    starts, now or after SELECT_CHALLENGE."""
     preferred = auth.get("PREFERRED_CHALLENGE")
     if preferred is not None and preferred not in CHOICES:
         raise invalid_parameter("PREFERRED_CHALLENGE is not a challenge of USER_AUTH.")
     username, user = named_user(pool, conn, client, auth)
     offered = available(pool, conn, user)
-    # Cognito passes InitiateAuth's ClientMetadata to no CustomMessage trigger (only to
-    # PreSignUp, PreAuthentication and UserMigration): an email code sent now gets none. A
-    # caller that wants it there selects EMAIL_OTP in RespondToAuthChallenge, whose ClientMetadata
-    # the trigger gets.
-    del metadata
+    validation = dict(metadata) if metadata else None
     if preferred in offered:
-        return _begin(pool, conn, client, username, user, preferred, auth, prepared, None)
-    data = {"username": username, "available": offered}
+        # Cognito passes InitiateAuth's ClientMetadata to no CustomMessage trigger (only to
+        # PreSignUp, PreAuthentication and UserMigration): an email code sent now gets none. A
+        # caller that wants it there selects EMAIL_OTP in RespondToAuthChallenge, whose
+        # ClientMetadata the trigger gets.
+        factor = FirstFactor(username, preferred, validation, None)
+        return _begin(pool, conn, client, user, factor, auth, prepared)
+    data = {"username": username, "available": offered, "validation": validation}
     asked = challenge(pool, conn, client, user, "SELECT_CHALLENGE", data, {})
     return {**asked, "AvailableChallenges": offered}
 
@@ -78,34 +100,32 @@ def select(pool, conn, client, user, data, responses, prepared, metadata) -> dic
     choice = responses.get("ANSWER")
     if choice not in data["available"]:
         raise invalid_parameter("ANSWER is not one of the AvailableChallenges.")
-    return _begin(
-        pool,
-        conn,
-        client,
-        data["username"],
-        user,
-        choice,
-        responses,
-        prepared,
-        metadata,
-    )
+    factor = FirstFactor(data["username"], choice, data.get("validation"), metadata)
+    return _begin(pool, conn, client, user, factor, responses, prepared)
 
 
-def _begin(pool, conn, client, username, user, choice, given, prepared, metadata) -> dict:
+def _begin(pool, conn, client, user, factor: FirstFactor, given, prepared) -> dict:
     """Start (or, for a password, complete) the chosen first factor."""
-    if choice in ("PASSWORD", "PASSWORD_SRP"):
-        key = "PASSWORD" if choice == "PASSWORD" else "SRP_A"
+    if factor.choice in ("PASSWORD", "PASSWORD_SRP"):
+        key = "PASSWORD" if factor.choice == "PASSWORD" else "SRP_A"
         if not given.get(key):
             raise invalid_parameter(f"Missing required parameter {key}")
-        auth = {"USERNAME": username, key: given[key], "SECRET_HASH": given.get("SECRET_HASH")}
-        if choice == "PASSWORD":
-            return password_auth.sign_in(pool, conn, client, auth, prepared, metadata)
-        return srp_auth.start(pool, conn, client, auth, prepared, metadata)
-    if choice == "EMAIL_OTP":
-        return email_otp.start(pool, conn, client, username, user, metadata)
+        auth = {
+            "USERNAME": factor.username,
+            key: given[key],
+            "SECRET_HASH": given.get("SECRET_HASH"),
+        }
+        if factor.choice == "PASSWORD":
+            return password_auth.sign_in(
+                pool, conn, client, auth, prepared, factor.validation, factor.metadata
+            )
+        return srp_auth.start(pool, conn, client, auth, prepared, factor.validation)
+    pre_authentication(pool, client, factor.username, user, factor.validation)
+    if factor.choice == "EMAIL_OTP":
+        return email_otp.start(pool, conn, client, factor.username, user, factor.metadata)
     rp = RelyingParty.of(pool)
     options = request_options(rp, user_passkeys(conn, user["sub"], rp.id))
-    data = {"username": username, "challenge": options["challenge"]}
+    data = {"username": factor.username, "challenge": options["challenge"]}
     public = {"CREDENTIAL_REQUEST_OPTIONS": json.dumps(options)}
     return challenge(pool, conn, client, user, "WEB_AUTHN", data, public)
 
