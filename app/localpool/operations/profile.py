@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..client_attributes import check_writable, readable
 from ..errors import PoolError, invalid_parameter, not_authorized
 from . import operation
 from .signup import send_code
 
-IMMUTABLE = ("sub", "email_verified", "cognito:username", "identities")
+# Refused for every caller; the verification flags are the app client's to write or not
+# (client_attributes), and an administrator's.
+IMMUTABLE = ("sub", "cognito:username", "identities")
 
 
 def mfa_settings(user: dict[str, Any]) -> dict[str, Any]:
@@ -23,23 +26,28 @@ def mfa_settings(user: dict[str, Any]) -> dict[str, Any]:
 
 @operation("GetUser", "UserRead")
 def get_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
-    """The signed-in user's username and attributes (the old email until a change is verified)."""
+    """The signed-in user's username and the attributes that the access token's app client may
+    read (the old email until a change is verified)."""
     user = pool.authenticate_access(conn, params.get("AccessToken"))
+    attributes = readable(pool.client(user["client_id"]), user["attributes"])
     return {
         "Username": user["username"],
-        "UserAttributes": pool.attribute_list(user["attributes"], user["identities"]),
+        "UserAttributes": pool.attribute_list(attributes, user["identities"]),
         **mfa_settings(user),
     }
 
 
 def apply_attributes(pool, conn, user, items, client_id: str, metadata, *, admin: bool) -> list:
     """Set attributes; a new email waits for verification (and gets a code) unless an admin
-    marks it verified in the same call, as AdminUpdateUserAttributes allows."""
+    marks it verified in the same call, as AdminUpdateUserAttributes allows. A user's own
+    call writes only what its app client may write."""
     updates = pool.attribute_dict(items)
     for name in updates:
-        if name in IMMUTABLE and not (admin and name == "email_verified"):
+        if name in IMMUTABLE:
             raise invalid_parameter(f"Cannot modify the non-mutable attribute {name}.")
     pool.schema.check_update(updates)
+    if not admin:
+        check_writable(pool.client(client_id), updates)
     new_email = updates.pop("email", None)
     verified_now = admin and updates.get("email_verified") == "true"
     user["attributes"].update(updates)
