@@ -256,3 +256,38 @@ def test_a_list_naming_an_attribute_the_schema_lacks_is_refused(target, client_w
     with pytest.raises(ClientError) as exc:
         client_with(**{key: ["email", "custom:no_such_attribute"]})
     assert error_code(exc) == "InvalidParameterException" and _message(exc) == words
+
+
+def test_the_new_password_challenge_writes_only_what_the_client_may_write(target, client_with):
+    email = target.email()
+    target.idp.admin_create_user(
+        UserPoolId=target.pool_id,
+        Username=email,
+        TemporaryPassword="Temp-passw0rd",
+        MessageAction="SUPPRESS",
+    )
+    client_id = client_with(WriteAttributes=["email", "name"])
+
+    def answer(**attributes: str) -> dict:
+        """Start a sign-in with the temporary password and answer NEW_PASSWORD_REQUIRED."""
+        started = target.idp.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": "Temp-passw0rd"},
+        )
+        responses = {"USERNAME": email, "NEW_PASSWORD": PASSWORD}
+        responses.update({f"userAttributes.{k}": v for k, v in attributes.items()})
+        return target.idp.respond_to_auth_challenge(
+            ClientId=client_id,
+            ChallengeName="NEW_PASSWORD_REQUIRED",
+            Session=started["Session"],
+            ChallengeResponses=responses,
+        )
+
+    with pytest.raises(ClientError) as exc:
+        answer(name="Ada", family_name="Lovelace")
+    assert error_code(exc) == "NotAuthorizedException" and _message(exc) == UNAUTHORIZED
+    user = target.idp.admin_get_user(UserPoolId=target.pool_id, Username=email)
+    assert user["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    assert answer(name="Ada")["AuthenticationResult"]["IdToken"]
+    assert _admin_attributes(target, email)["name"] == "Ada"
