@@ -22,31 +22,18 @@ OAUTH = {
     "SupportedIdentityProviders": ["COGNITO"],
 }
 UNAUTHORIZED = "A client attempted to write unauthorized attribute"
+TEMPORARY = "Temp-passw0rd"
 
 
 @pytest.fixture
-def client_with(target):
-    """Make a public app client with these CreateUserPoolClient arguments; returns its id.
-    Each is deleted afterwards."""
-    ids = []
+def client_with(made):
+    """Make a public app client allowed the user API, with these CreateUserPoolClient
+    arguments; returns its id (deleted after the test)."""
 
     def make(**params) -> str:
-        made = target.idp.create_user_pool_client(
-            UserPoolId=target.pool_id,
-            ClientName="attributes",
-            ExplicitAuthFlows=FLOWS,
-            **OAUTH,
-            **params,
-        )["UserPoolClient"]
-        ids.append(made["ClientId"])
-        return made["ClientId"]
+        return made(ClientName="attributes", ExplicitAuthFlows=FLOWS, **OAUTH, **params)["ClientId"]
 
-    yield make
-    for client_id in ids:
-        try:
-            target.idp.delete_user_pool_client(UserPoolId=target.pool_id, ClientId=client_id)
-        except ClientError:
-            pass
+    return make
 
 
 def _tokens(target, client_id: str, email: str) -> dict:
@@ -73,6 +60,18 @@ def _admin_attributes(target, email: str) -> dict[str, str]:
 def _message(excinfo) -> str:
     """The Cognito error message of a raised ClientError."""
     return excinfo.value.response["Error"]["Message"]
+
+
+def _invited(target) -> str:
+    """A user an administrator made, with a temporary password and an unverified email."""
+    email = target.email()
+    target.idp.admin_create_user(
+        UserPoolId=target.pool_id,
+        Username=email,
+        TemporaryPassword=TEMPORARY,
+        MessageAction="SUPPRESS",
+    )
+    return email
 
 
 def _user_with_names(target) -> str:
@@ -175,13 +174,7 @@ def test_update_user_attributes_writes_only_what_the_client_may_write(target, cl
 
 
 def test_a_user_may_not_verify_their_own_email_through_a_default_client(target):
-    email = target.email()
-    target.idp.admin_create_user(
-        UserPoolId=target.pool_id,
-        Username=email,
-        TemporaryPassword="Temp-passw0rd",
-        MessageAction="SUPPRESS",
-    )
+    email = _invited(target)
     target.idp.admin_set_user_password(
         UserPoolId=target.pool_id, Username=email, Password=PASSWORD, Permanent=True
     )
@@ -195,13 +188,7 @@ def test_a_user_may_not_verify_their_own_email_through_a_default_client(target):
 
 
 def test_a_client_that_names_email_verified_may_write_it(target, client_with):
-    email = target.email()
-    target.idp.admin_create_user(
-        UserPoolId=target.pool_id,
-        Username=email,
-        TemporaryPassword="Temp-passw0rd",
-        MessageAction="SUPPRESS",
-    )
+    email = _invited(target)
     target.idp.admin_set_user_password(
         UserPoolId=target.pool_id, Username=email, Password=PASSWORD, Permanent=True
     )
@@ -259,13 +246,7 @@ def test_a_list_naming_an_attribute_the_schema_lacks_is_refused(target, client_w
 
 
 def test_the_new_password_challenge_writes_only_what_the_client_may_write(target, client_with):
-    email = target.email()
-    target.idp.admin_create_user(
-        UserPoolId=target.pool_id,
-        Username=email,
-        TemporaryPassword="Temp-passw0rd",
-        MessageAction="SUPPRESS",
-    )
+    email = _invited(target)
     client_id = client_with(WriteAttributes=["email", "name"])
 
     def answer(**attributes: str) -> dict:
@@ -273,7 +254,7 @@ def test_the_new_password_challenge_writes_only_what_the_client_may_write(target
         started = target.idp.initiate_auth(
             ClientId=client_id,
             AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": email, "PASSWORD": "Temp-passw0rd"},
+            AuthParameters={"USERNAME": email, "PASSWORD": TEMPORARY},
         )
         responses = {"USERNAME": email, "NEW_PASSWORD": PASSWORD}
         responses.update({f"userAttributes.{k}": v for k, v in attributes.items()})
