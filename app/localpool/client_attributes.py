@@ -18,6 +18,16 @@ UNWRITABLE = frozenset({"sub"})
 UNAUTHORIZED_WRITE = "A client attempted to write unauthorized attribute"
 
 
+def token_client(pool, client_id: str) -> AppClient:
+    """The app client an access token was issued to, whose lists limit what the token reads
+    and writes. A token of a client deleted since is refused (NotAuthorizedException) rather
+    than given the default lists, which would let it read and write more than its client could."""
+    client = pool.clients.get(client_id)
+    if client is None:
+        raise not_authorized("Access Token has been revoked")
+    return client
+
+
 def may_read(client: AppClient, name: str) -> bool:
     """Whether the client may read this attribute (an empty list: every attribute)."""
     return not client.read_attributes or name in client.read_attributes

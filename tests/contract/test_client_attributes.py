@@ -272,3 +272,23 @@ def test_the_new_password_challenge_writes_only_what_the_client_may_write(target
     assert user["UserStatus"] == "FORCE_CHANGE_PASSWORD"
     assert answer(name="Ada")["AuthenticationResult"]["IdToken"]
     assert _admin_attributes(target, email)["name"] == "Ada"
+
+
+def test_a_token_of_a_deleted_client_reads_and_writes_nothing(target, client_with):
+    """The local pool's choice (not compared with a live pool): without its client, a token's
+    permissions are unknown, and the defaults would allow more than the client did."""
+    target.need_local()
+    email = _user_with_names(target)
+    client_id = client_with(ReadAttributes=["email"], WriteAttributes=["email"])
+    access = _tokens(target, client_id, email)["AccessToken"]
+    target.idp.delete_user_pool_client(UserPoolId=target.pool_id, ClientId=client_id)
+    for call in (
+        lambda: target.idp.get_user(AccessToken=access),
+        lambda: target.idp.update_user_attributes(
+            AccessToken=access, UserAttributes=[{"Name": "family_name", "Value": "King"}]
+        ),
+    ):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert error_code(exc) == "NotAuthorizedException"
+    assert _admin_attributes(target, email)["family_name"] == "Lovelace"

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..client_attributes import check_writable, readable
+from ..client_attributes import VERIFICATION_FLAGS, check_writable, readable, token_client
 from ..errors import PoolError, invalid_parameter, not_authorized
 from . import operation
 from .signup import send_code
 
-# Refused for every caller; the verification flags are the app client's to write or not
-# (client_attributes), and an administrator's.
-IMMUTABLE = ("sub", "cognito:username", "identities")
+IMMUTABLE = ("sub", "email_verified", "cognito:username", "identities")
 
 
 def mfa_settings(user: dict[str, Any]) -> dict[str, Any]:
@@ -29,7 +27,7 @@ def get_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
     """The signed-in user's username and the attributes that the access token's app client may
     read (the old email until a change is verified)."""
     user = pool.authenticate_access(conn, params.get("AccessToken"))
-    attributes = readable(pool.client(user["client_id"]), user["attributes"])
+    attributes = readable(token_client(pool, user["client_id"]), user["attributes"])
     return {
         "Username": user["username"],
         "UserAttributes": pool.attribute_list(attributes, user["identities"]),
@@ -43,11 +41,13 @@ def apply_attributes(pool, conn, user, items, client_id: str, metadata, *, admin
     call writes only what its app client may write."""
     updates = pool.attribute_dict(items)
     for name in updates:
-        if name in IMMUTABLE:
+        # The verification flags are an administrator's to set, and a client's that names them
+        # in its WriteAttributes (check_writable, below).
+        if name in IMMUTABLE and name not in VERIFICATION_FLAGS:
             raise invalid_parameter(f"Cannot modify the non-mutable attribute {name}.")
     pool.schema.check_update(updates)
     if not admin:
-        check_writable(pool.client(client_id), updates)
+        check_writable(token_client(pool, client_id), updates)
     new_email = updates.pop("email", None)
     verified_now = admin and updates.get("email_verified") == "true"
     user["attributes"].update(updates)
