@@ -6,9 +6,12 @@ make of the two lists. Calls made with credentials (Admin*) are not limited by t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from .errors import invalid_parameter, not_authorized
-from .seed import AppClient
+
+if TYPE_CHECKING:  # the seed file's loader checks its clients' lists here too
+    from .seed import AppClient
 
 # Cognito's verification flags: readable by default, but written by default only by the pool
 # itself (a code confirmed) or an administrator, never by a client that did not name them.
@@ -55,20 +58,29 @@ def check_writable(client: AppClient, names: Iterable[str]) -> None:
         raise not_authorized(UNAUTHORIZED_WRITE)
 
 
-def checked_lists(
-    schema, required: Iterable[str], params: Mapping, verb: str
-) -> tuple[list[str], list[str]]:
-    """CreateUserPoolClient's and UpdateUserPoolClient's ReadAttributes and WriteAttributes,
-    refused (InvalidParameterException) when they name an attribute the schema lacks, or when
-    a write list leaves out a required attribute: the pool's required attributes must always
-    be writable, or no one could sign up. ``verb`` is "creating" or "updating"."""
-    read = list(params.get("ReadAttributes") or [])
-    write = list(params.get("WriteAttributes") or [])
+def unfit_list(schema, required: Iterable[str], read: list[str], write: list[str]) -> str | None:
+    """Which list ("read" or "write") Cognito refuses, or None: a list naming an attribute the
+    schema lacks, or a write list naming ``sub`` or leaving out a required attribute (those
+    must always be writable, or no one could sign up)."""
     if any(not schema.known(name) for name in read):
-        raise invalid_parameter(f"Invalid read attributes specified while {verb} a client")
+        return "read"
     if write and (
         any(not schema.known(name) or name in UNWRITABLE for name in write)
         or any(name not in write for name in required)
     ):
-        raise invalid_parameter(f"Invalid write attributes specified while {verb} a client")
+        return "write"
+    return None
+
+
+def checked_lists(
+    schema, required: Iterable[str], params: Mapping, verb: str
+) -> tuple[list[str], list[str]]:
+    """CreateUserPoolClient's and UpdateUserPoolClient's ReadAttributes and WriteAttributes,
+    refused as Cognito refuses them (InvalidParameterException; ``verb`` is "creating" or
+    "updating", as its messages say)."""
+    read = list(params.get("ReadAttributes") or [])
+    write = list(params.get("WriteAttributes") or [])
+    unfit = unfit_list(schema, required, read, write)
+    if unfit:
+        raise invalid_parameter(f"Invalid {unfit} attributes specified while {verb} a client")
     return read, write
