@@ -19,6 +19,7 @@ from typing import Any
 from ..web.signing import same_secret
 from . import resource_servers
 from .attribute_schema import AttributeSchema
+from .client_attributes import readable
 from .clients import ClientRegistry
 from .codes import Codes
 from .custom_sender import LOCAL_KEY_ARN, LocalKms
@@ -332,7 +333,8 @@ class LocalPool:
         )
         id_changes = {**(id_extra or {}), **changes.id_add}
         id_token, access_token = self.signer.mint(
-            user=user,
+            # The ID token carries only the attributes the app client may read.
+            user={**user, "attributes": readable(client, user["attributes"])},
             client_id=client.id,
             auth_time=auth_time,
             now=now,

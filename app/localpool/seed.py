@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .attribute_schema import CUSTOM_PREFIX, CUSTOM_TYPES, AttributeSchema, CustomAttribute
+from .client_attributes import unfit_list
 from .tokens import ADMIN_SCOPE
 
 # Cognito's quota categories that the local pool can be told to throttle.
@@ -287,6 +288,20 @@ def load_seed(path: Path, overrides: dict[str, Any] | None = None, *, base_url: 
                     f"{path}: users[{i}].attributes: {name} is not an attribute of the schema "
                     "(a custom one needs a [[pool.custom_attributes]] entry)"
                 )
+    for i, client in enumerate(listed):
+        unfit = unfit_list(
+            schema, pool.required_attributes, client.read_attributes, client.write_attributes
+        )
+        if unfit:
+            raise SeedError(
+                f"{path}: clients[{i}].{unfit}_attributes: name only attributes of the schema"
+                + (
+                    f", every required one ({', '.join(pool.required_attributes)}) and not sub"
+                    if unfit == "write"
+                    else ""
+                )
+                + " (empty: every attribute)"
+            )
     providers = {}
     for i, item in enumerate(raw.get("identity_providers", [])):
         provider = _build(IdentityProvider, item, f"identity_providers[{i}]", path)

@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from botocore.validate import validate_parameters
 
 from app.mail.outbox import Outbox
@@ -111,6 +112,25 @@ def target(request, make_app) -> Target:
     idp = app.extensions["gatehouse.userpool"].client
     check_response_shapes(idp)
     return Target(idp, pool.id, "demo", Outbox(pool.mail.outbox.directory), pool)
+
+
+@pytest.fixture
+def made(target):
+    """Make app clients for one test (keyword arguments: CreateUserPoolClient's); each is
+    deleted afterwards."""
+    ids = []
+
+    def make(**params):
+        client = target.idp.create_user_pool_client(UserPoolId=target.pool_id, **params)
+        ids.append(client["UserPoolClient"]["ClientId"])
+        return client["UserPoolClient"]
+
+    yield make
+    for client_id in ids:
+        try:
+            target.idp.delete_user_pool_client(UserPoolId=target.pool_id, ClientId=client_id)
+        except ClientError:
+            pass
 
 
 def check_response_shapes(idp) -> None:

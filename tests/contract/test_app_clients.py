@@ -15,25 +15,6 @@ from .conftest import error_code
 PASSWORD_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 
 
-@pytest.fixture
-def made(target):
-    """Make app clients for one test (keyword arguments: CreateUserPoolClient's); each is
-    deleted afterwards."""
-    ids = []
-
-    def make(**params):
-        client = target.idp.create_user_pool_client(UserPoolId=target.pool_id, **params)
-        ids.append(client["UserPoolClient"]["ClientId"])
-        return client["UserPoolClient"]
-
-    yield make
-    for client_id in ids:
-        try:
-            target.idp.delete_user_pool_client(UserPoolId=target.pool_id, ClientId=client_id)
-        except ClientError:
-            pass
-
-
 def _hash(client: dict, username: str) -> str:
     """SECRET_HASH for a client with a secret."""
     digest = hmac.new(

@@ -27,7 +27,7 @@ def test_the_template_passes_cfn_lint():
 
 def test_every_handler_named_in_the_template_exists():
     handlers = re.findall(r"Handler: ([\w.]+)", TEMPLATE.read_text())
-    assert len(handlers) == 7
+    assert len(handlers) == 8
     for path in handlers:
         module, _, name = path.rpartition(".")
         assert callable(getattr(importlib.import_module(module), name)), path
@@ -127,3 +127,64 @@ def test_the_sender_sends_only_from_the_mail_from_identity():
         "Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${MailFrom}"
     }
     assert ses["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "MailFrom"}}}
+
+
+def _decoded() -> dict:
+    """The template as cfn-lint reads it (short tags as ``Fn::...`` and ``Ref``)."""
+    from cfnlint.decode import decode_str
+
+    template, problems = decode_str(TEMPLATE.read_text())
+    assert not problems, problems
+    return template
+
+
+def test_user_migration_is_wired_only_when_a_legacy_url_is_given():
+    template = _decoded()
+    parameter = template["Parameters"]["LegacyUrl"]
+    assert parameter["Default"] == ""  # the default deploy has no migration trigger
+    pattern = re.compile(parameter["AllowedPattern"])
+    assert pattern.fullmatch("") and pattern.fullmatch("https://legacy.example.com/api")
+    assert not pattern.fullmatch("http://legacy.example.com")
+    assert template["Conditions"]["MigrateUsers"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "LegacyUrl"}, ""]}]
+    }
+    resources = template["Resources"]
+    lambda_config = resources["UserPool"]["Properties"]["LambdaConfig"]
+    assert lambda_config["UserMigration"] == {
+        "Fn::If": [
+            "MigrateUsers",
+            {"Fn::GetAtt": ["UserMigrationFunction", "Arn"]},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
+    function = resources["UserMigrationFunction"]
+    assert function["Condition"] == "MigrateUsers"
+    assert function["Properties"]["Handler"] == "app.triggers.user_migration.handler"
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert variables == {"GATEHOUSE_LEGACY_URL": {"Ref": "LegacyUrl"}}
+    # It calls no AWS API: no policy beyond SAM's own (its logs).
+    assert "Policies" not in function["Properties"]
+    # No handler for PreAuthentication or PostAuthentication in app/triggers/: not wired.
+    assert "PreAuthentication" not in lambda_config and "PostAuthentication" not in lambda_config
+
+
+def test_only_the_pool_may_invoke_each_trigger():
+    resources = _decoded()["Resources"]
+    permissions = {
+        props["FunctionName"]["Ref"]: (resource.get("Condition"), props)
+        for resource in resources.values()
+        if resource["Type"] == "AWS::Lambda::Permission"
+        for props in [resource["Properties"]]
+    }
+    functions = {
+        name: resource.get("Condition")
+        for name, resource in resources.items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+    assert set(permissions) == set(functions)
+    for name, (condition, props) in permissions.items():
+        # Deployed with its function, or CloudFormation would name a function that is not there.
+        assert condition == functions[name], name
+        assert props["Action"] == "lambda:InvokeFunction"
+        assert props["Principal"] == "cognito-idp.amazonaws.com"
+        assert props["SourceArn"] == {"Fn::GetAtt": ["UserPool", "Arn"]}, name

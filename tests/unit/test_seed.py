@@ -85,6 +85,10 @@ def test_a_custom_seed_may_use_base_and_the_app_fills_it_in(make_app, tmp_path):
             "attributes = { 'custom:team' = 'blue' }\n",
             "users[0].attributes",
         ),
+        ("[[clients]]\nid = 'a'\nread_attributes = ['email', 'colour']\n", "read_attributes"),
+        ("[[clients]]\nid = 'a'\nwrite_attributes = ['custom:team']\n", "write_attributes"),
+        # The pool's required attribute (email) must be writable.
+        ("[[clients]]\nid = 'a'\nwrite_attributes = ['name']\n", "clients[0].write_attributes"),
     ],
 )
 def test_an_unknown_missing_or_undeclared_key_is_named_with_the_file(tmp_path, text, key):

@@ -9,6 +9,7 @@ import secrets
 import string
 from typing import Any
 
+from ..client_attributes import checked_lists
 from ..errors import PoolError, invalid_parameter
 from ..resource_servers import declared_scopes
 from ..seed import STANDARD_SCOPES, AppClient
@@ -55,9 +56,10 @@ def _validities(params: dict[str, Any]) -> dict[str, int]:
     }
 
 
-def _checked(pool, conn, params: dict[str, Any], has_secret: bool) -> dict[str, Any]:
-    """An app client's settings from a Create or Update request, checked as Cognito checks
-    them; whatever the request leaves out takes Cognito's default (on update too)."""
+def _checked(pool, conn, params: dict[str, Any], has_secret: bool, verb: str) -> dict[str, Any]:
+    """An app client's settings from a Create or Update request (``verb``: "creating" or
+    "updating", as Cognito's messages say), checked as Cognito checks them; whatever the
+    request leaves out takes Cognito's default (on update too)."""
     flows = list(params.get("AllowedOAuthFlows") or [])
     if "client_credentials" in flows and len(flows) > 1:
         raise PoolError(
@@ -78,6 +80,7 @@ def _checked(pool, conn, params: dict[str, Any], has_secret: bool) -> dict[str, 
     for name in providers:
         if name != "COGNITO" and name not in pool.providers:
             raise invalid_parameter(f"The provider {name} does not exist for User Pool {pool.id}")
+    read, write = checked_lists(pool.schema, pool.settings.required_attributes, params, verb)
     return {
         "callback_urls": list(params.get("CallbackURLs") or []),
         "logout_urls": list(params.get("LogoutURLs") or []),
@@ -86,8 +89,8 @@ def _checked(pool, conn, params: dict[str, Any], has_secret: bool) -> dict[str, 
         "allowed_oauth_scopes": scopes,
         "supported_identity_providers": providers,
         "prevent_user_existence_errors": params.get("PreventUserExistenceErrors") == "ENABLED",
-        "read_attributes": list(params.get("ReadAttributes") or []),
-        "write_attributes": list(params.get("WriteAttributes") or []),
+        "read_attributes": read,
+        "write_attributes": write,
         "default_redirect_uri": params.get("DefaultRedirectURI") or "",
         **_validities(params),
     }
@@ -98,7 +101,7 @@ def create_user_pool_client(pool, conn, params: dict[str, Any]) -> dict[str, Any
     """Make an app client (with a secret when GenerateSecret or ClientSecret asks for one)."""
     check_pool(pool, params)
     secret = params.get("ClientSecret") or (_random(51) if params.get("GenerateSecret") else "")
-    settings = _checked(pool, conn, params, bool(secret))
+    settings = _checked(pool, conn, params, bool(secret), "creating")
     client_id = _random(26)
     pool.clients[client_id] = AppClient(
         id=client_id, name=params["ClientName"], secret=secret, **settings
@@ -112,7 +115,7 @@ def update_user_pool_client(pool, conn, params: dict[str, Any]) -> dict[str, Any
     default (the id, secret and, when not given, the name stay)."""
     check_pool(pool, params)
     old = pool.client(params.get("ClientId"))
-    settings = _checked(pool, conn, params, bool(old.secret))
+    settings = _checked(pool, conn, params, bool(old.secret), "updating")
     pool.clients[old.id] = AppClient(
         id=old.id, name=params.get("ClientName") or old.name, secret=old.secret, **settings
     )

@@ -9,6 +9,7 @@ from typing import Any
 import pyotp
 
 from ...web.signing import same_secret
+from ..client_attributes import check_writable
 from ..errors import PoolError, invalid_parameter, not_authorized
 from ..passwords import check_policy, make_secret, secret_for
 from ..seed import AppClient
@@ -218,6 +219,7 @@ def _answer_new_password(pool, conn, client, user, responses, prepared, metadata
         if key.startswith("userAttributes.")
     }
     pool.schema.check_update(given)
+    check_writable(client, given)
     user["attributes"].update(given)
     user.update(secret_for(prepared.get("secret"), user["username"], password, pool.id).columns())
     user["status"] = "CONFIRMED"

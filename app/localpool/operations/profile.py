@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..client_attributes import VERIFICATION_FLAGS, check_writable, readable, token_client
 from ..errors import PoolError, invalid_parameter, not_authorized
 from . import operation
 from .signup import send_code
@@ -23,23 +24,30 @@ def mfa_settings(user: dict[str, Any]) -> dict[str, Any]:
 
 @operation("GetUser", "UserRead")
 def get_user(pool, conn, params: dict[str, Any]) -> dict[str, Any]:
-    """The signed-in user's username and attributes (the old email until a change is verified)."""
+    """The signed-in user's username and the attributes that the access token's app client may
+    read (the old email until a change is verified)."""
     user = pool.authenticate_access(conn, params.get("AccessToken"))
+    attributes = readable(token_client(pool, user["client_id"]), user["attributes"])
     return {
         "Username": user["username"],
-        "UserAttributes": pool.attribute_list(user["attributes"], user["identities"]),
+        "UserAttributes": pool.attribute_list(attributes, user["identities"]),
         **mfa_settings(user),
     }
 
 
 def apply_attributes(pool, conn, user, items, client_id: str, metadata, *, admin: bool) -> list:
     """Set attributes; a new email waits for verification (and gets a code) unless an admin
-    marks it verified in the same call, as AdminUpdateUserAttributes allows."""
+    marks it verified in the same call, as AdminUpdateUserAttributes allows. A user's own
+    call writes only what its app client may write."""
     updates = pool.attribute_dict(items)
     for name in updates:
-        if name in IMMUTABLE and not (admin and name == "email_verified"):
+        # The verification flags are an administrator's to set, and a client's that names them
+        # in its WriteAttributes (check_writable, below).
+        if name in IMMUTABLE and name not in VERIFICATION_FLAGS:
             raise invalid_parameter(f"Cannot modify the non-mutable attribute {name}.")
     pool.schema.check_update(updates)
+    if not admin:
+        check_writable(token_client(pool, client_id), updates)
     new_email = updates.pop("email", None)
     verified_now = admin and updates.get("email_verified") == "true"
     user["attributes"].update(updates)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from ..client_attributes import check_writable
 from ..codes import MISMATCH
 from ..errors import PoolError, invalid_parameter, not_authorized
 from ..messages import mask
@@ -83,10 +84,12 @@ def sign_up(pool, conn, params: dict[str, Any], prepared: dict[str, Any]) -> dic
     pool.schema.check_new_user(attrs)
     if attrs.get("email") and attrs["email"].lower() != email:
         raise invalid_parameter("Email attribute must match the username.")
-    attrs["email"] = email
-    for name in ("sub", "email_verified", "cognito:username"):
+    for name in ("sub", "cognito:username"):
         if name in attrs:
             raise invalid_parameter(f"Cannot modify the non-mutable attribute {name}.")
+    # What the caller sent, not the email the username gives (the pool sets that itself).
+    check_writable(client, attrs)
+    attrs["email"] = email
     check_policy(pool.settings.password_policy, params.get("Password", ""))
     if pool.email_taken(conn, email):
         raise PoolError(
