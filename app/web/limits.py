@@ -37,6 +37,29 @@ class FormLimiter(Limiter):
         if request.method == "POST":
             super()._check_request_limit(*args, **kwargs)
 
+    def init_app(self, app: Flask) -> None:
+        """Flask-Limiter's set-up, with its after-request and teardown hooks run for POSTs
+        only: on a page read they would deduct nothing and add no header (headers are off)."""
+        super().init_app(app)
+        for hooks in (app.after_request_funcs[None], app.teardown_request_funcs[None]):
+            hooks[:] = [_for_posts(hook) if self._owns(hook) else hook for hook in hooks]
+
+    def _owns(self, hook) -> bool:
+        """Whether an app hook is this limiter's (a bound method, or a partial given it)."""
+        if isinstance(hook, functools.partial):
+            return hook.args[:1] == (self,)
+        return getattr(hook, "__self__", None) is self
+
+
+def _for_posts(hook):
+    """``hook`` for a POST; for any other request, the response (or error) passed through."""
+
+    def for_posts(value):
+        """Run the limiter's hook for a POST only."""
+        return hook(value) if request.method == "POST" else value
+
+    return for_posts
+
 
 limiter = FormLimiter(key_func=get_remote_address)
 

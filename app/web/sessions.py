@@ -46,7 +46,8 @@ class ServerSession(CallbackDict, SessionMixin):
             self.modified = True
 
         super().__init__(initial or {}, on_update)
-        self.sid = sid or secrets.token_urlsafe(32)
+        # A visitor's session usually stays in the cookie: its id is drawn when first needed.
+        self._sid = sid
         self.new = new
         self.modified = False
         self.retired: str | None = None
@@ -55,11 +56,18 @@ class ServerSession(CallbackDict, SessionMixin):
         # True when the store could not be read: the request must not go on as if signed out.
         self.unavailable = unavailable
 
+    @property
+    def sid(self) -> str:
+        """The session's id in the store (a fresh random one for a new session)."""
+        if not self._sid:
+            self._sid = secrets.token_urlsafe(32)
+        return self._sid
+
     def renew(self) -> None:
         """Move the data to a fresh id (prevents session fixation); the old id dies."""
         if self.stored:
             self.retired = self.sid
-        self.sid = secrets.token_urlsafe(32)
+        self._sid = secrets.token_urlsafe(32)
         self.new = True
         self.stored = False
         self.modified = True

@@ -146,6 +146,7 @@ def test_a_script_name_from_the_request_never_reaches_another_persons_page(app):
 def test_page_reads_skip_the_rate_limiters_bookkeeping_and_form_posts_do_not(app, monkeypatch):
     """Every limit counts POSTs, so the limiter is not consulted for a page read."""
     from flask_limiter import Limiter
+    from flask_limiter._extension import LimiterContext
 
     consulted = []
     real = Limiter._check_request_limit
@@ -156,9 +157,16 @@ def test_page_reads_skip_the_rate_limiters_bookkeeping_and_form_posts_do_not(app
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(Limiter, "_check_request_limit", counting)
+    # Its after-request and teardown hooks, which the app holds (as partials and bound methods).
+    after = []
+    monkeypatch.setattr(
+        Limiter, "_Limiter__check_conditional_deductions", lambda *a: after.append(1)
+    )
+    monkeypatch.setattr(LimiterContext, "reset", lambda self: after.append(2))
     client = app.test_client()
     page = client.get("/login")
-    assert page.status_code == 200 and consulted == []
+    assert page.status_code == 200 and consulted == [] and after == []
     token = CSRF.search(page.get_data(as_text=True)).group(1)
     client.post("/login", data={"csrf_token": token, "email": "a@example.com", "password": "x"})
     assert consulted  # the POST is limited as before
+    assert 1 in after and 2 in after
