@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
 from . import i18n, mail, observability
@@ -27,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SESSION_SECONDS = 12 * 3600
 PURGE_SECONDS = 300
 csrf = CSRFProtect()
-babel = Babel()
+babel = i18n.BrandedBabel()
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

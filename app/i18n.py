@@ -268,7 +268,21 @@ class BrandedDomain(Domain):
         return cached[1]
 
 
-def init_app(app: Flask, babel: Babel) -> None:
+DOMAIN = "gatehouse.babel_domain"
+
+
+class BrandedBabel(Babel):
+    """Flask-Babel whose domain is the app's ``BrandedDomain``: every gettext reads through the
+    brand's texts (found here, where Flask-Babel looks, rather than made each request's
+    default by a hook)."""
+
+    @property
+    def domain_instance(self) -> Domain:
+        """The message domain for the translations: this app's, with the brands' texts."""
+        return current_app.extensions[DOMAIN]
+
+
+def init_app(app: Flask, babel: BrandedBabel) -> None:
     """Wire the selector, the branded domain, the cookie and the templates' helpers."""
     babel.init_app(
         app,
@@ -276,13 +290,7 @@ def init_app(app: Flask, babel: Babel) -> None:
         default_translation_directories=str(TRANSLATIONS_DIR),
         locale_selector=select_locale,
     )
-    domain = BrandedDomain(translation_directories=[str(TRANSLATIONS_DIR)])
-
-    @app.before_request
-    def _branded_texts() -> None:
-        """Every gettext of this request reads through the brand's texts."""
-        domain.as_default()
-
+    app.extensions[DOMAIN] = BrandedDomain(translation_directories=[str(TRANSLATIONS_DIR)])
     app.after_request(remember)
 
     @app.context_processor

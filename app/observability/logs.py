@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import sys
-import uuid
 from typing import Any
 
 from flask import Flask, g, has_request_context, request
@@ -20,6 +20,8 @@ from pythonjsonlogger.json import JsonFormatter
 from werkzeug.wrappers import Response
 
 HEADER = "X-Request-Id"
+# The same header as the WSGI server hands it over.
+ENVIRON_KEY = "HTTP_" + HEADER.upper().replace("-", "_")
 # A caller's id is kept only if it cannot smuggle anything into a log line or a header.
 SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -97,11 +99,12 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def name_request() -> None:
         """The caller's id if sane, else a new one."""
-        given = request.headers.get(HEADER, "")
-        g.request_id = given if SANE_ID.match(given) else uuid.uuid4().hex
+        given = request.environ.get(ENVIRON_KEY, "")
+        # 32 random hex digits, as uuid4().hex gave, without building a UUID per request.
+        g.request_id = given if SANE_ID.match(given) else secrets.token_hex(16)
 
     @app.after_request
     def return_request_id(response: Response) -> Response:
         """The response says which request it answers."""
-        response.headers[HEADER] = request_id() or uuid.uuid4().hex
+        response.headers[HEADER] = request_id() or secrets.token_hex(16)
         return response
