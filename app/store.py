@@ -28,7 +28,7 @@ class StoreUnavailable(Exception):
 
 
 class Store(Protocol):
-    """Key-value records with a lifetime; ``take`` and ``add`` are atomic."""
+    """Key-value records with a lifetime; ``take``, ``add`` and ``replace`` are atomic."""
 
     def put(self, key: str, value: dict[str, Any], ttl: int) -> None:
         """Write a record that expires after ``ttl`` seconds."""
@@ -41,6 +41,9 @@ class Store(Protocol):
 
     def add(self, key: str, value: dict[str, Any], ttl: int) -> bool:
         """Write a record only if none is live under the key; True if written."""
+
+    def replace(self, key: str, value: dict[str, Any], ttl: int) -> bool:
+        """Write a record only if one is live under the key; True if written."""
 
     def delete(self, key: str) -> None:
         """Remove a record."""
@@ -134,6 +137,17 @@ class SQLiteStore:
         return cursor.rowcount == 1
 
     @_sqlite
+    def replace(self, key: str, value: dict[str, Any], ttl: int) -> bool:
+        """Write over a live record only, in one statement."""
+        with self._lock:
+            now = self._clock()
+            cursor = self._conn.execute(
+                "UPDATE records SET value = ?, expires = ? WHERE key = ? AND expires > ?",
+                (json.dumps(value), now + ttl, key, now),
+            )
+        return cursor.rowcount == 1
+
+    @_sqlite
     def delete(self, key: str) -> None:
         """Remove a record."""
         with self._lock:
@@ -205,6 +219,12 @@ class RedisStore:
         """SET NX: write only if absent."""
         return bool(
             self._run("set", self._prefix + key, json.dumps(value), ex=max(int(ttl), 1), nx=True)
+        )
+
+    def replace(self, key: str, value: dict[str, Any], ttl: int) -> bool:
+        """SET XX: write only if present."""
+        return bool(
+            self._run("set", self._prefix + key, json.dumps(value), ex=max(int(ttl), 1), xx=True)
         )
 
     def delete(self, key: str) -> None:

@@ -178,9 +178,11 @@ class AuthenticatorCodeForm(Form):
 
 
 class PasskeyAnswerForm(Form):
-    """A browser's WebAuthn answer (JSON text, written by the passkey script)."""
+    """A browser's WebAuthn answer (JSON text, written by the passkey script); ``waiting`` is
+    the handle of the autofill request it answers (empty from the passkey page)."""
 
     credential = HiddenField(validators=[required(), at_most(16_384)])
+    waiting = HiddenField(validators=[at_most(64)])
 
 
 class PasskeyNameForm(Form):

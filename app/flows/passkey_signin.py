@@ -6,6 +6,9 @@ WebAuthn) posts the email here. The pool's challenge is kept in the session; the
 asks the browser for the passkey and posts its answer to ``/login/passkey/answer``. Where the
 browser has passkey autofill, the sign-in page's script asks ``/login/passkey/options`` once an
 address is typed and the password field offers the passkey (``mediation: "conditional"``).
+That request runs while the person may already be pressing "Sign in", so it writes no session
+(the later answer's copy would undo the sign-in): its challenge is kept in the store under a
+one-time handle, tied to the browser's CSRF token, that the page posts back with the answer.
 Every address gets the same page: one without a passkey, or without an account, gets decoy
 options (``app.passkeys.request_options``) and, whatever is answered, the same refusal as a
 wrong passkey, in the same time. A sign-in trigger's refusal is its page, as for a password:
@@ -16,9 +19,12 @@ options never tell it: a refused address gets decoy options there, like any othe
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import secrets
 
-from flask import Blueprint, jsonify, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, session, url_for
 
 from .. import i18n, passkeys
 from ..magic_link.tokens import masked
@@ -34,6 +40,10 @@ from .signin import login_page
 
 bp = Blueprint("passkey_signin", __name__)
 KEY = "passkey_sign_in"
+# Autofill's waiting challenges: in the store under a handle, as long as the browser's request.
+WAITING_PREFIX = "passkey-waiting:"
+WAITING_SECONDS = passkeys.TIMEOUT_MS // 1000 + 60
+HANDLE_MAX = 64
 
 
 @bp.post("/login/passkey")
@@ -45,7 +55,7 @@ def start():
         return redirect(url_for("signin.login"), 303)
     if not form.validate_on_submit():
         return _login_page(form)
-    _wait_for(form.email.data.strip())
+    session[KEY] = _wait_for(form.email.data.strip())
     return redirect(url_for("passkey_signin.page"), 303)
 
 
@@ -58,12 +68,13 @@ def options():
     form = EmailForm()
     if not offers("passkey") or not form.validate_on_submit():
         return jsonify(error=text("invalid_input")), 400
-    return jsonify(options=_wait_for(form.email.data.strip(), tell_refusal=False))
+    waiting = _wait_for(form.email.data.strip(), tell_refusal=False)
+    return jsonify(options=waiting["options"], waiting=_keep(waiting))
 
 
 def _wait_for(email: str, tell_refusal: bool = True) -> dict:
-    """Start a passkey sign-in for ``email`` and keep it in the session (a decoy's for an
-    address without a passkey); returns the options for the browser. A trigger's refusal
+    """Start a passkey sign-in for ``email`` (a decoy's for an address without a passkey);
+    returns what its answer needs, the browser's options among it. A trigger's refusal
     (``errors.Rejected``) reaches the refusal page unless ``tell_refusal`` is false, when the
     address gets a decoy's options."""
     with padded():
@@ -73,15 +84,37 @@ def _wait_for(email: str, tell_refusal: bool = True) -> dict:
             if tell_refusal:
                 raise
             parameters = {}
-    options = passkeys.request_options(parameters.get("challenge"))
-    session[KEY] = {
+    return {
         "email": email,
         "client_id": own_client_id(),
         "session": parameters.get("session"),
         "username": parameters.get("username", email),
-        "options": options,
+        "options": passkeys.request_options(parameters.get("challenge")),
     }
-    return options
+
+
+def _browser_mark() -> str:
+    """A digest of this browser's raw CSRF token (kept in its session): ties an autofill
+    handle to the browser that asked for it, without writing anything."""
+    return hashlib.sha256(str(session.get("csrf_token", "")).encode()).hexdigest()
+
+
+def _keep(waiting: dict) -> str:
+    """Keep an autofill's waiting sign-in in the store; returns its handle for the page."""
+    handle = secrets.token_urlsafe(32)
+    record = dict(waiting, browser=_browser_mark())
+    current_app.extensions["gatehouse.store"].put(WAITING_PREFIX + handle, record, WAITING_SECONDS)
+    return handle
+
+
+def _kept(handle: str) -> dict | None:
+    """The autofill sign-in kept under ``handle``, once, and only for the browser that asked."""
+    if len(handle) > HANDLE_MAX:
+        return None
+    record = current_app.extensions["gatehouse.store"].take(WAITING_PREFIX + handle)
+    if record is None or not hmac.compare_digest(record.pop("browser", ""), _browser_mark()):
+        return None
+    return record
 
 
 def _challenge(email: str) -> dict | None:
@@ -134,9 +167,12 @@ def page():
 @bp.post("/login/passkey/answer")
 @limited
 def answer():
-    """Send the browser's answer to the pool; signed in, or the one refusal for every failure."""
-    waiting = session.pop(KEY, None)
+    """Send the browser's answer to the pool; signed in, or the one refusal for every failure.
+    The sign-in answered is autofill's when the form names one (``waiting``), else the passkey
+    page's."""
     form = PasskeyAnswerForm()
+    handle = form.waiting.data or ""
+    waiting = _kept(handle) if handle else session.pop(KEY, None)
     if not waiting:
         flash_message("session_expired")
         return redirect(url_for("signin.login"), 303)

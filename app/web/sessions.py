@@ -136,14 +136,26 @@ class ServerSessionInterface(SessionInterface):
             session.retired = None
         if not session.modified:
             return
+        # A session read from the store is written back only while its record lives: another
+        # request of the same browser may have ended it meanwhile (a sign-out) or moved it to a
+        # new id (a sign-in). This request's copy is then stale; saving it would bring the
+        # ended session back, and its cookie would point the browser away from the new one.
+        ended_elsewhere = False
         if session.stored and session.light:
-            self.store.delete(KEY_PREFIX + session.sid)
+            ended_elsewhere = self.store.take(KEY_PREFIX + session.sid) is None
             session.stored = False
         if not session:
             response.delete_cookie(name, path=self.get_cookie_path(app))
             return
+        if ended_elsewhere:
+            return
         if session.light:
             value = LIGHT_MARK + self._serializer(app).dumps(dict(session))
+        elif session.stored:
+            if not self.store.replace(KEY_PREFIX + session.sid, dict(session), self.lifetime):
+                session.stored = False
+                return
+            value = self._signer(app).sign(session.sid).decode()
         else:
             self.store.put(KEY_PREFIX + session.sid, dict(session), self.lifetime)
             session.stored = True

@@ -64,6 +64,7 @@
       P.post(answer.dataset.passkeyOptions, answer, new URLSearchParams({ email: typed }))
         .then(function (b) {
           if (!b.ok) throw new Error("");
+          answer.elements.waiting.value = b.waiting;  // the request this answer is for
           return navigator.credentials.get({ publicKey: P.request(b.options), mediation: "conditional", signal: signal });
         }).then(function (c) {
           answer.elements.credential.value = JSON.stringify(P.json(c));

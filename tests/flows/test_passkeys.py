@@ -310,13 +310,52 @@ def test_passkey_autofill_options_are_the_same_for_every_address(signed_in, app,
     browser = Browser(app, outbox)
     browser.open("/login")
     token = CSRF.search(browser.text()).group(1)
-    options = browser.http.post(
+    asked = browser.http.post(
         "/login/passkey/options", data={"email": email}, headers={"X-CSRFToken": token}
-    ).json["options"]
+    ).json
     assert "/login/passkey/answer" in browser.text()  # the autofill's answer form is on the page
-    credential = json.dumps(holder.sign_in(options, ORIGIN))
-    response = browser.submit("/login/passkey/answer", credential=credential)
+    credential = json.dumps(holder.sign_in(asked["options"], ORIGIN))
+    response = browser.submit(
+        "/login/passkey/answer", credential=credential, waiting=asked["waiting"]
+    )
     assert browser.open(response.location).request.path == "/account"
+
+
+def _autofill(browser: Browser, email: str) -> dict:
+    """The sign-in page's autofill request for ``email``: its options and handle."""
+    browser.open("/login")
+    token = CSRF.search(browser.text()).group(1)
+    return browser.http.post(
+        "/login/passkey/options", data={"email": email}, headers={"X-CSRFToken": token}
+    ).json
+
+
+def test_an_autofill_handle_answers_once_and_only_in_the_browser_that_asked(signed_in, app, outbox):
+    owner, email = signed_in
+    holder = SoftAuthenticator()
+    add_passkey(owner, holder)
+    asking = Browser(app, outbox)
+    asked = _autofill(asking, email)
+    credential = json.dumps(holder.sign_in(asked["options"], ORIGIN))
+    # Another browser with the handle and a right answer (its own page, its own CSRF token).
+    other = Browser(app, outbox)
+    other.open("/login")
+    refused = other.submit("/login/passkey/answer", credential=credential, waiting=asked["waiting"])
+    assert refused.status_code == 303 and other.open("/account").request.path == "/login"
+    # The handle was spent by that try: the asking browser asks again and signs in.
+    asking.open("/login")
+    spent = asking.submit("/login/passkey/answer", credential=credential, waiting=asked["waiting"])
+    assert asking.open(spent.location).request.path == "/login"
+    again = _autofill(asking, email)
+    credential = json.dumps(holder.sign_in(again["options"], ORIGIN))
+    answered = asking.submit(
+        "/login/passkey/answer", credential=credential, waiting=again["waiting"]
+    )
+    assert asking.open(answered.location).request.path == "/account"
+    replayed = asking.submit(
+        "/login/passkey/answer", credential=credential, waiting=again["waiting"]
+    )
+    assert replayed.status_code == 303 and "/account" not in replayed.location
 
 
 def test_the_offer_page_finishes_no_app_request_it_was_not_sent_for(app, outbox):

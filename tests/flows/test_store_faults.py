@@ -19,7 +19,7 @@ def _break(app) -> None:
     def fail(*_args, **_kwargs):
         raise StoreUnavailable("injected")
 
-    for name in ("put", "get", "take", "add", "delete", "keys", "ping"):
+    for name in ("put", "get", "take", "add", "replace", "delete", "keys", "ping"):
         setattr(store, name, fail)
 
 

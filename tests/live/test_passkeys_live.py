@@ -137,6 +137,30 @@ def test_a_passkey_made_after_sign_up_signs_in_to_an_app_and_is_deleted(https):
         context.close()
 
 
+def test_passkey_autofill_signs_in_once_the_address_is_typed(https):
+    """The sign-in page's conditional request: with a passkey on the authenticator, typing the
+    address is enough (the virtual authenticator picks the passkey as a person would from the
+    field's autofill); the answer names its waiting request, kept outside the session."""
+    server, browser = https
+    email = f"passkey-{uuid.uuid4().hex[:8]}@example.com"
+    context, page, _, _ = with_authenticator(browser)
+    try:
+        make_passkey_after_sign_up(page, server, email)
+        page.goto(f"{server.url}/account")
+        page.get_by_role("button", name="Sign out", exact=True).click()
+        page.wait_for_url(re.compile(r".*/login.*"))
+        page.goto(f"{server.url}/demo")
+        page.click("text=Sign in to “demo”")
+        page.wait_for_url(re.compile(r".*/login.*"))
+        page.fill("input[name=email]", email)
+        page.press("input[name=email]", "Tab")  # the field's change: the script asks for options
+        page.wait_for_url(re.compile(r".*/demo$"))
+        claims = page.text_content("#claims")
+        assert email in claims and '"aud": "demo"' in claims, page.console_lines
+    finally:
+        context.close()
+
+
 def test_an_authenticator_without_the_passkey_cannot_sign_in(https):
     server, browser = https
     email = f"passkey-{uuid.uuid4().hex[:8]}@example.com"

@@ -116,6 +116,15 @@ class Person:
                 self.page.get_by_role("button", name="Not now").click()
         return self.page.url
 
+    def shows(self) -> str:
+        """What the current page says (its heading and first alert), for a failed assertion."""
+        heading = (
+            self.page.locator("h1").first.text_content() if self.page.locator("h1").count() else ""
+        )
+        alert = self.page.locator("[role=alert]")
+        said = alert.first.text_content() if alert.count() else ""
+        return f"{self.page.url}: {heading!r} {said!r}"
+
     def shows_the_form(self) -> bool:
         """True when the current page is the sign-in form."""
         return self.page.locator('input[name="password"]').count() == 1
@@ -153,7 +162,7 @@ def test_signed_in_to_demo_northwind_needs_no_form_and_logout_means_it(sso, chro
     person = Person(chromium, url)
     person.go(f"{apps}/demo/login")
     assert person.shows_the_form()
-    assert person.sign_in().startswith(f"{apps}/demo/callback?")
+    assert person.sign_in().startswith(f"{apps}/demo/callback?"), person.shows()
     assert claims_of(tokens["demo"]["id_token"])["aud"] == "demo"
 
     # Northwind in the same browser: a code, and no Gatehouse page shown on the way.

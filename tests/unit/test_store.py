@@ -39,6 +39,16 @@ def test_add_only_when_absent(store):
     assert store.get("nonce") == {"v": 1}
 
 
+def test_replace_only_when_present(store):
+    assert store.replace("session", {"v": 1}, 60) is False
+    assert store.get("session") is None  # nothing written where nothing was
+    store.put("session", {"v": 1}, 60)
+    assert store.replace("session", {"v": 2}, 60) is True
+    assert store.get("session") == {"v": 2}
+    store.delete("session")
+    assert store.replace("session", {"v": 3}, 60) is False and store.get("session") is None
+
+
 def test_records_expire(store):
     store.put("short", {"v": 1}, 1)
     assert store.get("short") == {"v": 1}
@@ -46,6 +56,7 @@ def test_records_expire(store):
 
     time.sleep(1.1)
     assert store.get("short") is None and store.take("short") is None
+    assert store.replace("short", {"v": 3}, 60) is False  # an expired record is not revived
     assert store.add("short", {"v": 2}, 60) is True
 
 
