@@ -456,10 +456,14 @@ def brand_for(client_id: str | None) -> Brand:
 
 
 def current_brand() -> Brand:
-    """The brand for this request."""
-    if _own_page():
-        return brand_for(None)
-    return brand_for(_chosen())
+    """The brand for this request (a page asks several times: the answer is kept until a view
+    chooses another app client)."""
+    kept = g.get("brand_kept")
+    if kept is not None and kept[0] == g.get("brand_client_id"):
+        return kept[1]
+    brand = brand_for(None) if _own_page() else brand_for(_chosen())
+    g.brand_kept = (g.get("brand_client_id"), brand)
+    return brand
 
 
 def use_brand(client_id: str | None) -> None:

@@ -105,11 +105,20 @@ def _cookie_name() -> str:
 
 
 def _asked_for() -> str | None:
-    """A language the request names itself: ``lang``, else the first shipped ``ui_locales``."""
-    chosen = shipped(request.args.get("lang"))
+    """A language the request names itself: ``lang``, else the first shipped ``ui_locales``
+    (read once per request: the selector and the cookie both ask)."""
+    if "gatehouse_asked" not in g:
+        g.gatehouse_asked = _named_in_query()
+    return g.gatehouse_asked
+
+
+def _named_in_query() -> str | None:
+    """``_asked_for``'s answer, from the query."""
+    args = request.args
+    chosen = shipped(args.get("lang"))
     if chosen:
         return chosen
-    for tag in request.args.get("ui_locales", "").split()[:10]:
+    for tag in args.get("ui_locales", "").split()[:10]:
         chosen = shipped(tag)
         if chosen:
             return chosen

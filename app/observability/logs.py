@@ -10,8 +10,8 @@ access line leaves out the client's address, and the audit stream hashes ids (``
 from __future__ import annotations
 
 import logging
+import random
 import re
-import secrets
 import sys
 from typing import Any
 
@@ -26,6 +26,13 @@ ENVIRON_KEY = "HTTP_" + HEADER.upper().replace("-", "_")
 SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
 RENAMED = {"asctime": "time", "levelname": "level", "name": "logger"}
+
+
+def new_request_id() -> str:
+    """32 random hex digits, as ``uuid4().hex`` gave. An id only tells log lines apart and
+    guards nothing, so it comes from ``random`` (reseeded in each forked worker), not from the
+    operating system's generator: one system call less on every request."""
+    return f"{random.getrandbits(128):032x}"
 
 
 def request_id() -> str:
@@ -100,11 +107,10 @@ def init_app(app: Flask) -> None:
     def name_request() -> None:
         """The caller's id if sane, else a new one."""
         given = request.environ.get(ENVIRON_KEY, "")
-        # 32 random hex digits, as uuid4().hex gave, without building a UUID per request.
-        g.request_id = given if SANE_ID.match(given) else secrets.token_hex(16)
+        g.request_id = given if given and SANE_ID.match(given) else new_request_id()
 
     @app.after_request
     def return_request_id(response: Response) -> Response:
         """The response says which request it answers."""
-        response.headers[HEADER] = request_id() or secrets.token_hex(16)
+        response.headers[HEADER] = request_id() or new_request_id()
         return response

@@ -175,8 +175,8 @@ class UserPool:
     def app_client(self, client_id: str) -> dict[str, Any]:
         """DescribeUserPoolClient, cached briefly: callback URLs, flows, secret."""
         now = time.monotonic()
-        with self._lock:
-            cached = self._clients.get(client_id)
+        # A dict read is atomic and the entry an immutable pair: no lock for the usual case.
+        cached = self._clients.get(client_id)
         if cached and now - cached[0] < CLIENT_CACHE_SECONDS:
             return cached[1]
         described = self.call("DescribeUserPoolClient", ClientId=client_id)["UserPoolClient"]

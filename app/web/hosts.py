@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from urllib.parse import quote, urlsplit
 
@@ -27,8 +28,10 @@ PATH_SAFE = "/!$&'()*+,;=:@~"
 QUERY_SAFE = PATH_SAFE + "?%"
 
 
+@functools.lru_cache(maxsize=1024)
 def _loopback(address: str | None) -> bool:
-    """True for 127.0.0.0/8, ::1 and IPv4-mapped loopback; a Unix socket has no address."""
+    """True for 127.0.0.0/8, ::1 and IPv4-mapped loopback; a Unix socket has no address.
+    (Kept per address: parsing one cost as much as choosing the page's brand.)"""
     if not address:
         return True
     try:

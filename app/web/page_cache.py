@@ -5,8 +5,8 @@ GET ``/login`` is the page a login spike asks for first, and rendering it was mo
 same inputs (language, brand, app client, the ways in and providers offered) get the same bytes
 but for two per-request secrets: the CSRF token and the CSP nonce. So the first render of each
 distinct page is kept with those two values swapped for markers, and later requests get a copy
-with their own token and nonce written in (the token from Flask-WTF as usual: it also puts the
-raw token in the person's session, as a fresh render would).
+with their own token and nonce written in (the token made as Flask-WTF makes it,
+``csrf_tokens``: it also puts the raw token in the person's session, as a fresh render would).
 
 A page is kept only under a key that names every input it reads: a view that caches a page
 says what those are. Objects read by identity (a brand, which a reload in local mode replaces
@@ -25,8 +25,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from flask import Flask, current_app, request, session
-from flask_wtf.csrf import generate_csrf
 
+from .csrf_tokens import csrf_token
 from .security import csp_nonce
 
 SIZE = 256
@@ -71,7 +71,7 @@ class PageCache:
                 self._pages.move_to_end(key)
         if kept is None:
             html = render()
-            page = html.replace(generate_csrf(), self._csrf_mark).replace(
+            page = html.replace(csrf_token(), self._csrf_mark).replace(
                 csp_nonce(), self._nonce_mark
             )
             with self._lock:
@@ -79,9 +79,7 @@ class PageCache:
                 while len(self._pages) > self.size:
                     self._pages.popitem(last=False)
             return html
-        return (
-            kept[1].replace(self._csrf_mark, generate_csrf()).replace(self._nonce_mark, csp_nonce())
-        )
+        return kept[1].replace(self._csrf_mark, csrf_token()).replace(self._nonce_mark, csp_nonce())
 
 
 def cached_page(key: Hashable, render: Callable[[], str], held: object = None) -> str:

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, current_app, g, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from .csrf_tokens import csrf_token
+
 # form-action is left out on purpose: browsers apply it to the redirect that follows a form
 # POST, and after sign-in that redirect goes to the app client's registered callback URL.
 CSP = (
@@ -29,17 +31,30 @@ HSTS = "max-age=63072000; includeSubDomains"
 MAX_BODY_BYTES = 256 * 1024
 
 
+# The headers every response carries whatever it is; no view sets any of them.
+FIXED_HEADERS = (
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+FIXED_NAMES = frozenset(name.lower() for name, _ in FIXED_HEADERS)
+
+
 def add_security_headers(response: Response) -> Response:
     """Strict CSP, no framing, no sniffing, no referrer, no caching of pages, and HSTS where
     Gatehouse is served over https in production."""
-    response.headers["Content-Security-Policy"] = CSP.format(nonce=csp_nonce())
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers = response.headers
+    headers["Content-Security-Policy"] = CSP.format(nonce=csp_nonce())
+    if "Cache-Control" not in headers:
+        headers.add("Cache-Control", "no-store")
+    if any(name.lower() in FIXED_NAMES for name in headers.keys()):
+        for name, value in FIXED_HEADERS:  # replaced, never sent twice
+            headers[name] = value
+    else:
+        headers.extend(FIXED_HEADERS)  # the usual case, without a search per header
     if current_app.config["SESSION_COOKIE_SECURE"] and not current_app.config["GATEHOUSE_LOCAL"]:
-        response.headers["Strict-Transport-Security"] = HSTS
+        headers["Strict-Transport-Security"] = HSTS
     return response
 
 
@@ -102,6 +117,8 @@ def init_app(app: Flask, base_url: str, csrf: CSRFProtect, *, local: bool) -> No
     app.before_request(lambda: check_form_post(csrf))
     app.after_request(add_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    # Flask-WTF's token, made without its per-call serializer (see csrf_tokens).
+    app.jinja_env.globals["csrf_token"] = csrf_token
     from ..branding import current_brand
 
     app.jinja_env.globals["current_brand"] = current_brand
