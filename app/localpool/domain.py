@@ -16,6 +16,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..web.signing import same_secret
 from . import federation, m2m
+from .client_attributes import readable, token_client
 from .errors import PoolError
 from .tokens import ADMIN_SCOPE
 
@@ -233,7 +234,8 @@ def blueprint(pool, secret_key: str) -> Blueprint:
 
     @bp.route("/_localpool/oauth2/userInfo", methods=["GET", "POST"])
     def userinfo():
-        """The user's attributes for a Bearer access token."""
+        """The user's attributes for a Bearer access token: those its app client may read
+        (ReadAttributes), as Cognito answers."""
         scheme, _, access = request.headers.get("Authorization", "").partition(" ")
         try:
             pool.admit("UserRead")  # the quota GetUser shares
@@ -244,9 +246,10 @@ def blueprint(pool, secret_key: str) -> Blueprint:
                 user = pool.authenticate_access(
                     conn, access if scheme.lower() == "bearer" else "", ("openid", ADMIN_SCOPE)
                 )
+            attributes = readable(token_client(pool, user["client_id"]), user["attributes"])
         except PoolError:
             return jsonify(error="invalid_token"), 401
-        return jsonify({**user["attributes"], "username": user["username"]})
+        return jsonify({**attributes, "username": user["username"]})
 
     @bp.post("/_localpool/oauth2/revoke")
     def revoke():

@@ -39,6 +39,8 @@ class Target:
     client_id: str
     outbox: Outbox | None = None
     local: Any = None
+    # The local pool's HTTP side (its OAuth2 domain), through the app's test client.
+    http: Any = None
 
     def email(self) -> str:
         """A fresh address for one test."""
@@ -111,7 +113,7 @@ def target(request, make_app) -> Target:
     pool = app.extensions["gatehouse.localpool"]
     idp = app.extensions["gatehouse.userpool"].client
     check_response_shapes(idp)
-    return Target(idp, pool.id, "demo", Outbox(pool.mail.outbox.directory), pool)
+    return Target(idp, pool.id, "demo", Outbox(pool.mail.outbox.directory), pool, app.test_client())
 
 
 @pytest.fixture
