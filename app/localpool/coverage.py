@@ -36,9 +36,8 @@ PARTIAL: dict[str, str] = {
     "AdminInitiateAuth": "as InitiateAuth; `ClientMetadata` also reaches the custom-auth "
     "triggers (Cognito's reference says it does not)",
     "AdminRespondToAuthChallenge": "as RespondToAuthChallenge",
-    "CreateUserPoolClient": "token lifetimes kept in minutes and days; `ReadAttributes` do not "
-    "yet limit the OAuth2 domain's `/userInfo`; `AnalyticsConfiguration`, `AuthSessionValidity` "
-    "and `RefreshTokenRotation` not kept",
+    "CreateUserPoolClient": "token lifetimes kept in minutes and days; `AnalyticsConfiguration`, "
+    "`AuthSessionValidity` and `RefreshTokenRotation` not kept",
     "UpdateUserPoolClient": "as CreateUserPoolClient",
     "SignUp": "email as the sign-in name only (no phone number); `UserContextData` ignored",
     "SetUserMFAPreference": "software-token (TOTP) MFA only: `SMSMfaSettings` and "
