@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from .errors import PoolError
@@ -142,35 +142,64 @@ class Database:
         self._add_user_columns()
         self._lock = threading.RLock()
         self._depth = 0
+        # What the transaction under way sends once it commits (``after_commit``).
+        self._committed: list[Callable[[], None]] = []
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """Run a block atomically; nested blocks (a trigger calling the pool) join the outer one.
 
         A PoolError is an answer, not a fault: what the operation wrote before raising it (a
-        failed-attempt count, say) is committed. Any other exception rolls back.
+        failed-attempt count, say) is committed. Any other exception rolls back. What the block
+        gave ``after_commit`` runs once the outer block has committed, outside the lock, and
+        never after a rollback.
         """
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield self._conn
-                finally:
-                    self._depth -= 1
-                return
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._depth = 1
+        self._lock.acquire()
+        if self._depth:
+            self._depth += 1
             try:
                 yield self._conn
-            except PoolError:
-                self._conn.execute("COMMIT")
-                raise
+            finally:
+                self._depth -= 1
+                self._lock.release()
+            return
+        answer: PoolError | None = None
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._depth, self._committed = 1, []
+            try:
+                yield self._conn
+            except PoolError as err:
+                answer = err  # committed below, raised once the actions have run
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
-            finally:
-                self._depth = 0
             self._conn.execute("COMMIT")
+            actions = self._committed
+        finally:
+            self._depth, self._committed = 0, []
+            self._lock.release()
+        if answer is not None:
+            # The operation's own answer is the one the caller gets: an email it sent before
+            # answering goes out, and failing to send it does not change the answer.
+            for action in actions:
+                with suppress(PoolError):
+                    action()
+            raise answer
+        for action in actions:
+            action()
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once the write transaction under way in this thread commits (at once
+        when none is): what leaves the pool, an email, is never sent for writes that were rolled
+        back, and a slow sender (the CustomEmailSender trigger) holds no lock. A PoolError it
+        raises is the operation's answer, as Cognito answers CodeDeliveryFailureException after
+        creating the user it could not write to."""
+        with self._lock:
+            if self._depth:
+                self._committed.append(action)
+                return
+        action()
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,10 +49,18 @@ class CustomEmail:
 
 class MessageSender:
     """Builds and delivers the pool's messages to the outbox, or hands them to the
-    CustomEmailSender trigger when the pool has one."""
+    CustomEmailSender trigger when the pool has one; once the operation's writes are committed
+    (``when_committed``, the database's ``after_commit``)."""
 
-    def __init__(self, outbox_dir: Path, triggers: TriggerRunner, kms: LocalKms) -> None:
+    def __init__(
+        self,
+        outbox_dir: Path,
+        triggers: TriggerRunner,
+        kms: LocalKms,
+        when_committed: Callable[[Callable[[], None]], None],
+    ) -> None:
         self.kms = kms
+        self.when_committed = when_committed
         self.outbox = Outbox(outbox_dir)
         # Where a message to nobody is written (and at once removed): see ``rehearse``.
         self.scratch = Outbox(outbox_dir.parent / "localpool-scratch")
@@ -146,7 +155,15 @@ class MessageSender:
         username_value: str = "",
     ) -> dict[str, str]:
         """Fill in the code (and username) and write the message to the outbox; or give the
-        CustomEmailSender trigger the code, encrypted, to send it."""
+        CustomEmailSender trigger the code, encrypted, to send it. Either is done once the
+        operation's writes are committed: no code is sent that a rollback takes back."""
+        self.when_committed(lambda: self._send_now(message, to, code, username_value))
+        return _details(to)
+
+    def _send_now(
+        self, message: tuple[str, str, str] | CustomEmail, to: str, code: str, username: str
+    ) -> None:
+        """``deliver``'s sending, done as it is asked."""
         if isinstance(message, CustomEmail):
             custom_sender.run(
                 self.triggers,
@@ -159,13 +176,12 @@ class MessageSender:
                 code=code,
                 client_metadata=message.client_metadata,
             )
-            return _details(to)
+            return
         try:
-            self.outbox.send(to, *_filled(message, code, username_value))
+            self.outbox.send(to, *_filled(message, code, username))
         except (MailUnavailable, Undeliverable) as exc:
             # Cognito's answer when its email cannot go out (what it wrote before stays).
             raise PoolError("CodeDeliveryFailureException", "Unable to deliver message.") from exc
-        return _details(to)
 
     def rehearse(self, message: tuple[str, str, str] | CustomEmail, *, to: str, code: str) -> None:
         """Do all that delivering a message does, then remove it: an answer about an address

@@ -105,7 +105,7 @@ class LocalPool:
             self.signer.derive("CustomEmailSender KMS key"),
             seed.pool.lambda_config.get("KMSKeyID") or LOCAL_KEY_ARN,
         )
-        self.mail = MessageSender(outbox_dir, self.triggers, kms)
+        self.mail = MessageSender(outbox_dir, self.triggers, kms, self.db.after_commit)
         self.codes = Codes(seed.pool, clock)
         self.throttle: dict[str, float] = dict(seed.pool.throttle)
         self._seed_users(seed)
