@@ -15,7 +15,7 @@ from flask import Blueprint, Response, abort, jsonify, redirect, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..web.signing import same_secret
-from . import federation, m2m
+from . import federation, m2m, user_info
 from .client_attributes import readable, token_client
 from .errors import PoolError
 from .tokens import ADMIN_SCOPE
@@ -234,8 +234,9 @@ def blueprint(pool, secret_key: str) -> Blueprint:
 
     @bp.route("/_localpool/oauth2/userInfo", methods=["GET", "POST"])
     def userinfo():
-        """The user's attributes for a Bearer access token: those its app client may read
-        (ReadAttributes), as Cognito answers."""
+        """The user's attributes for a Bearer access token holding ``openid``: those its app
+        client may read (ReadAttributes) that its scopes name (``user_info``), as Cognito
+        answers."""
         scheme, _, access = request.headers.get("Authorization", "").partition(" ")
         try:
             pool.admit("UserRead")  # the quota GetUser shares
@@ -244,12 +245,14 @@ def blueprint(pool, secret_key: str) -> Blueprint:
         try:
             with pool.db.transaction() as conn:
                 user = pool.authenticate_access(
-                    conn, access if scheme.lower() == "bearer" else "", ("openid", ADMIN_SCOPE)
+                    conn, access if scheme.lower() == "bearer" else "", (user_info.REQUIRED_SCOPE,)
                 )
             attributes = readable(token_client(pool, user["client_id"]), user["attributes"])
         except PoolError:
             return jsonify(error="invalid_token"), 401
-        return jsonify({**attributes, "username": user["username"]})
+        return jsonify(
+            {**user_info.claims_for(attributes, user["scopes"]), "username": user["username"]}
+        )
 
     @bp.post("/_localpool/oauth2/revoke")
     def revoke():

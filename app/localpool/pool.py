@@ -482,9 +482,10 @@ class LocalPool:
     ) -> dict[str, Any]:
         """The user an access token belongs to, refusing expired, revoked or signed-out tokens
         and tokens with none of ``scopes`` (the user API needs the admin scope; the OAuth2
-        domain's userInfo takes ``openid`` too)."""
+        domain's userInfo ``openid``); the user's record, with the token's client and scopes."""
         claims = self.signer.verify_access(token or "", self.clock())
-        if not set(scopes) & set(claims.get("scope", "").split()):
+        granted = claims.get("scope", "").split()
+        if not set(scopes) & set(granted):
             raise not_authorized("Access Token does not have required scopes")
         revoked = conn.execute(
             "SELECT 1 FROM revoked_origins WHERE origin_jti = ?", (claims["origin_jti"],)
@@ -495,6 +496,7 @@ class LocalPool:
         if not user["enabled"]:
             raise not_authorized("User is disabled.")
         user["client_id"] = claims["client_id"]
+        user["scopes"] = granted
         return user
 
     def revoke_origin(self, conn: sqlite3.Connection, origin_jti: str) -> None:

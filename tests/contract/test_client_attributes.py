@@ -106,26 +106,6 @@ def test_get_user_and_the_id_token_carry_only_what_the_client_may_read(target, c
     assert _admin_attributes(target, email)["family_name"] == "Lovelace"
 
 
-def test_user_info_answers_only_what_the_client_may_read(target, client_with):
-    """The domain's userInfo, as Cognito documents it: the attributes the token's app client
-    can read (local pool: its access tokens from InitiateAuth are taken there too)."""
-    target.need_local()
-    email = _user_with_names(target)
-    access = _tokens(target, client_with(ReadAttributes=["email", "name"]), email)["AccessToken"]
-    answer = target.http.get(
-        "/_localpool/oauth2/userInfo", headers={"Authorization": f"Bearer {access}"}
-    )
-    assert answer.status_code == 200
-    seen = answer.json
-    assert seen["email"] == email and seen["name"] == "Ada Lovelace" and seen["sub"]
-    assert "family_name" not in seen and "email_verified" not in seen
-    everything = _tokens(target, client_with(), email)["AccessToken"]
-    wide = target.http.get(
-        "/_localpool/oauth2/userInfo", headers={"Authorization": f"Bearer {everything}"}
-    )
-    assert wide.json["family_name"] == "Lovelace"
-
-
 def test_sign_up_writes_only_what_the_client_may_write(target, client_with):
     client_id = client_with(WriteAttributes=["email", "name"])
     allowed = target.email()
