@@ -50,9 +50,7 @@ def target(make_app, granted) -> Target:
     pool = app.extensions["gatehouse.localpool"]
     idp = app.extensions["gatehouse.userpool"].client
     check_response_shapes(idp)
-    return Target(
-        idp, pool.id, "demo", Outbox(pool.mail.outbox.directory), pool, app.test_client()
-    )
+    return Target(idp, pool.id, "demo", Outbox(pool.mail.outbox.directory), pool, app.test_client())
 
 
 def _person(target: Target) -> str:
