@@ -10,6 +10,7 @@ import pytest
 from app.mail.outbox import Outbox
 
 from .conftest import PASSWORD, Target, check_response_shapes
+from .test_client_attributes import _user_with_names
 
 ADMIN_SCOPE = "aws.cognito.signin.user.admin"
 FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
@@ -55,13 +56,11 @@ def target(make_app, granted) -> Target:
 
 def _person(target: Target) -> str:
     """A confirmed user with names, a phone number and a team; returns the email."""
-    email = target.signed_up()
+    email = _user_with_names(target)
     target.idp.admin_update_user_attributes(
         UserPoolId=target.pool_id,
         Username=email,
         UserAttributes=[
-            {"Name": "name", "Value": "Ada Lovelace"},
-            {"Name": "family_name", "Value": "Lovelace"},
             {"Name": "phone_number", "Value": "+15555550100"},
             {"Name": "custom:team", "Value": "blue"},
         ],
