@@ -154,19 +154,17 @@ class Database:
         gave ``after_commit`` runs once the outer block has committed, outside the lock, and
         never after a rollback.
         """
-        self._lock.acquire()
-        if self._depth:
-            self._depth += 1
-            try:
-                yield self._conn
-            finally:
-                self._depth -= 1
-                self._lock.release()
-            return
         answer: PoolError | None = None
-        try:
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._conn
+                finally:
+                    self._depth -= 1
+                return
             self._conn.execute("BEGIN IMMEDIATE")
-            self._depth, self._committed = 1, []
+            self._depth = 1
             try:
                 yield self._conn
             except PoolError as err:
@@ -174,11 +172,10 @@ class Database:
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
+            finally:
+                # Taken whatever happened: a rollback leaves them unrun.
+                self._depth, actions, self._committed = 0, self._committed, []
             self._conn.execute("COMMIT")
-            actions = self._committed
-        finally:
-            self._depth, self._committed = 0, []
-            self._lock.release()
         if answer is not None:
             # The operation's own answer is the one the caller gets: an email it sent before
             # answering goes out, and failing to send it does not change the answer.
@@ -194,7 +191,9 @@ class Database:
         when none is): what leaves the pool, an email, is never sent for writes that were rolled
         back, and a slow sender (the CustomEmailSender trigger) holds no lock. A PoolError it
         raises is the operation's answer, as Cognito answers CodeDeliveryFailureException after
-        creating the user it could not write to."""
+        creating the user it could not write to. The price: a crash between the commit and the
+        send loses the email, and the person asks for the code again (ResendConfirmationCode,
+        ForgotPassword), rather than a rollback leaving them a code that does not exist."""
         with self._lock:
             if self._depth:
                 self._committed.append(action)

@@ -50,17 +50,17 @@ class CustomEmail:
 class MessageSender:
     """Builds and delivers the pool's messages to the outbox, or hands them to the
     CustomEmailSender trigger when the pool has one; once the operation's writes are committed
-    (``when_committed``, the database's ``after_commit``)."""
+    (the database's ``after_commit``)."""
 
     def __init__(
         self,
         outbox_dir: Path,
         triggers: TriggerRunner,
         kms: LocalKms,
-        when_committed: Callable[[Callable[[], None]], None],
+        after_commit: Callable[[Callable[[], None]], None],
     ) -> None:
         self.kms = kms
-        self.when_committed = when_committed
+        self.after_commit = after_commit
         self.outbox = Outbox(outbox_dir)
         # Where a message to nobody is written (and at once removed): see ``rehearse``.
         self.scratch = Outbox(outbox_dir.parent / "localpool-scratch")
@@ -157,7 +157,7 @@ class MessageSender:
         """Fill in the code (and username) and write the message to the outbox; or give the
         CustomEmailSender trigger the code, encrypted, to send it. Either is done once the
         operation's writes are committed: no code is sent that a rollback takes back."""
-        self.when_committed(lambda: self._send_now(message, to, code, username_value))
+        self.after_commit(lambda: self._send_now(message, to, code, username_value))
         return _details(to)
 
     def _send_now(
