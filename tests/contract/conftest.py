@@ -113,7 +113,7 @@ def target(request, make_app) -> Target:
     pool = app.extensions["gatehouse.localpool"]
     idp = app.extensions["gatehouse.userpool"].client
     check_response_shapes(idp)
-    return Target(idp, pool.id, "demo", Outbox(pool.mail.outbox.directory), pool, app.test_client())
+    return Target(idp, pool.id, "demo", Outbox(pool.mail.outbox.directory), pool)
 
 
 @pytest.fixture

@@ -96,6 +96,7 @@ def test_openid_alone_answers_every_readable_attribute(target, granted):
     assert status == 200
     assert seen["email"] == email and seen["email_verified"] == "true"
     assert seen["name"] == "Ada Lovelace" and seen["phone_number"] == "+15555550100"
+    assert seen["family_name"] == "Lovelace"
     assert seen["custom:team"] == "blue" and seen["sub"] and seen["username"]
 
 
@@ -126,5 +127,6 @@ def test_the_answer_is_what_the_client_may_read(target, granted, made):
     status, seen = _user_info(target, email, narrow["ClientId"])
     assert status == 200
     assert set(seen) == {"sub", "username", "email", "name"}
+    assert seen["email"] == email and seen["name"] == "Ada Lovelace" and seen["sub"]
     granted[:] = ["openid", "profile"]
     assert set(_user_info(target, email, narrow["ClientId"])[1]) == {"sub", "username", "name"}
